@@ -1,0 +1,123 @@
+"""GeoTIFF reading and atomic writing with GDAL (no QGIS): arrays, validity, grid, band names."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+gdal.UseExceptions()
+
+NODATA = -9999.0
+
+
+@dataclass
+class Raster:
+    """A multi-band raster in memory: ``data`` is (bands, rows, cols) float64."""
+
+    data: np.ndarray
+    valid: np.ndarray  # bool, same shape: False where NoData or not finite
+    geotransform: tuple[float, float, float, float, float, float]
+    crs_wkt: str
+    band_names: list[str] = field(default_factory=list)
+    path: str = ""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.data.shape[1], self.data.shape[2]
+
+    @property
+    def pixel_size(self) -> tuple[float, float]:
+        return self.geotransform[1], -self.geotransform[5]
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) in the raster's CRS, for north-up grids."""
+        x0, dx, _, y0, _, dy = self.geotransform
+        rows, cols = self.shape
+        xs = (x0, x0 + cols * dx)
+        ys = (y0, y0 + rows * dy)
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def read_raster(path: str | os.PathLike) -> Raster:
+    """Read every band; NoData values and non-finite values become invalid."""
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError as error:
+        raise ValueError(f"{path} is not a raster GDAL can read ({error})") from None
+    if dataset is None or dataset.RasterCount == 0:
+        raise ValueError(f"{path} is not a raster GDAL can read")
+    bands, names = [], []
+    valid = []
+    for index in range(1, dataset.RasterCount + 1):
+        band = dataset.GetRasterBand(index)
+        values = band.ReadAsArray().astype(np.float64)
+        ok = np.isfinite(values)
+        nodata = band.GetNoDataValue()
+        if nodata is not None:
+            ok &= values != nodata
+        bands.append(values)
+        valid.append(ok)
+        names.append(band.GetDescription() or f"Band {index}")
+    geotransform = dataset.GetGeoTransform()
+    if geotransform[2] != 0 or geotransform[4] != 0:
+        raise ValueError(f"{path}: rotated rasters are not supported; warp it north-up first")
+    return Raster(
+        data=np.stack(bands),
+        valid=np.stack(valid),
+        geotransform=tuple(geotransform),
+        crs_wkt=dataset.GetProjection(),
+        band_names=names,
+        path=str(path),
+    )
+
+
+def write_raster(
+    path: str | os.PathLike,
+    data: np.ndarray,
+    valid: np.ndarray | None,
+    geotransform,
+    crs_wkt: str,
+    band_names: list[str] | None = None,
+    nodata: float = NODATA,
+    dtype: int = gdal.GDT_Float32,
+) -> str:
+    """Write a GeoTIFF through a temporary file renamed into place, so that a failure or a
+    cancel never leaves a half-written raster behind."""
+    path = Path(path)
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim == 2:
+        data = data[None]
+    if valid is None:
+        valid = np.isfinite(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tif")
+    os.close(handle)
+    try:
+        driver = gdal.GetDriverByName("GTiff")
+        bands, rows, cols = data.shape
+        dataset = driver.Create(
+            temporary, cols, rows, bands, dtype, options=["COMPRESS=DEFLATE", "TILED=YES"]
+        )
+        dataset.SetGeoTransform(tuple(geotransform))
+        if crs_wkt:
+            dataset.SetProjection(crs_wkt)
+        for index in range(bands):
+            band = dataset.GetRasterBand(index + 1)
+            band.SetNoDataValue(nodata)
+            band.WriteArray(np.where(valid[index], data[index], nodata))
+            if band_names:
+                band.SetDescription(band_names[index])
+        dataset.FlushCache()
+        dataset = None
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+    return str(path)
