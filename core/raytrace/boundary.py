@@ -1,0 +1,92 @@
+"""Scene boundaries for rays: open (rays leaving the mock-up's box escape) or periodic (the
+mock-up tiles the plane, as DART's repetitive scenes: a ray leaving through a side re-enters
+through the opposite side)."""
+
+import numba
+import numpy as np
+
+from .bvh import any_hit, closest_hit
+
+MAX_WRAPS = 256  # a ray still wrapping after this many tiles is taken as escaped
+
+
+@numba.njit(cache=True, inline="always")
+def _exit_distances(box, ox, oy, oz, dx, dy, dz):
+    """Distances along the ray to the box's x, y and z exit planes (inf when parallel)."""
+    tx = np.inf
+    ty = np.inf
+    tz = np.inf
+    if dx > 0.0:
+        tx = (box[3] - ox) / dx
+    elif dx < 0.0:
+        tx = (box[0] - ox) / dx
+    if dy > 0.0:
+        ty = (box[4] - oy) / dy
+    elif dy < 0.0:
+        ty = (box[1] - oy) / dy
+    if dz > 0.0:
+        tz = (box[5] - oz) / dz
+    elif dz < 0.0:
+        tz = (box[2] - oz) / dz
+    return max(tx, 0.0), max(ty, 0.0), max(tz, 0.0)
+
+
+@numba.njit(cache=True, inline="always")
+def wrap(value, low, high):
+    """``value`` brought into [low, high) by whole periods."""
+    period = high - low
+    shifted = (value - low) % period
+    return low + shifted
+
+
+@numba.njit(cache=True)
+def scene_hit(bvh, box, periodic, ox, oy, oz, dx, dy, dz, tmin):
+    """First surface hit -> (triangle, x, y, z); triangle -1 when the ray escapes.
+
+    ``box`` is (xmin, ymin, zmin, xmax, ymax, zmax) of the mock-up; with ``periodic`` the
+    returned point is brought back into the box's x/y range.
+    """
+    if not periodic:
+        t, tri = closest_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, np.inf)
+        return tri, ox + t * dx, oy + t * dy, oz + t * dz
+    for _ in range(MAX_WRAPS):
+        tx, ty, tz = _exit_distances(box, ox, oy, oz, dx, dy, dz)
+        t_exit = min(tx, ty, tz)
+        t, tri = closest_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, t_exit * (1.0 + 1e-9) + 1e-7)
+        if tri >= 0:
+            return (tri, wrap(ox + t * dx, box[0], box[3]), wrap(oy + t * dy, box[1], box[4]),
+                    oz + t * dz)
+        if tz <= tx and tz <= ty:
+            return -1, ox, oy, oz  # out through the top or the bottom
+        ox += t_exit * dx
+        oy += t_exit * dy
+        oz += t_exit * dz
+        if tx <= ty:
+            ox = box[0] if dx > 0.0 else box[3]
+        else:
+            oy = box[1] if dy > 0.0 else box[4]
+        tmin = 0.0
+    return -1, ox, oy, oz
+
+
+@numba.njit(cache=True)
+def unoccluded(bvh, box, periodic, ox, oy, oz, dx, dy, dz, tmin):
+    """True when the ray reaches the sky (leaves through the top) without hitting anything."""
+    if not periodic:
+        return not any_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, np.inf)
+    for _ in range(MAX_WRAPS):
+        tx, ty, tz = _exit_distances(box, ox, oy, oz, dx, dy, dz)
+        t_exit = min(tx, ty, tz)
+        if any_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, t_exit * (1.0 + 1e-9) + 1e-7):
+            return False
+        if tz <= tx and tz <= ty:
+            return dz > 0.0
+        ox += t_exit * dx
+        oy += t_exit * dy
+        oz += t_exit * dz
+        if tx <= ty:
+            ox = box[0] if dx > 0.0 else box[3]
+        else:
+            oy = box[1] if dy > 0.0 else box[4]
+        tmin = 0.0
+    return True

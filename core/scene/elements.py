@@ -1,0 +1,212 @@
+"""The element table: which mock-up parts form which scene element, its optical type, its
+reflectance/transmittance ratio, its spectral rule and its optical properties per band.
+
+CSV columns (DESIGN.md): ``element``, ``match`` (globs on part names, ``;``-separated,
+case-insensitive), ``type`` (``opaque`` | ``translucent``), ``rt_ratio`` (r/t for translucent
+elements), optional ``rt_ratio_<band>`` overrides, ``rule`` (optional spectral rule), then
+one column per band holding the element's OP: reflectance for opaque elements, albedo
+(r + t) for translucent ones.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..unmix.rules import Rule, RuleError, parse_rule
+
+OPAQUE = "opaque"
+TRANSLUCENT = "translucent"
+KINDS = (OPAQUE, TRANSLUCENT)
+RESERVED = {"element", "match", "type", "rt_ratio", "rule"}
+
+
+class ElementTableError(ValueError):
+    """A problem in the element table, naming the element, column or part concerned."""
+
+
+@dataclass
+class Element:
+    name: str
+    patterns: list[str]
+    kind: str
+    rt_ratio: float | None = None
+    rt_ratio_by_band: dict[str, float] = field(default_factory=dict)
+    rule: Rule | None = None
+    op: dict[str, float] = field(default_factory=dict)  # band -> reflectance or albedo
+
+    @property
+    def translucent(self) -> bool:
+        return self.kind == TRANSLUCENT
+
+    def ratio(self, band: str) -> float:
+        """r/t for this band (translucent elements only)."""
+        return self.rt_ratio_by_band.get(band, self.rt_ratio)
+
+    def matches(self, part_name: str) -> bool:
+        name = part_name.lower()
+        return any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in self.patterns)
+
+
+def split_albedo(albedo, ratio):
+    """US-DART's albedo w with a known ratio q = r/t: r = q w / (1 + q), t = w / (1 + q)."""
+    return ratio * albedo / (1.0 + ratio), albedo / (1.0 + ratio)
+
+
+@dataclass
+class ElementTable:
+    elements: list[Element]
+    bands: list[str]  # band columns present in the table, in file order
+    path: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [element.name for element in self.elements]
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def require_bands(self, bands: list[str]) -> None:
+        """Every element must give an OP for every band (for simulation or as start values)."""
+        for element in self.elements:
+            missing = [band for band in bands if band not in element.op]
+            if missing:
+                raise ElementTableError(
+                    f"{self._where()}element '{element.name}' has no optical property for "
+                    f"band(s) {', '.join(missing)} (columns must be named like the image's "
+                    f"bands: {', '.join(bands)})"
+                )
+
+    def check_rules(self, bands: list[str]) -> None:
+        for element in self.elements:
+            if element.rule is not None:
+                try:
+                    element.rule.check_bands(bands, element.name)
+                except RuleError as error:
+                    raise ElementTableError(f"{self._where()}{error}") from None
+
+    def reflectance_transmittance(self, band: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per element r and t for ``band`` from the table's OPs (t = 0 for opaque)."""
+        r = np.zeros(len(self.elements))
+        t = np.zeros(len(self.elements))
+        for i, element in enumerate(self.elements):
+            if element.translucent:
+                r[i], t[i] = split_albedo(element.op[band], element.ratio(band))
+            else:
+                r[i] = element.op[band]
+        return r, t
+
+    def assign_parts(self, part_names: list[str]) -> np.ndarray:
+        """Element index of each mock-up part; every part matched exactly once and every
+        element matching at least one part, or an error naming them all."""
+        owners = []
+        unmatched, doubly = [], []
+        for part in part_names:
+            hits = [i for i, element in enumerate(self.elements) if element.matches(part)]
+            if not hits:
+                unmatched.append(part)
+            elif len(hits) > 1:
+                doubly.append(f"{part} ({', '.join(self.elements[i].name for i in hits)})")
+            owners.append(hits[0] if hits else -1)
+        problems = []
+        if unmatched:
+            problems.append(f"mock-up parts matched by no element: {_some(unmatched)}")
+        if doubly:
+            problems.append(f"mock-up parts matched by several elements: {_some(doubly)}")
+        used = set(owners)
+        absent = [e.name for i, e in enumerate(self.elements) if i not in used]
+        if absent:
+            problems.append(
+                f"element(s) absent from the mock-up (their match patterns find no part): "
+                f"{', '.join(absent)}"
+            )
+        if problems:
+            raise ElementTableError(self._where() + "; ".join(problems))
+        return np.asarray(owners, dtype=np.int32)
+
+    def _where(self) -> str:
+        return f"{os.path.basename(self.path)}: " if self.path else ""
+
+
+def _some(items: list[str], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def read_element_table(path: str | os.PathLike) -> ElementTable:
+    path = str(path)
+    name = os.path.basename(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ElementTableError(f"{name}: cannot read the element table ({error})") from None
+    if not rows:
+        raise ElementTableError(f"{name}: the element table has no rows")
+    columns = [c.strip() for c in rows[0].keys() if c is not None]
+    for needed in ("element", "match", "type"):
+        if needed not in columns:
+            raise ElementTableError(f"{name}: the element table lacks the column '{needed}'")
+    bands = [c for c in columns if c not in RESERVED and not c.startswith("rt_ratio_")]
+    elements, seen = [], set()
+    for line, row in enumerate(rows, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        elements.append(_parse_row(row, bands, f"{name} line {line}"))
+        if elements[-1].name in seen:
+            raise ElementTableError(f"{name} line {line}: element '{elements[-1].name}' twice")
+        seen.add(elements[-1].name)
+    return ElementTable(elements, bands, path)
+
+
+def _number(text: str, where: str, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        message = f"{where}: column '{column}' holds '{text}', not a number"
+        raise ElementTableError(message) from None
+    if not math.isfinite(value):
+        raise ElementTableError(f"{where}: column '{column}' is not finite")
+    return value
+
+
+def _parse_row(row: dict[str, str], bands: list[str], where: str) -> Element:
+    name = row.get("element", "")
+    if not name:
+        raise ElementTableError(f"{where}: empty element name")
+    where = f"{where} (element '{name}')"
+    patterns = [p.strip() for p in row.get("match", "").split(";") if p.strip()]
+    if not patterns:
+        raise ElementTableError(f"{where}: empty 'match' pattern")
+    kind = row.get("type", "").lower()
+    if kind not in KINDS:
+        raise ElementTableError(f"{where}: type '{row.get('type')}' is not one of {KINDS}")
+    element = Element(name=name, patterns=patterns, kind=kind)
+    if kind == TRANSLUCENT:
+        if not row.get("rt_ratio"):
+            raise ElementTableError(f"{where}: translucent elements need an rt_ratio (r/t)")
+        element.rt_ratio = _number(row["rt_ratio"], where, "rt_ratio")
+        for column, text in row.items():
+            if column.startswith("rt_ratio_") and text:
+                element.rt_ratio_by_band[column[len("rt_ratio_"):]] = _number(text, where, column)
+        for column, ratio in [("rt_ratio", element.rt_ratio), *element.rt_ratio_by_band.items()]:
+            if ratio <= 0:
+                raise ElementTableError(f"{where}: {column} must be > 0, got {ratio}")
+    if row.get("rule"):
+        try:
+            element.rule = parse_rule(row["rule"])
+        except RuleError as error:
+            raise ElementTableError(f"{where}: {error}") from None
+    for band in bands:
+        if row.get(band, "") == "":
+            continue
+        value = _number(row[band], where, band)
+        if not 0.0 <= value <= 1.0:
+            what = "albedo r + t" if kind == TRANSLUCENT else "reflectance"
+            raise ElementTableError(f"{where}: {what} for band {band} is {value}, outside [0, 1]")
+        element.op[band] = value
+    return element

@@ -1,0 +1,330 @@
+"""The forward model: mock-up + element table + acquisition geometry + pixel grid -> one
+Monte Carlo trace, from which images, gradients and element fractions are evaluated for any
+optical properties, in any band, without tracing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .raytrace.bvh import BVH, build_bvh
+from .raytrace.directions import direction_from_angles
+from .raytrace.integrator import MAX_BATCHES, MAX_VARIABLES, trace_chunk
+from .raytrace.polynomials import PixelPolynomials, polynomials_from_records
+from .scene.elements import ElementTable, split_albedo
+from .scene.mockup import Mockup
+
+
+class Canceled(Exception):
+    """The user canceled a long computation; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Acquisition geometry in degrees: zenith from vertical, azimuth clockwise from north."""
+
+    sun_zenith: float
+    sun_azimuth: float
+    view_zenith: float = 0.0
+    view_azimuth: float = 0.0
+
+    def __post_init__(self):
+        if not 0.0 <= self.sun_zenith < 90.0:
+            raise ValueError(
+                f"SUN_ZENITH {self.sun_zenith} deg: the sun must be above the horizon "
+                f"(0 <= zenith < 90)"
+            )
+        if not 0.0 <= self.view_zenith < 90.0:
+            raise ValueError(f"VIEW_ZENITH {self.view_zenith} deg must be in [0, 90)")
+
+    @property
+    def sun(self) -> np.ndarray:
+        return direction_from_angles(self.sun_zenith, self.sun_azimuth)
+
+    @property
+    def view(self) -> np.ndarray:
+        return direction_from_angles(self.view_zenith, self.view_azimuth)
+
+
+@dataclass(frozen=True)
+class PixelGrid:
+    """A north-up raster grid in the scene's CRS (metres)."""
+
+    x_min: float  # west edge
+    y_max: float  # north edge
+    pixel_width: float
+    pixel_height: float
+    rows: int
+    cols: int
+
+    @classmethod
+    def from_geotransform(cls, geotransform, rows: int, cols: int) -> PixelGrid:
+        x0, dx, rx, y0, ry, dy = geotransform
+        if rx or ry or dx <= 0 or dy >= 0:
+            raise ValueError("the image grid must be north-up (no rotation, negative y step)")
+        return cls(x0, y0, dx, -dy, rows, cols)
+
+    @property
+    def geotransform(self) -> tuple[float, ...]:
+        return (self.x_min, self.pixel_width, 0.0, self.y_max, 0.0, -self.pixel_height)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        return (self.x_min, self.y_max - self.rows * self.pixel_height,
+                self.x_min + self.cols * self.pixel_width, self.y_max)
+
+
+@dataclass
+class Scene:
+    """A mock-up bound to an element table, ready to trace."""
+
+    mockup: Mockup
+    elements: ElementTable
+    triangle_element: np.ndarray  # int32 (n,)
+    normals: np.ndarray  # float64 (n, 3), unit geometric normals
+    var_r: np.ndarray  # int64 (elements,): variable index of each element's r
+    var_t: np.ndarray  # int64 (elements,): variable index of its t, -1 for opaque
+    bvh: BVH
+
+    @property
+    def variable_names(self) -> list[str]:
+        names = [""] * self.n_variables
+        for i, element in enumerate(self.elements.elements):
+            names[self.var_r[i]] = f"{element.name}:r"
+            if self.var_t[i] >= 0:
+                names[self.var_t[i]] = f"{element.name}:t"
+        return names
+
+    @property
+    def n_variables(self) -> int:
+        return int(max(self.var_r.max(), self.var_t.max()) + 1)
+
+    @property
+    def translucent(self) -> np.ndarray:
+        return self.var_t >= 0
+
+    def box(self) -> np.ndarray:
+        low, high = self.mockup.local_bounds()
+        return np.concatenate([low, high])
+
+    def variables(self, r: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Per element r and t (..., elements) -> variable values (..., variables)."""
+        r, t = np.asarray(r, dtype=np.float64), np.asarray(t, dtype=np.float64)
+        x = np.zeros(r.shape[:-1] + (self.n_variables,))
+        x[..., self.var_r] = r
+        translucent = self.translucent
+        x[..., self.var_t[translucent]] = t[..., translucent]
+        return x
+
+    def variables_from_table(self, bands: list[str]) -> np.ndarray:
+        """(bands, variables) from the element table's OP columns."""
+        self.elements.require_bands(bands)
+        rt = [self.elements.reflectance_transmittance(band) for band in bands]
+        return self.variables(np.array([r for r, _ in rt]), np.array([t for _, t in rt]))
+
+
+def prepare_scene(mockup: Mockup, elements: ElementTable) -> Scene:
+    """Assign triangles to elements (every part matched once, every element present) and
+    build the acceleration structure."""
+    part_element = elements.assign_parts(mockup.part_names)
+    triangle_element = part_element[mockup.part_of_triangle]
+    n_elements = len(elements.elements)
+    var_r = np.full(n_elements, -1, dtype=np.int64)
+    var_t = np.full(n_elements, -1, dtype=np.int64)
+    n = 0
+    for i, element in enumerate(elements.elements):
+        var_r[i] = n
+        n += 1
+        if element.translucent:
+            var_t[i] = n
+            n += 1
+    if n > MAX_VARIABLES:
+        raise ValueError(
+            f"{n} optical-property variables (one per opaque element, two per translucent "
+            f"one); the tracer handles at most {MAX_VARIABLES}: merge some elements"
+        )
+    tri = mockup.triangles.astype(np.float64)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals /= np.linalg.norm(normals, axis=1)[:, None]
+    return Scene(mockup, elements, triangle_element, normals, var_r, var_t,
+                 build_bvh(mockup.triangles))
+
+
+def check_overlap(scene: Scene, grid: PixelGrid, image_name: str = "the image") -> None:
+    """Refuse a mock-up and grid that do not overlap, saying when a CRS mismatch is likely."""
+    low, high = scene.mockup.world_bounds()
+    x0, y0, x1, y1 = grid.extent
+    if high[0] > x0 and low[0] < x1 and high[1] > y0 and low[1] < y1:
+        return
+    mock_name = scene.mockup.path or "the mock-up"
+    message = (
+        f"{mock_name} (x {low[0]:.1f} to {high[0]:.1f}, y {low[1]:.1f} to {high[1]:.1f}) and "
+        f"{image_name} (x {x0:.1f} to {x1:.1f}, y {y0:.1f} to {y1:.1f}) do not overlap"
+    )
+    scale_mock = max(abs(low[0]), abs(high[0]), abs(low[1]), abs(high[1]))
+    scale_grid = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    if scale_mock > 0 and scale_grid > 0 and (
+        max(scale_mock, scale_grid) / min(scale_mock, scale_grid) > 50
+        or max(abs(x0 - low[0]), abs(y0 - low[1])) > 1e5
+    ):
+        message += (
+            "; their coordinates are far apart, so they are probably in different CRSs: "
+            "the mock-up must be in the image's projected CRS (metres)"
+        )
+    raise ValueError(message)
+
+
+@dataclass
+class Trace:
+    """What one trace knows: polynomials for the image, element fractions and sunlit shares."""
+
+    scene: Scene
+    grid: PixelGrid
+    geometry: Geometry
+    polynomials: PixelPolynomials
+    fractions: np.ndarray  # (elements, rows, cols): share of each pixel's view that is element
+    sunlit_fractions: np.ndarray  # (elements, rows, cols): ... that is element and sunlit
+    empty_fraction: np.ndarray  # (rows, cols): share of rays that met nothing (open scenes)
+    samples: int
+    seed: int
+    seconds: float = 0.0
+
+    def reflectance(self, x: np.ndarray, skyl) -> tuple[np.ndarray, np.ndarray]:
+        """(image, standard error), each (bands, rows, cols), for variables x (bands, V)."""
+        return self.polynomials.reflectance(x, skyl)
+
+    def reflectance_from_table(self, bands: list[str], skyl) -> tuple[np.ndarray, np.ndarray]:
+        return self.reflectance(self.scene.variables_from_table(bands), skyl)
+
+
+def trace(
+    scene: Scene,
+    grid: PixelGrid,
+    geometry: Geometry,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    batches: int = 4,
+    reference_height: float | None = None,
+    rr_depth: int = 3,
+    rr_survival: float = 0.8,
+    progress: Callable[[float], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+    chunk_pixels: int = 2048,
+) -> Trace:
+    """Trace every pixel of ``grid`` once.
+
+    ``reference_height`` (metres, scene CRS) is the plane on which the pixel grid lies, seen
+    along the view direction; by default the mock-up's lowest point. With ``periodic`` the
+    mock-up tiles the plane; otherwise rays leaving its box escape (to the sky when going up).
+    """
+    import time
+
+    if samples < 1:
+        raise ValueError(f"SAMPLES must be at least 1, got {samples}")
+    batches = max(1, min(batches, samples, MAX_BATCHES))
+    if not 0.0 < rr_survival <= 1.0:
+        raise ValueError("rr_survival must be in (0, 1]")
+    start = time.perf_counter()
+    origin = scene.mockup.origin
+    z_ref = (scene.mockup.world_bounds()[0][2] if reference_height is None
+             else reference_height) - origin[2]
+    grid_local = np.array([
+        grid.x_min - origin[0], grid.y_max - origin[1], grid.pixel_width, grid.pixel_height,
+        grid.cols, z_ref,
+    ])
+    n_elements = len(scene.elements.elements)
+    n_pixels = grid.rows * grid.cols
+    arguments = (
+        scene.bvh, scene.normals, scene.triangle_element, scene.var_r, scene.var_t,
+        scene.translucent, scene.box(), periodic, geometry.sun, geometry.view, grid_local,
+        samples, batches, seed, rr_depth, rr_survival, scene.n_variables,
+    )
+    capacity = max(64, 4 * samples)
+    records = []
+    first_hits = np.zeros((n_pixels, n_elements + 1), np.int64)
+    sunlit = np.zeros((n_pixels, n_elements), np.int64)
+    for first in range(0, n_pixels, chunk_pixels):
+        if is_canceled is not None and is_canceled():
+            raise Canceled()
+        count = min(chunk_pixels, n_pixels - first)
+        k0, k1, kv, counts, hits, lit = trace_chunk(first, count, capacity, *arguments)
+        first_hits[first:first + count] = hits
+        sunlit[first:first + count] = lit
+        for j in np.flatnonzero(counts < 0):  # pixels whose paths met many monomials
+            r0, r1, rv, rc, _, _ = trace_chunk(first + j, 1, int(-counts[j]), *arguments)
+            records.append((np.full(rc[0], first + j), r0[0, :rc[0]], r1[0, :rc[0]],
+                            rv[0, :rc[0]]))
+            counts[j] = 0
+        keep = np.arange(capacity)[None, :] < counts[:, None]
+        pixel = np.broadcast_to(np.arange(first, first + count)[:, None], keep.shape)[keep]
+        records.append((pixel, k0[keep], k1[keep], kv[keep]))
+        if progress is not None:
+            progress((first + count) / n_pixels)
+    pixel, key0, key1, value = (np.concatenate(parts) for parts in zip(*records, strict=True))
+    polynomials = polynomials_from_records(pixel, key0, key1, value, scene.n_variables,
+                                           grid.rows, grid.cols, batches)
+    shape = (grid.rows, grid.cols)
+    fractions = (first_hits[:, :n_elements] / samples).T.reshape((n_elements,) + shape)
+    return Trace(
+        scene=scene,
+        grid=grid,
+        geometry=geometry,
+        polynomials=polynomials,
+        fractions=fractions,
+        sunlit_fractions=(sunlit / samples).T.reshape((n_elements,) + shape),
+        empty_fraction=(first_hits[:, n_elements] / samples).reshape(shape),
+        samples=samples,
+        seed=seed,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def albedo_gradients(trace_: Trace, x: np.ndarray, bands: list[str], skyl) -> np.ndarray:
+    """US-DART's gradients G_i = dR/d(OP_i) per element: reflectance for opaque elements,
+    albedo with the table's r/t ratio for translucent ones. (bands, elements, rows, cols)."""
+    scene = trace_.scene
+    g = trace_.polynomials.gradients(x, skyl)
+    out = np.empty((len(bands), len(scene.elements.elements)) + g.shape[2:])
+    for i, element in enumerate(scene.elements.elements):
+        if element.translucent:
+            for b, band in enumerate(bands):
+                dr, dt = split_albedo(1.0, element.ratio(band))
+                out[b, i] = dr * g[b, scene.var_r[i]] + dt * g[b, scene.var_t[i]]
+        else:
+            out[:, i] = g[:, scene.var_r[i]]
+    return out
+
+
+def evaluate_op_maps(trace: Trace, op: np.ndarray, bands: list[str], skyl: np.ndarray):
+    """Simulated image and US-DART gradients dR/dOP for per-pixel OP maps.
+
+    ``op`` (bands, elements, rows, cols): reflectance for opaque elements, albedo for
+    translucent ones split with the element table's r/t ratio. Returns image (bands, rows,
+    cols), gradients (bands, elements, rows, cols) and the image's standard error.
+    """
+    scene = trace.scene
+    elements = scene.elements.elements
+    bands_n, n_elements = op.shape[:2]
+    x = np.zeros((bands_n, scene.n_variables) + op.shape[2:])
+    chain = np.zeros((bands_n, n_elements, 2))
+    for i, element in enumerate(elements):
+        if element.translucent:
+            for b, band in enumerate(bands):
+                dr, dt = split_albedo(1.0, element.ratio(band))
+                chain[b, i] = dr, dt
+                x[b, scene.var_r[i]] = dr * op[b, i]
+                x[b, scene.var_t[i]] = dt * op[b, i]
+        else:
+            chain[:, i, 0] = 1.0
+            x[:, scene.var_r[i]] = op[:, i]
+    image, g, error = trace.polynomials.reflectance_per_pixel(x, skyl)
+    gradients = np.empty_like(op)
+    for i in range(n_elements):
+        gradients[:, i] = chain[:, i, 0, None, None] * g[:, scene.var_r[i]]
+        if scene.var_t[i] >= 0:
+            gradients[:, i] += chain[:, i, 1, None, None] * g[:, scene.var_t[i]]
+    return image, gradients, error

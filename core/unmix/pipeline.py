@@ -1,0 +1,241 @@
+"""US-DART (PPS -> LSMA -> GI iterations -> SC) and the DART-calibration baseline, both on
+one cached trace: every "simulation" of an iteration is an algebraic evaluation of the
+trace's polynomials with per-pixel OPs, never a new ray trace."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..simulate import Canceled, Trace, evaluate_op_maps
+from .correction import apply_rules
+from .pps import PureSelection, select_pure_pixels
+from .windows import SOLVED, assemble, median_fill, solve_bounded, window_footprint
+
+US_DART = "us-dart"
+DART_CALIBRATION = "dart-calibration"
+METHODS = (US_DART, DART_CALIBRATION)
+
+
+@dataclass
+class UnmixParameters:
+    method: str = US_DART
+    window: tuple[int, int] = (5, 5)  # rows, cols of the moving window (M >= elements)
+    window_shape: str = "rectangle"
+    iterations: int = 8
+    pure_threshold: float = 0.9
+    max_condition: float = 50_000.0
+    max_spectral_radius: float = 1.1
+    min_determinant: float = 1e-14
+    epsilon: float = 0.5  # LSMA/GI bounds: (1 - eps) * PPS <= OP <= (1 + eps) * PPS
+    min_fraction: float = 0.05  # below this visible fraction an element's OP is NoData
+    erosion: int = 0  # erosion iterations of pure-pixel zones
+    tolerance: float = 1e-5  # GI stops when the median relative image error is below
+
+
+@dataclass
+class UnmixResult:
+    op: np.ndarray  # (bands, elements, rows, cols) OP: reflectance or albedo
+    op_valid: np.ndarray  # (elements, rows, cols)
+    simulated: np.ndarray  # (bands, rows, cols) final simulated image
+    pure: PureSelection
+    history: list[dict] = field(default_factory=list)  # per stage: errors, unsolved counts
+    seconds: dict[str, float] = field(default_factory=dict)
+    rule_breaks: np.ndarray | None = None
+
+
+def relative_error(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.abs(simulated - observed) / np.abs(observed)
+
+
+def error_summary(errors: np.ndarray, masks: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean, std, median, quartiles of ``errors`` (bands, rows, cols) over each element's
+    pixels ``masks`` (elements, rows, cols) -> arrays (elements, bands)."""
+    n_elements, bands = masks.shape[0], errors.shape[0]
+    stats = {k: np.full((n_elements, bands), np.nan) for k in ("mean", "std", "median", "q1",
+                                                                  "q3")}
+    for i in range(n_elements):
+        for b in range(bands):
+            values = errors[b][masks[i] & np.isfinite(errors[b])]
+            if values.size:
+                stats["mean"][i, b] = values.mean()
+                stats["std"][i, b] = values.std()
+                stats["q1"][i, b], stats["median"][i, b], stats["q3"][i, b] = np.percentile(
+                    values, [25, 50, 75])
+    return stats
+
+
+def unmix(
+    trace: Trace,
+    image: np.ndarray,
+    valid: np.ndarray,
+    bands: list[str],
+    skyl,
+    parameters: UnmixParameters | None = None,
+    truth: np.ndarray | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+) -> UnmixResult:
+    """Per-element OP maps from a surface-reflectance ``image`` (bands, rows, cols).
+
+    ``valid`` (rows, cols): pixels usable in every band. ``truth`` (bands, elements, rows,
+    cols), when known (demo scenes), adds OP errors to the history.
+    """
+    p = parameters or UnmixParameters()
+    if p.method not in METHODS:
+        raise ValueError(f"METHOD '{p.method}' is not one of {', '.join(METHODS)}")
+    scene = trace.scene
+    n_elements = len(scene.elements.elements)
+    footprint = window_footprint(p.window, p.window_shape)
+    if footprint.sum() < n_elements:
+        raise ValueError(
+            f"the {p.window[0]} x {p.window[1]} window holds {int(footprint.sum())} pixels, "
+            f"fewer than the {n_elements} elements: each window needs M >= I equations"
+        )
+    if image.shape[1:] != trace.fractions.shape[1:]:
+        raise ValueError(f"image grid {image.shape[1:]} differs from the traced grid "
+                         f"{trace.fractions.shape[1:]}")
+    skyl = np.broadcast_to(np.asarray(skyl, dtype=np.float64), (len(bands),)).copy()
+    seconds: dict[str, float] = {}
+    history: list[dict] = []
+    total_steps = 2 + p.iterations + 1
+
+    def step(done: int, label: str):
+        if is_canceled is not None and is_canceled():
+            raise Canceled()
+        if progress is not None:
+            progress(done / total_steps, label)
+
+    masks = (trace.fractions >= p.min_fraction) & valid[None]
+
+    def record(stage: str, op: np.ndarray, simulated: np.ndarray, unsolved: int = 0):
+        entry = {"stage": stage, "unsolved": unsolved,
+                 "image_error": error_summary(relative_error(simulated, image), masks)}
+        if truth is not None:
+            op_errors = relative_error(op, truth)
+            entry["op_error"] = {k: v for k, v in _op_error_summary(op_errors, masks).items()}
+        history.append(entry)
+
+    # PPS --------------------------------------------------------------------------------
+    step(0, "pure pixel selection")
+    start = time.perf_counter()
+    initial_op = _table_ops(scene, bands)
+    pure = select_pure_pixels(trace.fractions, image, valid, scene.translucent,
+                              initial_op, p.pure_threshold, p.erosion)
+    for i, element in enumerate(scene.elements.elements):
+        missing = [b for k, b in enumerate(bands) if np.isnan(pure.op[k, i]).any()]
+        if missing:
+            raise ValueError(
+                f"element '{element.name}' has no pure pixel (visible fraction >= 0.1) and the "
+                f"element table gives no initial OP for band(s) {', '.join(missing)}"
+            )
+    op_pps = pure.op
+    simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
+    seconds["pps"] = time.perf_counter() - start
+    record("PPS", op_pps, simulated)
+
+    # LSMA -------------------------------------------------------------------------------
+    step(1, "linear spectral mixture analysis")
+    start = time.perf_counter()
+    lower = np.clip((1 - p.epsilon) * op_pps, 0.0, 1.0)
+    upper = np.clip((1 + p.epsilon) * op_pps, 0.0, 1.0)
+    op, unsolved = _window_step(image, gradients, valid, op_pps, op_pps, lower, upper,
+                                masks, footprint, p)
+    simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+    seconds["lsma"] = time.perf_counter() - start
+    record("LSMA", op, simulated, unsolved)
+
+    # GI or the calibration baseline -----------------------------------------------------
+    start = time.perf_counter()
+    for iteration in range(1, p.iterations + 1):
+        step(1 + iteration, f"iteration {iteration}")
+        if p.method == US_DART:
+            target = image - simulated + np.einsum("beij,beij->bij", gradients, op)
+            op, unsolved = _window_step(target, gradients, valid, op, op_pps, lower, upper,
+                                        masks, footprint, p)
+        else:
+            op = _calibration_step(op, image, simulated, gradients, valid)
+            unsolved = 0
+        simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+        record(f"iteration {iteration}", op, simulated, unsolved)
+        medians = history[-1]["image_error"]["median"]  # (elements, bands)
+        if np.all(np.nan_to_num(medians, nan=0.0) < p.tolerance):
+            break
+    seconds["iterations"] = time.perf_counter() - start
+
+    # SC ---------------------------------------------------------------------------------
+    step(total_steps - 1, "spectral correction")
+    start = time.perf_counter()
+    op, breaks = apply_rules(op, masks, scene.elements, bands, footprint)
+    if breaks.any():
+        simulated, _, _ = evaluate_op_maps(trace, op, bands, skyl)
+        record("SC", op, simulated)
+    seconds["sc"] = time.perf_counter() - start
+    step(total_steps, "done")
+    return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
+                       seconds=seconds, rule_breaks=breaks)
+
+
+def _table_ops(scene, bands: list[str]) -> np.ndarray:
+    """(bands, elements) initial OPs from the element table, NaN where it gives none."""
+    return np.array([[e.op.get(band, np.nan) for e in scene.elements.elements]
+                     for band in bands])
+
+
+def _op_error_summary(op_errors: np.ndarray, masks: np.ndarray) -> dict[str, np.ndarray]:
+    """Per element and band statistics of OP relative errors (bands, elements, rows, cols)."""
+    n_elements, bands = masks.shape[0], op_errors.shape[0]
+    stats = {k: np.full((n_elements, bands), np.nan) for k in ("mean", "std", "median", "q1",
+                                                                  "q3")}
+    for i in range(n_elements):
+        summary = error_summary(op_errors[:, i], masks[i:i + 1])
+        for key in stats:
+            stats[key][i] = summary[key][0]
+    return stats
+
+
+def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks, footprint,
+                 p: UnmixParameters):
+    """One LSMA / GI solve over all windows and bands; unsolved windows filled by medians."""
+    bands, n_elements = current.shape[:2]
+    gram, rhs, _ = assemble(gradients, target, valid, footprint)
+    present_count = np.stack([_window_any(masks[i], footprint) for i in range(n_elements)])
+    present = np.broadcast_to(np.moveaxis(present_count, 0, -1)[None],
+                              (bands,) + valid.shape + (n_elements,))
+    flat = (-1, n_elements)
+    x, status = solve_bounded(
+        np.ascontiguousarray(gram.reshape(-1, n_elements, n_elements)),
+        np.ascontiguousarray(rhs.reshape(flat)),
+        np.ascontiguousarray(np.moveaxis(lower, 1, -1).reshape(flat)),
+        np.ascontiguousarray(np.moveaxis(upper, 1, -1).reshape(flat)),
+        np.ascontiguousarray(np.moveaxis(current, 1, -1).reshape(flat)),
+        np.ascontiguousarray(present.reshape(flat)),
+        p.min_determinant, p.max_condition, p.max_spectral_radius,
+    )
+    op = np.moveaxis(x.reshape(bands, *valid.shape, n_elements), -1, 1)
+    solved = (status.reshape(bands, *valid.shape) == SOLVED) & valid
+    unsolved = int((~solved & valid).sum())
+    if unsolved:
+        op = median_fill(op, solved[:, None], footprint)
+    return op, unsolved
+
+
+def _window_any(mask: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    from .windows import window_sum
+
+    return window_sum(mask.astype(np.float64), footprint) > 0
+
+
+def _calibration_step(op, image, simulated, gradients, valid):
+    """DART calibration (Landier et al. 2018): per pixel, scale every element's OP by one
+    factor, up when the simulation is darker than the image, down when brighter, by a
+    Newton step on that factor (bisection-safe: the factor stays within [0.5, 2])."""
+    slope = np.einsum("beij,beij->bij", gradients, op)  # dR/dk at k = 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = 1.0 + (image - simulated) / slope
+    factor = np.where(np.isfinite(factor) & valid, np.clip(factor, 0.5, 2.0), 1.0)
+    return np.clip(op * factor[:, None], 0.0, 1.0)

@@ -1,0 +1,222 @@
+"""Windowed linear systems of LSMA and GI, assembled with box sums and solved in bulk.
+
+Around every pixel p, the M valid pixels q of its window are assumed to share each element's
+OP, giving M equations ``sum_i G_i(q) x_i = y(q)`` for the I unknowns x. Their normal
+equations need only window sums of G_i G_k and G_i y, which box filters give for every
+pixel at once; the small I x I bounded problems are then solved in parallel (Numba).
+
+Stability checks, on the normalised Gram matrix ``A^T A / M`` of the elements present in the
+window: its determinant above ``min_determinant``; the condition number of A (square root
+of the Gram matrix's) at most ``max_condition`` (50,000 in US-DART); its spectral radius (the
+largest eigenvalue, i.e. the mean squared gradient norm along the dominant direction) at
+most ``max_spectral_radius`` (1.1). Unstable windows are skipped and filled afterwards.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from scipy import ndimage
+
+SOLVED, UNSTABLE, EMPTY = 0, 1, 2
+
+
+def window_footprint(size: tuple[int, int], shape: str = "rectangle") -> np.ndarray:
+    """Boolean footprint of a window ``size`` = (rows, cols) pixels, odd sizes centred."""
+    rows, cols = size
+    if rows < 1 or cols < 1:
+        raise ValueError(f"WINDOW must be at least 1 x 1 pixels, got {rows} x {cols}")
+    if shape == "rectangle":
+        return np.ones((rows, cols), dtype=bool)
+    if shape == "ellipse":
+        y, x = np.mgrid[:rows, :cols]
+        cy, cx = (rows - 1) / 2, (cols - 1) / 2
+        return ((y - cy) / max(rows / 2, 0.5)) ** 2 + ((x - cx) / max(cols / 2, 0.5)) ** 2 <= 1
+    raise ValueError(f"window shape '{shape}' is not 'rectangle' or 'ellipse'")
+
+
+def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Sum over each pixel's window (zeros beyond the image), for the last two axes."""
+    kernel = footprint.astype(np.float64)
+    lead = values.shape[:-2]
+    flat = values.reshape((-1,) + values.shape[-2:])
+    out = np.empty_like(flat, dtype=np.float64)
+    for k in range(flat.shape[0]):
+        out[k] = ndimage.correlate(flat[k].astype(np.float64), kernel, mode="constant", cval=0.0)
+    return out.reshape(lead + values.shape[-2:])
+
+
+def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
+             footprint: np.ndarray):
+    """Normal equations of every window.
+
+    ``gradients`` (bands, elements, rows, cols), ``target`` y (bands, rows, cols), ``valid``
+    (rows, cols). Returns Gram (bands, rows, cols, I, I) and right-hand side
+    (bands, rows, cols, I), both divided by the window's valid count M, and M (rows, cols).
+    """
+    bands, n_elements = gradients.shape[:2]
+    g = np.where(valid, gradients, 0.0)
+    y = np.where(valid, target, 0.0)
+    count = window_sum(valid.astype(np.float64), footprint)
+    safe = np.maximum(count, 1.0)
+    products = np.empty((bands, n_elements, n_elements) + valid.shape)
+    for i in range(n_elements):
+        for k in range(i, n_elements):
+            products[:, i, k] = g[:, i] * g[:, k]
+    sums = window_sum(products, footprint) / safe
+    gram = np.empty((bands,) + valid.shape + (n_elements, n_elements))
+    for i in range(n_elements):
+        for k in range(i, n_elements):
+            gram[..., i, k] = sums[:, i, k]
+            gram[..., k, i] = sums[:, i, k]
+    rhs = window_sum(g * y[:, None], footprint) / safe
+    return gram, np.moveaxis(rhs, 1, -1), count
+
+
+@numba.njit(parallel=True, cache=True)
+def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_condition,
+                  max_spectral_radius):
+    """Solve min ||A x - y||^2 with lower <= x <= upper for every window.
+
+    All arrays are flattened to (N, I[, I]); ``present`` marks the elements that appear in a
+    window (others keep ``start``). Returns x (N, I) and a status per window (SOLVED,
+    UNSTABLE, EMPTY).
+    """
+    n, n_elements = rhs.shape
+    x_out = start.copy()
+    status = np.zeros(n, np.int8)
+    for w in numba.prange(n):
+        free = np.empty(n_elements, np.int64)
+        m = 0
+        for i in range(n_elements):
+            if present[w, i]:
+                free[m] = i
+                m += 1
+        if m == 0:
+            status[w] = EMPTY
+            continue
+        sub = np.empty((m, m))
+        for a in range(m):
+            for b in range(m):
+                sub[a, b] = gram[w, free[a], free[b]]
+        eigenvalues = np.linalg.eigvalsh(sub)
+        smallest, largest = eigenvalues[0], eigenvalues[m - 1]
+        determinant = 1.0
+        for a in range(m):
+            determinant *= eigenvalues[a]
+        if (determinant <= min_determinant or smallest <= 0.0
+                or math.sqrt(largest / smallest) > max_condition
+                or largest > max_spectral_radius):
+            status[w] = UNSTABLE
+            continue
+        x_out[w] = _active_set(gram[w], rhs[w], lower[w], upper[w], start[w], free[:m])
+    return x_out, status
+
+
+@numba.njit(cache=True)
+def _active_set(gram, rhs, lower, upper, start, variables):
+    """Bounded least squares on a few variables by an active-set method (finite for a
+    positive definite Gram matrix): solve for the free variables, stop at the first bound
+    crossed, release a bound variable whose multiplier says the objective would drop."""
+    x = start.copy()
+    m = variables.shape[0]
+    for a in range(m):
+        i = variables[a]
+        x[i] = min(max(x[i], lower[i]), upper[i])
+    state = np.zeros(m, np.int8)  # 0 free, -1 at lower, +1 at upper
+    for _ in range(4 * m + 4):
+        free = np.empty(m, np.int64)
+        f = 0
+        for a in range(m):
+            if state[a] == 0:
+                free[f] = a
+                f += 1
+        z = np.empty(f)
+        if f > 0:
+            system = np.empty((f, f))
+            right = np.empty(f)
+            for a in range(f):
+                ia = variables[free[a]]
+                right[a] = rhs[ia]
+                for b in range(m):
+                    if state[b] != 0:
+                        right[a] -= gram[ia, variables[b]] * x[variables[b]]
+                for b in range(f):
+                    system[a, b] = gram[ia, variables[free[b]]]
+            z = np.linalg.solve(system, right)
+        # walk from x towards z until the first bound
+        step = 1.0
+        blocking = -1
+        for a in range(f):
+            i = variables[free[a]]
+            if z[a] < lower[i] and z[a] != x[i]:
+                s = (lower[i] - x[i]) / (z[a] - x[i])
+                if s < step:
+                    step, blocking = s, a
+            elif z[a] > upper[i] and z[a] != x[i]:
+                s = (upper[i] - x[i]) / (z[a] - x[i])
+                if s < step:
+                    step, blocking = s, a
+        for a in range(f):
+            i = variables[free[a]]
+            x[i] = min(max(x[i] + step * (z[a] - x[i]), lower[i]), upper[i])
+        if blocking >= 0:
+            a = free[blocking]
+            i = variables[a]
+            state[a] = -1 if z[blocking] < lower[i] else 1
+            x[i] = lower[i] if state[a] < 0 else upper[i]
+            continue
+        # optimal for the free set: release the bound variable with the worst multiplier
+        worst, release = 0.0, -1
+        for a in range(m):
+            if state[a] == 0:
+                continue
+            i = variables[a]
+            gradient = -rhs[i]
+            for b in range(m):
+                gradient += gram[i, variables[b]] * x[variables[b]]
+            violation = -gradient if state[a] < 0 else gradient
+            if violation > worst + 1e-15:
+                worst, release = violation, a
+        if release < 0:
+            break
+        state[release] = 0
+    return x
+
+
+def median_fill(values: np.ndarray, solved: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Replace unsolved pixels by the median of the solved ones in their window, growing the
+    window (up to 4 times its size) when none is there; a pixel with no solved neighbour keeps
+    its value. ``values`` (..., rows, cols), ``solved`` broadcastable to it."""
+    solved = np.broadcast_to(solved, values.shape)
+    flat_values = np.ascontiguousarray(values.reshape((-1,) + values.shape[-2:]), np.float64)
+    flat_solved = np.ascontiguousarray(solved.reshape((-1,) + values.shape[-2:]))
+    out = _median_fill(flat_values, flat_solved, footprint.shape[0] // 2,
+                       footprint.shape[1] // 2)
+    return out.reshape(values.shape)
+
+
+@numba.njit(parallel=True, cache=True)
+def _median_fill(values, solved, half_rows, half_cols):
+    layers, rows, cols = values.shape
+    out = values.copy()
+    for k in numba.prange(layers):
+        buffer = np.empty((2 * (4 * half_rows + 3) + 1) * (2 * (4 * half_cols + 3) + 1))
+        for r in range(rows):
+            for c in range(cols):
+                if solved[k, r, c]:
+                    continue
+                for growth in range(1, 5):
+                    hr, hc = growth * half_rows + growth - 1, growth * half_cols + growth - 1
+                    n = 0
+                    for rr in range(max(0, r - hr), min(rows, r + hr + 1)):
+                        for cc in range(max(0, c - hc), min(cols, c + hc + 1)):
+                            if solved[k, rr, cc]:
+                                buffer[n] = values[k, rr, cc]
+                                n += 1
+                    if n > 0:
+                        out[k, r, c] = np.median(buffer[:n])
+                        break
+    return out
