@@ -121,3 +121,46 @@ def write_raster(
             os.remove(temporary)
         raise
     return str(path)
+
+
+@dataclass
+class GridInfo:
+    """A raster's grid without its pixels."""
+
+    geotransform: tuple[float, float, float, float, float, float]
+    rows: int
+    cols: int
+    crs_wkt: str
+    band_names: list[str]
+
+    @property
+    def is_geographic(self) -> bool:
+        from osgeo import osr
+
+        if not self.crs_wkt:
+            return False
+        srs = osr.SpatialReference()
+        srs.ImportFromWkt(self.crs_wkt)
+        return bool(srs.IsGeographic())
+
+
+def read_grid(path: str | os.PathLike) -> GridInfo:
+    try:
+        dataset = gdal.Open(str(path))
+    except RuntimeError as error:
+        raise ValueError(f"{path} is not a raster GDAL can read ({error})") from None
+    names = [dataset.GetRasterBand(i).GetDescription() or f"Band {i}"
+             for i in range(1, dataset.RasterCount + 1)]
+    return GridInfo(tuple(dataset.GetGeoTransform()), dataset.RasterYSize, dataset.RasterXSize,
+                    dataset.GetProjection(), names)
+
+
+def same_crs(wkt_a: str, wkt_b: str) -> bool:
+    from osgeo import osr
+
+    if not wkt_a or not wkt_b:
+        return True
+    a, b = osr.SpatialReference(), osr.SpatialReference()
+    a.ImportFromWkt(wkt_a)
+    b.ImportFromWkt(wkt_b)
+    return bool(a.IsSame(b))

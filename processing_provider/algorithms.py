@@ -3,6 +3,12 @@ time, so one whose dependency is missing still loads and reports it in ``canExec
 
 
 def algorithm_classes() -> list[type]:
+    from .compare_images import CompareAlgorithm
+    from .coregister import CoregisterAlgorithm
     from .degrade import DegradeAlgorithm
+    from .demo_scene import DemoSceneAlgorithm
+    from .simulate import SimulateAlgorithm
+    from .unmix import UnmixAlgorithm
 
-    return [DegradeAlgorithm]
+    return [SimulateAlgorithm, UnmixAlgorithm, DemoSceneAlgorithm, DegradeAlgorithm,
+            CompareAlgorithm, CoregisterAlgorithm]

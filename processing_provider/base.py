@@ -78,6 +78,12 @@ class Unmix3DAlgorithm(QgsProcessingAlgorithm):
         self._parameter_help.append((parameter.name(), text))
         return parameter
 
+    def add_output(self, output, help_text: str):
+        """Declare an output (number, string, boolean) with its help, listed in the help page."""
+        self.addOutput(output)
+        self._parameter_help.append((output.name(), tr(help_text)))
+        return output
+
     def initAlgorithm(self, config=None):  # noqa: N802 - QGIS API
         self._parameter_help = []
         self.declare()

@@ -1,15 +1,10 @@
 """Make the repository root importable as the package ``unmix3d`` (its name once installed)."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-if "unmix3d" not in sys.modules:
-    spec = importlib.util.spec_from_file_location(
-        "unmix3d", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["unmix3d"] = module
-    spec.loader.exec_module(module)
+from package_import import import_unmix3d  # noqa: E402
+
+import_unmix3d()

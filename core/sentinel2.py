@@ -1,0 +1,66 @@
+"""Sentinel-2 L2A specifics: reading the acquisition angles from the tile metadata
+(``MTD_TL.xml``), and recognising reflectance still stored as scaled integers."""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+
+def read_tile_angles(path: str | os.PathLike) -> dict[str, float]:
+    """Mean sun zenith/azimuth and mean view zenith/azimuth (over bands and detectors) from
+    a Sentinel-2 L1C/L2A tile metadata file, in degrees."""
+    try:
+        root = ET.parse(str(path)).getroot()
+    except (ET.ParseError, OSError) as error:
+        raise ValueError(f"{path} is not a readable Sentinel-2 tile metadata file ({error})") \
+            from None
+    sun = root.find(".//Mean_Sun_Angle")
+    if sun is None:
+        raise ValueError(f"{path} has no Mean_Sun_Angle: is it MTD_TL.xml of a Sentinel-2 tile?")
+    angles = {"sun_zenith": float(sun.findtext("ZENITH_ANGLE")),
+              "sun_azimuth": float(sun.findtext("AZIMUTH_ANGLE"))}
+    views = root.findall(".//Mean_Viewing_Incidence_Angle_List/Mean_Viewing_Incidence_Angle")
+    if views:
+        zenith = [float(v.findtext("ZENITH_ANGLE")) for v in views]
+        azimuth = np.radians([float(v.findtext("AZIMUTH_ANGLE")) for v in views])
+        angles["view_zenith"] = float(np.mean(zenith))
+        angles["view_azimuth"] = float(np.degrees(np.arctan2(np.sin(azimuth).mean(),
+                                                             np.cos(azimuth).mean())) % 360)
+    return angles
+
+
+def surface_reflectance(data: np.ndarray, valid: np.ndarray, band_names: list[str],
+                        scale: float = 1.0, offset: float = 0.0, name: str = "IMAGE"):
+    """Apply ``reflectance = value * scale + offset`` and check the result looks like surface
+    reflectance. Returns (reflectance, valid per pixel in every band, notes).
+
+    Values above 1.5 mean the product still holds scaled integers (Sentinel-2 L2A stores
+    reflectance x 10000, with an offset of -1000 since processing baseline 04.00): refused
+    with the fix in the message. Negative or saturated (> 1) pixels are set aside as NoData.
+    """
+    reflectance = data * scale + offset
+    notes = []
+    for b, band in enumerate(band_names):
+        values = reflectance[b][valid[b]]
+        if values.size == 0:
+            raise ValueError(f"{name} band {band} holds no valid pixel (all NoData or NaN)")
+        high = float(np.nanmax(values))
+        if high > 1.5:
+            raise ValueError(
+                f"{name} band {band} reaches {high:g}: it looks like scaled integers, not "
+                f"reflectance. For Sentinel-2 L2A set SCALE=0.0001 and OFFSET=-0.1 (processing "
+                f"baseline 04.00 and later; OFFSET=0 before)"
+            )
+    usable = valid & np.isfinite(reflectance)
+    out_of_range = usable & ((reflectance < 0) | (reflectance > 1))
+    if out_of_range.any():
+        for b, band in enumerate(band_names):
+            count = int(out_of_range[b].sum())
+            if count:
+                notes.append(f"{name} band {band}: {count} negative or saturated pixels set "
+                             f"aside as NoData")
+    per_pixel = np.all(usable & ~out_of_range, axis=0)
+    return reflectance, per_pixel, notes

@@ -1,0 +1,99 @@
+"""Accuracy in the layout of the US-DART paper: absolute relative errors of the image and of
+the OPs, median and mean, per element, over every band and every pixel where the element's
+OP map holds a value."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+from .pipeline import relative_error
+
+
+@dataclass
+class AccuracyRow:
+    case: str  # e.g. "vegetation scene, US-DART"
+    element: str
+    image_median: float  # per cent
+    image_mean: float
+    op_median: float
+    op_mean: float
+    pixels: int
+
+
+def accuracy_rows(case: str, element_names: list[str], image: np.ndarray,
+                  simulated: np.ndarray, op: np.ndarray, op_valid: np.ndarray,
+                  truth: np.ndarray | None) -> list[AccuracyRow]:
+    """``image``/``simulated`` (bands, rows, cols); ``op``/``truth`` (bands, elements, rows,
+    cols); ``op_valid`` (elements, rows, cols). Errors in per cent."""
+    image_error = relative_error(simulated, image)
+    rows = []
+    for i, name in enumerate(element_names):
+        mask = op_valid[i]
+        values = image_error[:, mask]
+        values = values[np.isfinite(values)]
+        op_median = op_mean = float("nan")
+        if truth is not None:
+            errors = relative_error(op[:, i][:, mask], truth[:, i][:, mask])
+            errors = errors[np.isfinite(errors)]
+            if errors.size:
+                op_median, op_mean = 100 * np.median(errors), 100 * np.mean(errors)
+        rows.append(AccuracyRow(
+            case, name,
+            100 * float(np.median(values)) if values.size else float("nan"),
+            100 * float(np.mean(values)) if values.size else float("nan"),
+            float(op_median), float(op_mean), int(mask.sum()),
+        ))
+    return rows
+
+
+def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) -> str:
+    """A markdown table; ``published`` maps (case, element) to the paper's
+    (image median, OP median, OP mean) in per cent, shown beside ours."""
+    lines = ["| case | element | pixels | image error median % | image error mean % | "
+             "OP error median % | OP error mean % | published (image med / OP med / OP mean) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        paper = (published or {}).get((row.case, row.element))
+        paper_text = " / ".join(f"{v:.2f}" for v in paper) if paper else "-"
+        lines.append(
+            f"| {row.case} | {row.element} | {row.pixels} | {row.image_median:.3f} | "
+            f"{row.image_mean:.3f} | {row.op_median:.3f} | {row.op_mean:.3f} | {paper_text} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+CSV_COLUMNS = ["case", "element", "pixels", "image_error_median_pct", "image_error_mean_pct",
+               "op_error_median_pct", "op_error_mean_pct"]
+
+
+def accuracy_csv(rows: list[AccuracyRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([row.case, row.element, row.pixels, f"{row.image_median:.6g}",
+                         f"{row.image_mean:.6g}", f"{row.op_median:.6g}", f"{row.op_mean:.6g}"])
+    return buffer.getvalue()
+
+
+def read_accuracy_csv(path, case: str | None = None) -> list[AccuracyRow]:
+    """Rows of an accuracy CSV, optionally renamed to ``case``."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [AccuracyRow(case or r["case"], r["element"], float(r["image_error_median_pct"]),
+                            float(r["image_error_mean_pct"]), float(r["op_error_median_pct"]),
+                            float(r["op_error_mean_pct"]), int(r["pixels"]))
+                for r in csv.DictReader(handle)]
+
+
+#: The US-DART paper's vegetation-scene figures (METHOD.md): (image error median, OP error
+#: median, OP error mean), per cent.
+PUBLISHED = {
+    ("vegetation scene, US-DART", "ground"): (0.08, 0.60, 58.19),
+    ("vegetation scene, US-DART", "vegetation"): (0.20, 3.28, 10.95),
+    ("vegetation scene, DART calibration", "ground"): (0.37, 7.40, 126.32),
+    ("vegetation scene, DART calibration", "vegetation"): (1.37, 41.24, 50.56),
+}

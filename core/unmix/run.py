@@ -1,0 +1,47 @@
+"""One call from inputs to OP maps: trace the scene on the image grid, then unmix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..simulate import Geometry, PixelGrid, Scene, Trace, check_overlap, trace
+from .pipeline import UnmixParameters, UnmixResult, unmix
+
+
+def run_unmix(
+    scene: Scene,
+    grid: PixelGrid,
+    geometry: Geometry,
+    image: np.ndarray,
+    valid: np.ndarray,
+    bands: list[str],
+    skyl: np.ndarray,
+    parameters: UnmixParameters,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    truth: np.ndarray | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+    trace_share: float = 0.6,
+) -> tuple[UnmixResult, Trace]:
+    """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run."""
+    check_overlap(scene, grid)
+    scene.elements.check_rules(bands)
+
+    def trace_progress(fraction: float) -> None:
+        if progress is not None:
+            progress(trace_share * fraction, "tracing")
+
+    def unmix_progress(fraction: float, label: str) -> None:
+        if progress is not None:
+            progress(trace_share + (1 - trace_share) * fraction, label)
+
+    traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
+                   progress=trace_progress, is_canceled=is_canceled)
+    result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
+                   progress=unmix_progress, is_canceled=is_canceled)
+    result.seconds = {"trace": traced.seconds, **result.seconds}
+    return result, traced

@@ -1,0 +1,203 @@
+"""Pieces shared by the algorithms that trace a scene: parameters, inputs, progress, outputs."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from qgis.core import (
+    QgsMultiBandColorRenderer,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsProject,
+    QgsRasterLayer,
+)
+
+from .i18n import tr
+
+BOUNDARIES = ["periodic", "open"]
+
+
+def add_scene_parameters(algorithm, elements_help: str) -> None:
+    algorithm.add(
+        QgsProcessingParameterFile(algorithm.MOCKUP, tr("3D mock-up"),
+                                   fileFilter="Mock-ups (*.obj *.ply *.stl *.glb *.gltf)"),
+        "The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected "
+        "CRS, metres, z up.",
+    )
+    algorithm.add(
+        QgsProcessingParameterFile(algorithm.ELEMENTS, tr("Element table"),
+                                   fileFilter="CSV (*.csv)"),
+        elements_help,
+    )
+
+
+def add_geometry_parameters(algorithm) -> None:
+    for name, label, default, maximum, text in (
+        ("SUN_ZENITH", "Sun zenith angle (degrees)", 30.0, 89.9,
+         "Angle between the vertical and the direction of the sun."),
+        ("SUN_AZIMUTH", "Sun azimuth angle (degrees)", 150.0, 360.0,
+         "Direction of the sun, clockwise from north (as in Sentinel-2 metadata)."),
+        ("VIEW_ZENITH", "View zenith angle (degrees)", 0.0, 89.9,
+         "Angle between the vertical and the direction of the sensor."),
+        ("VIEW_AZIMUTH", "View azimuth angle (degrees)", 0.0, 360.0,
+         "Direction of the sensor, clockwise from north."),
+    ):
+        algorithm.add(
+            QgsProcessingParameterNumber(name, tr(label), QgsProcessingParameterNumber.Double,
+                                         defaultValue=default, minValue=0.0, maxValue=maximum),
+            text,
+        )
+    algorithm.add(
+        QgsProcessingParameterString("SKYL", tr("Skylight ratio SKYL"), defaultValue="0.2"),
+        "Share of the downward irradiance that comes from the sky (isotropic): one value, or "
+        "one per band separated by commas.",
+    )
+
+
+def add_sampling_parameters(algorithm, samples: int = 64) -> None:
+    algorithm.add(
+        QgsProcessingParameterEnum("BOUNDARY", tr("Scene boundary"), options=BOUNDARIES,
+                                   defaultValue=0),
+        "periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays "
+        "leaving the mock-up's box escape.",
+        advanced=True,
+    )
+    algorithm.add(
+        QgsProcessingParameterNumber("SAMPLES", tr("Samples per pixel"),
+                                     QgsProcessingParameterNumber.Integer,
+                                     defaultValue=samples, minValue=1),
+        "Monte Carlo paths traced per pixel; the standard error falls as 1/sqrt(SAMPLES). "
+        "Square numbers (16, 64, 256) give stratified sub-pixel sampling.",
+    )
+    algorithm.add(
+        QgsProcessingParameterNumber("SEED", tr("Random seed"),
+                                     QgsProcessingParameterNumber.Integer, defaultValue=1),
+        "Results are reproducible from the seed, whatever the number of threads.",
+        advanced=True,
+    )
+
+
+def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float = 1.0):
+    """One value or ``count`` comma-separated values -> array (count,)."""
+    try:
+        values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise QgsProcessingException(
+            tr(f"{name} must be numbers separated by commas, got '{text}'")) from None
+    if len(values) == 1:
+        values = values * count
+    if len(values) != count:
+        raise QgsProcessingException(
+            tr(f"{name} has {len(values)} values but there are {count} bands"))
+    array = np.asarray(values)
+    if ((array < low) | (array > high)).any():
+        raise QgsProcessingException(tr(f"{name} values must lie in [{low}, {high}]"))
+    return array
+
+
+def parse_bands(text: str) -> list[str]:
+    bands = [b.strip() for b in str(text).split(",") if b.strip()]
+    if not bands:
+        raise QgsProcessingException(tr("BANDS is empty: name the bands, e.g. B2,B3,B4,B8"))
+    return bands
+
+
+class FeedbackProgress:
+    """Adapts a Processing feedback to the core's ``progress`` / ``is_canceled`` callbacks,
+    mapping the core's 0..1 onto a share [start, stop] of the bar."""
+
+    def __init__(self, feedback, start: float = 0.0, stop: float = 100.0):
+        self.feedback, self.start, self.stop = feedback, start, stop
+
+    def __call__(self, fraction: float, label: str | None = None) -> None:
+        self.feedback.setProgress(self.start + (self.stop - self.start) * fraction)
+        if label:
+            self.feedback.setProgressText(label)
+
+    def is_canceled(self) -> bool:
+        return self.feedback.isCanceled()
+
+
+def load_scene(mockup_path: str, elements_path: str, feedback):
+    """Mock-up + element table -> Scene, with every problem as a named Processing error."""
+    from ..core.scene.elements import read_element_table
+    from ..core.scene.mockup import load_mockup
+    from ..core.simulate import prepare_scene
+
+    try:
+        elements = read_element_table(elements_path)
+        mockup = load_mockup(mockup_path)
+        for note in mockup.notes:
+            feedback.pushWarning(note)
+        feedback.pushInfo(tr(f"Mock-up: {mockup.triangle_count} triangles in "
+                             f"{len(mockup.part_names)} parts"))
+        return prepare_scene(mockup, elements)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+
+
+TRUE_COLOUR = ("B4", "B3", "B2")
+
+
+class StyleAsGroup(QgsProcessingLayerPostProcessorInterface):
+    """Puts a loaded output layer into a named layer group and shows it as a true-colour
+    composite (B4, B3, B2) when it has those bands. Instances must outlive the algorithm,
+    hence the registry below."""
+
+    registry: list = []
+
+    def __init__(self, group_name: str, layer_name: str):
+        super().__init__()
+        self.group_name, self.layer_name = group_name, layer_name
+        StyleAsGroup.registry.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        if not isinstance(layer, QgsRasterLayer):
+            return
+        layer.setName(self.layer_name)
+        style_true_colour(layer)
+        project = context.project() or QgsProject.instance()
+        root = project.layerTreeRoot()
+        node = root.findLayer(layer.id())
+        group = root.findGroup(self.group_name) or root.insertGroup(0, self.group_name)
+        if node is not None:
+            group.insertChildNode(-1, node.clone())
+            node.parent().removeChildNode(node)
+
+
+def style_true_colour(layer: QgsRasterLayer) -> bool:
+    names = [layer.dataProvider().generateBandName(i) for i in range(1, layer.bandCount() + 1)]
+    descriptions = [layer.bandName(i) for i in range(1, layer.bandCount() + 1)]
+    lookup = {}
+    for index, (name, description) in enumerate(zip(names, descriptions, strict=True), 1):
+        for key in TRUE_COLOUR:
+            if key in (name, description) or description.endswith(f": {key}") or \
+                    description.split(" ")[-1] == key:
+                lookup.setdefault(key, index)
+    if len(lookup) < 3:
+        return False
+    renderer = QgsMultiBandColorRenderer(layer.dataProvider(), lookup["B4"], lookup["B3"],
+                                         lookup["B2"])
+    layer.setRenderer(renderer)
+    layer.triggerRepaint()
+    return True
+
+
+def load_in_group(context: QgsProcessingContext, path: str, layer_name: str,
+                  group_name: str) -> None:
+    """Ask QGIS to load ``path`` when the algorithm finishes, named and grouped."""
+    details = QgsProcessingContext.LayerDetails(layer_name, context.project(), layer_name)
+    details.setPostProcessor(StyleAsGroup(group_name, layer_name))
+    context.addLayerToLoadOnCompletion(path, details)
+
+
+def remove_quietly(paths) -> None:
+    for path in paths:
+        if path and os.path.exists(path):
+            os.remove(path)

@@ -1,0 +1,200 @@
+"""unmix3d:simulate — the forward model: mock-up + element OPs + geometry -> reflectance image,
+element fractions, standard error and gradients."""
+
+import os
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core.raster_io import read_grid, write_raster
+from .base import Unmix3DAlgorithm
+from .common import (
+    BOUNDARIES,
+    FeedbackProgress,
+    add_geometry_parameters,
+    add_sampling_parameters,
+    add_scene_parameters,
+    load_scene,
+    parse_bands,
+    parse_values,
+)
+from .i18n import tr
+
+
+class SimulateAlgorithm(Unmix3DAlgorithm):
+    NAME = "simulate"
+    LABEL = "Simulate image (3D radiative transfer)"
+    GROUP = "Radiative transfer"
+    GROUP_ID = "radiativetransfer"
+    DESCRIPTION = (
+        "Monte Carlo 3D radiative transfer over a classified mock-up: the surface reflectance "
+        "image (bidirectional reflectance factor) an orthographic sensor sees for the element "
+        "OPs of the element table or of OP maps, with each element's visible fraction per "
+        "pixel, the standard error, and the gradients dR/dOP. The scene is traced once; bands "
+        "and gradients are evaluated from that one trace."
+    )
+    REQUIRES = ("numba", "trimesh")
+
+    MOCKUP, ELEMENTS, OP_MAPS = "MOCKUP", "ELEMENTS", "OP_MAPS"
+    REFERENCE, EXTENT, PIXEL_SIZE, CRS, BANDS = "REFERENCE", "EXTENT", "PIXEL_SIZE", "CRS", "BANDS"
+    OUTPUT, FRACTIONS, STDERR, GRADIENTS = "OUTPUT", "FRACTIONS", "STDERR", "GRADIENTS"
+
+    def declare(self):
+        add_scene_parameters(
+            self,
+            "CSV with one row per element: element, match (globs on mock-up part names), type "
+            "(opaque or translucent), rt_ratio (r/t), rule, and one column per band with the "
+            "element's OP (reflectance, or albedo r + t for translucent elements).",
+        )
+        self.add(
+            QgsProcessingParameterFile(self.OP_MAPS, tr("OP maps folder"),
+                                       behavior=QgsProcessingParameterFile.Folder,
+                                       optional=True),
+            "Optional folder of per-element OP maps <element>.tif on the output grid (as written "
+            "by unmix3d:unmix); NoData pixels take the element table's value.",
+        )
+        self.add(
+            QgsProcessingParameterRasterLayer(self.REFERENCE, tr("Reference raster (grid)"),
+                                              optional=True),
+            "Raster whose grid, CRS and band names the simulated image takes. Without it, give "
+            "EXTENT, PIXEL_SIZE, CRS and BANDS.",
+        )
+        self.add(
+            QgsProcessingParameterExtent(self.EXTENT, tr("Extent"), optional=True),
+            "Extent of the simulated image when no reference raster is given.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(self.PIXEL_SIZE, tr("Pixel size (m)"),
+                                         QgsProcessingParameterNumber.Double, defaultValue=10.0,
+                                         minValue=0.001),
+            "Pixel size in metres when no reference raster is given.",
+        )
+        self.add(
+            QgsProcessingParameterCrs(self.CRS, tr("CRS"), optional=True),
+            "Projected CRS (metres) of the mock-up and the image when no reference raster is "
+            "given.",
+        )
+        self.add(
+            QgsProcessingParameterString(self.BANDS, tr("Bands"), optional=True,
+                                         defaultValue="B2,B3,B4,B8"),
+            "Comma-separated band names (columns of the element table) when no reference "
+            "raster is given.",
+        )
+        add_geometry_parameters(self)
+        add_sampling_parameters(self)
+        self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
+                 "Bidirectional reflectance factor, one band per band, named.")
+        self.add(QgsProcessingParameterRasterDestination(self.FRACTIONS, tr("Element fractions"),
+                                                         optional=True, createByDefault=True),
+                 "Visible fraction of each element in each pixel, one band per element, named.")
+        self.add(QgsProcessingParameterRasterDestination(self.STDERR, tr("Standard error"),
+                                                         optional=True, createByDefault=False),
+                 "Monte Carlo standard error of each pixel and band.")
+        self.add(QgsProcessingParameterFolderDestination(self.GRADIENTS, tr("Gradients folder"),
+                                                         optional=True, createByDefault=False),
+                 "Folder for the gradients: <element>.tif holds dR/dOP per band (OP = reflectance "
+                 "or albedo); for translucent elements also <element>_r.tif and <element>_t.tif "
+                 "(dR/dr, dR/dt) when OPs come from the table.")
+
+    def grid_and_bands(self, parameters, context):
+        from ..core.simulate import PixelGrid
+
+        layer = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)
+        if layer is not None:
+            try:
+                info = read_grid(layer.source())
+                grid = PixelGrid.from_geotransform(info.geotransform, info.rows, info.cols)
+            except ValueError as error:
+                raise QgsProcessingException(f"REFERENCE {layer.name()}: {error}") from None
+            if info.is_geographic:
+                raise QgsProcessingException(tr(
+                    f"REFERENCE {layer.name()} is in a geographic CRS; the mock-up and the "
+                    f"image must share a projected CRS in metres (reproject the image)"))
+            return grid, info.band_names, info.crs_wkt
+        crs = self.parameterAsCrs(parameters, self.CRS, context)
+        extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
+        if extent.isNull() or not crs.isValid():
+            raise QgsProcessingException(
+                tr("Give either a REFERENCE raster or EXTENT, PIXEL_SIZE, CRS and BANDS."))
+        if crs.isGeographic():
+            raise QgsProcessingException(tr("CRS must be projected (metres), not geographic."))
+        size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
+        cols = max(1, round(extent.width() / size))
+        rows = max(1, round(extent.height() / size))
+        grid = PixelGrid(extent.xMinimum(), extent.yMaximum(), size, size, rows, cols)
+        bands = parse_bands(self.parameterAsString(parameters, self.BANDS, context))
+        return grid, bands, crs.toWkt()
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        from ..core.forward import read_op_maps, simulate_products
+        from ..core.simulate import Canceled, Geometry
+
+        grid, bands, crs_wkt = self.grid_and_bands(parameters, context)
+        skyl = parse_values(self.parameterAsString(parameters, "SKYL", context), len(bands),
+                            "SKYL")
+        try:
+            geometry = Geometry(*(self.parameterAsDouble(parameters, name, context) for name in
+                                  ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH", "VIEW_AZIMUTH")))
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
+                           self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
+        op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
+        gradients_folder = self.parameterAsString(parameters, self.GRADIENTS, context)
+        progress = FeedbackProgress(feedback, 0, 90)
+        try:
+            op_maps = read_op_maps(op_folder, scene, bands, grid) if op_folder else None
+            if op_maps is None:
+                scene.elements.require_bands(bands)
+            products = simulate_products(
+                scene, grid, geometry, bands, skyl,
+                samples=self.parameterAsInt(parameters, "SAMPLES", context),
+                seed=self.parameterAsInt(parameters, "SEED", context),
+                periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
+                == "periodic",
+                op_maps=op_maps, want_gradients=bool(gradients_folder),
+                progress=progress, is_canceled=progress.is_canceled,
+            )
+        except Canceled:
+            raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        feedback.pushInfo(tr(f"Traced {grid.rows * grid.cols} pixels x "
+                             f"{products.trace.samples} samples in "
+                             f"{products.trace.seconds:.1f} s"))
+        results = {}
+        transform = grid.geotransform
+        names = scene.elements.names
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        results[self.OUTPUT] = write_raster(output, products.reflectance, None, transform,
+                                            crs_wkt, bands)
+        fractions = self.parameterAsOutputLayer(parameters, self.FRACTIONS, context)
+        if fractions:
+            results[self.FRACTIONS] = write_raster(fractions, products.fractions, None,
+                                                   transform, crs_wkt, names)
+        stderr = self.parameterAsOutputLayer(parameters, self.STDERR, context)
+        if stderr:
+            results[self.STDERR] = write_raster(stderr, products.stderr, None, transform,
+                                                crs_wkt, bands)
+        if gradients_folder:
+            os.makedirs(gradients_folder, exist_ok=True)
+            for i, name in enumerate(names):
+                write_raster(os.path.join(gradients_folder, f"{name}.tif"),
+                             products.op_gradients[:, i], None, transform, crs_wkt, bands)
+                if products.variable_gradients is not None and scene.var_t[i] >= 0:
+                    for variable, index in (("r", scene.var_r[i]), ("t", scene.var_t[i])):
+                        write_raster(os.path.join(gradients_folder, f"{name}_{variable}.tif"),
+                                     products.variable_gradients[:, index], None, transform,
+                                     crs_wkt, bands)
+            results[self.GRADIENTS] = gradients_folder
+        feedback.setProgress(100)
+        return results

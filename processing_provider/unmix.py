@@ -1,0 +1,313 @@
+"""unmix3d:unmix — US-DART (or the DART-calibration baseline): one OP map per element from a
+surface-reflectance image and a classified 3D mock-up."""
+
+import os
+import shutil
+import tempfile
+
+import numpy as np
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core.raster_io import read_raster, write_raster
+from .base import Unmix3DAlgorithm
+from .common import (
+    BOUNDARIES,
+    FeedbackProgress,
+    add_geometry_parameters,
+    add_sampling_parameters,
+    add_scene_parameters,
+    load_in_group,
+    load_scene,
+    parse_values,
+)
+from .i18n import tr
+
+METHODS = ["us-dart", "dart-calibration"]
+SHAPES = ["rectangle", "ellipse"]
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    parts = str(text).lower().replace(" ", "").split("x")
+    try:
+        size = tuple(int(p) for p in parts)
+    except ValueError:
+        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)")) \
+            from None
+    if len(size) == 1:
+        size = size * 2
+    if len(size) != 2 or min(size) < 1:
+        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)"))
+    return size
+
+
+class UnmixAlgorithm(Unmix3DAlgorithm):
+    NAME = "unmix"
+    LABEL = "Unmix optical properties (US-DART)"
+    GROUP = "Optical properties"
+    GROUP_ID = "opticalproperties"
+    DESCRIPTION = (
+        "Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for "
+        "opaque elements, albedo (r + t, split with the element table's r/t ratio) for "
+        "translucent ones — from a surface-reflectance image and a classified 3D mock-up, with "
+        "the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, "
+        "gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule "
+        "correction. The scene is traced once; every iteration re-uses that trace. METHOD "
+        "dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for "
+        "comparison."
+    )
+    REQUIRES = ("numba", "trimesh")
+
+    IMAGE, MOCKUP, ELEMENTS = "IMAGE", "MOCKUP", "ELEMENTS"
+
+    def declare(self):
+        self.add(QgsProcessingParameterRasterLayer(self.IMAGE, tr("Surface reflectance image")),
+                 "Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; "
+                 "band names (B2, B3, ...) must match the element table's columns.")
+        self.add(QgsProcessingParameterNumber("SCALE", tr("Scale"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=1.0),
+                 "Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).")
+        self.add(QgsProcessingParameterNumber("OFFSET", tr("Offset"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=0.0),
+                 "Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).")
+        add_scene_parameters(
+            self,
+            "CSV with one row per element: element, match (globs on mock-up part names), type "
+            "(opaque or translucent), rt_ratio (r/t of translucent elements, optionally per band "
+            "in rt_ratio_<band> columns), rule (spectral rule such as B8 > B4), and optional "
+            "per-band initial OPs used where an element has no pure pixel.",
+        )
+        self.add(QgsProcessingParameterFile("METADATA", tr("Sentinel-2 tile metadata"),
+                                            optional=True, fileFilter="XML (*.xml)"),
+                 "Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles "
+                 "replace the angle parameters.")
+        add_geometry_parameters(self)
+        for name, label in (("MOCKUP_OFFSET_X", "Mock-up offset east (m)"),
+                            ("MOCKUP_OFFSET_Y", "Mock-up offset north (m)")):
+            self.add(QgsProcessingParameterNumber(name, tr(label),
+                                                  QgsProcessingParameterNumber.Double,
+                                                  defaultValue=0.0),
+                     "Shift applied to the mock-up to co-register it with the image (see "
+                     "unmix3d:coregister).", advanced=True)
+        self.add(QgsProcessingParameterEnum("METHOD", tr("Method"), options=METHODS,
+                                            defaultValue=0),
+                 "us-dart (PPS, LSMA, gradient iterations, SC) or dart-calibration (the "
+                 "baseline: LSMA then per-pixel Newton scaling of all OPs).")
+        self.add(QgsProcessingParameterString("WINDOW", tr("Window (rows x columns)"),
+                                              defaultValue="5x5"),
+                 "Moving window whose pixels share each element's OP; it must hold at least as "
+                 "many pixels as there are elements.")
+        self.add(QgsProcessingParameterEnum("WINDOW_SHAPE", tr("Window shape"), options=SHAPES,
+                                            defaultValue=0),
+                 "Rectangle or inscribed ellipse.", advanced=True)
+        self.add(QgsProcessingParameterNumber("ITERATIONS", tr("Iterations"),
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=8, minValue=0),
+                 "Gradient iterations after LSMA (they stop earlier once the simulated image "
+                 "matches the image).")
+        for name, label, default, help_text in (
+            ("PURE_THRESHOLD", "Pure pixel fraction threshold", 0.9,
+             "Visible fraction from which a pixel is pure; lowered by 0.1 down to 0.1 when an "
+             "element has no pure pixel."),
+            ("MAX_CONDITION", "Maximum condition number", 50000.0,
+             "Windows whose system has a larger condition number are skipped and filled by "
+             "the median of their neighbours."),
+            ("MAX_SPECTRAL_RADIUS", "Maximum spectral radius", 1.1,
+             "Windows whose normalised Gram matrix has a larger spectral radius are skipped."),
+            ("EPSILON", "Bound around the pure-pixel OP", 0.5,
+             "OPs are searched within (1 - EPSILON) and (1 + EPSILON) times their PPS value."),
+            ("MIN_FRACTION", "Minimum element fraction", 0.05,
+             "Pixels where an element's visible fraction is below this are NoData in its map."),
+        ):
+            self.add(QgsProcessingParameterNumber(name, tr(label),
+                                                  QgsProcessingParameterNumber.Double,
+                                                  defaultValue=default, minValue=0.0),
+                     help_text, advanced=name != "MIN_FRACTION")
+        self.add(QgsProcessingParameterNumber("EROSION", tr("Erosion of pure zones (pixels)"),
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=0, minValue=0),
+                 "Erode pure-pixel zones by this many pixels, dropping boundary pixels hit by "
+                 "co-registration error.", advanced=True)
+        add_sampling_parameters(self)
+        self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
+                                            behavior=QgsProcessingParameterFile.Folder,
+                                            optional=True),
+                 "Optional folder of known OP maps <element>.tif (pseudo images): the report "
+                 "then gives OP errors and the accuracy table.", advanced=True)
+        self.add(QgsProcessingParameterBoolean("LOAD_MAPS", tr("Load OP maps in the project"),
+                                               defaultValue=True),
+                 "Add the OP maps to the project in a layer group, styled as true-colour "
+                 "composites.", advanced=True)
+        self.add(QgsProcessingParameterFolderDestination("OUTPUT_FOLDER", tr("OP maps folder")),
+                 "One GeoTIFF <element>.tif per element, one band per image band, NoData where "
+                 "the element's fraction is below MIN_FRACTION.")
+        self.add(QgsProcessingParameterRasterDestination("SIMULATED", tr("Final simulated image"),
+                                                         optional=True, createByDefault=True),
+                 "The image simulated with the retrieved OP maps.")
+        self.add(QgsProcessingParameterFileDestination("REPORT", tr("Report"),
+                                                       fileFilter="HTML (*.html)",
+                                                       optional=True, createByDefault=True),
+                 "HTML report: convergence per iteration, final errors, true-colour composites.")
+        self.add(QgsProcessingParameterFileDestination("ACCURACY", tr("Accuracy table"),
+                                                       fileFilter="CSV (*.csv)", optional=True,
+                                                       createByDefault=False),
+                 "CSV of image and OP errors per element (OP errors need TRUTH).")
+
+    # ----------------------------------------------------------------------------------
+    def read_inputs(self, parameters, context, feedback):
+        from ..core.sentinel2 import read_tile_angles, surface_reflectance
+        from ..core.simulate import Geometry, PixelGrid
+
+        layer = self.parameterAsRasterLayer(parameters, self.IMAGE, context)
+        if layer is None:
+            raise QgsProcessingException(tr("IMAGE is not a raster layer QGIS can open."))
+        try:
+            raster = read_raster(layer.source())
+            grid = PixelGrid.from_geotransform(raster.geotransform, *raster.shape)
+            image, valid, notes = surface_reflectance(
+                raster.data, raster.valid, raster.band_names,
+                self.parameterAsDouble(parameters, "SCALE", context),
+                self.parameterAsDouble(parameters, "OFFSET", context), f"IMAGE {layer.name()}")
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        for note in notes:
+            feedback.pushWarning(note)
+        if not valid.any():
+            raise QgsProcessingException(tr(f"IMAGE {layer.name()} has no pixel valid in "
+                                            f"every band"))
+        angles = {name: self.parameterAsDouble(parameters, name.upper(), context)
+                  for name in ("sun_zenith", "sun_azimuth", "view_zenith", "view_azimuth")}
+        metadata = self.parameterAsFile(parameters, "METADATA", context)
+        if metadata:
+            try:
+                angles.update(read_tile_angles(metadata))
+            except ValueError as error:
+                raise QgsProcessingException(str(error)) from None
+            feedback.pushInfo(tr(f"Angles from {os.path.basename(metadata)}: {angles}"))
+        try:
+            geometry = Geometry(**angles)
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        return layer, raster, grid, image, valid, geometry
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        from ..core.forward import read_op_maps
+        from ..core.simulate import Canceled, check_overlap
+        from ..core.unmix.accuracy import accuracy_csv, accuracy_markdown, accuracy_rows
+        from ..core.unmix.pipeline import UnmixParameters
+        from ..core.unmix.report import unmix_report
+        from ..core.unmix.run import run_unmix
+
+        layer, raster, grid, image, valid, geometry = self.read_inputs(parameters, context,
+                                                                       feedback)
+        bands = raster.band_names
+        skyl = parse_values(self.parameterAsString(parameters, "SKYL", context), len(bands),
+                            "SKYL")
+        scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
+                           self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
+        scene.mockup.origin[:2] += [self.parameterAsDouble(parameters, "MOCKUP_OFFSET_X",
+                                                           context),
+                                    self.parameterAsDouble(parameters, "MOCKUP_OFFSET_Y",
+                                                           context)]
+        method = METHODS[self.parameterAsEnum(parameters, "METHOD", context)]
+        settings = UnmixParameters(
+            method=method,
+            window=parse_window(self.parameterAsString(parameters, "WINDOW", context)),
+            window_shape=SHAPES[self.parameterAsEnum(parameters, "WINDOW_SHAPE", context)],
+            iterations=self.parameterAsInt(parameters, "ITERATIONS", context),
+            pure_threshold=self.parameterAsDouble(parameters, "PURE_THRESHOLD", context),
+            max_condition=self.parameterAsDouble(parameters, "MAX_CONDITION", context),
+            max_spectral_radius=self.parameterAsDouble(parameters, "MAX_SPECTRAL_RADIUS",
+                                                       context),
+            epsilon=self.parameterAsDouble(parameters, "EPSILON", context),
+            min_fraction=self.parameterAsDouble(parameters, "MIN_FRACTION", context),
+            erosion=self.parameterAsInt(parameters, "EROSION", context),
+        )
+        samples = self.parameterAsInt(parameters, "SAMPLES", context)
+        seed = self.parameterAsInt(parameters, "SEED", context)
+        progress = FeedbackProgress(feedback, 0, 95)
+        truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
+        try:
+            check_overlap(scene, grid, f"IMAGE {layer.name()}")
+            truth = read_op_maps(truth_folder, scene, bands, grid) if truth_folder else None
+            result, traced = run_unmix(
+                scene, grid, geometry, image, valid, bands, skyl, settings, samples=samples,
+                seed=seed,
+                periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
+                == "periodic",
+                truth=truth, progress=progress, is_canceled=progress.is_canceled)
+        except Canceled:
+            raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        for stage, seconds in result.seconds.items():
+            feedback.pushInfo(tr(f"{stage}: {seconds:.2f} s"))
+
+        names = scene.elements.names
+        rows = accuracy_rows(f"{layer.name()}, {method}", names, image, result.simulated,
+                             result.op, result.op_valid, truth)
+        table = accuracy_markdown(rows)
+        feedback.pushInfo(table)
+        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
+        written = write_op_maps(folder, names, result.op, result.op_valid, grid.geotransform,
+                                raster.crs_wkt, bands)
+        outputs = {"OUTPUT_FOLDER": folder}
+        simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
+        if simulated:
+            outputs["SIMULATED"] = write_raster(simulated, result.simulated,
+                                                np.broadcast_to(valid, image.shape),
+                                                grid.geotransform, raster.crs_wkt, bands)
+        report = self.parameterAsFileOutput(parameters, "REPORT", context)
+        if report:
+            unmix_report(result, image, valid, names, bands, {
+                "image": layer.source(), "method": method, "window": settings.window,
+                "iterations": settings.iterations, "samples per pixel": samples,
+                "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
+                                                       geometry.sun_azimuth),
+                "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),
+                "SKYL": ", ".join(f"{v:g}" for v in skyl)}, table, path=report)
+            outputs["REPORT"] = report
+        accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
+        if accuracy:
+            from ..core.html_report import write_atomic
+
+            write_atomic(accuracy_csv(rows), accuracy)
+            outputs["ACCURACY"] = accuracy
+        if self.parameterAsBool(parameters, "LOAD_MAPS", context):
+            group = tr(f"OP maps: {layer.name()} ({method})")
+            for name, path in written.items():
+                load_in_group(context, path, name, group)
+        feedback.setProgress(100)
+        return outputs
+
+
+def write_op_maps(folder, names, op, op_valid, geotransform, crs_wkt, bands) -> dict:
+    """Write every ``<element>.tif`` into a hidden staging folder first and move them in only
+    when all are written, so a failure leaves no half set of OP maps behind."""
+    os.makedirs(folder, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".unmix3d-", dir=folder)
+    written = {}
+    try:
+        for i, name in enumerate(names):
+            path = os.path.join(staging, f"{name}.tif")
+            write_raster(path, op[:, i], np.broadcast_to(op_valid[i], op[:, i].shape),
+                         geotransform, crs_wkt, bands)
+        for name in names:
+            target = os.path.join(folder, f"{name}.tif")
+            os.replace(os.path.join(staging, f"{name}.tif"), target)
+            written[name] = target
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
