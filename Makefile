@@ -11,7 +11,7 @@ lint: setup
 	$(PY) -m ruff check .
 
 test: setup lint
-	$(PY) -m pytest -p no:qgis tests/core
+	$(PY) -m pytest -p no:qgis -W ignore::pytest.PytestConfigWarning tests/core
 	$(PY) -m pytest tests/qgis
 
 demo: setup

@@ -1,14 +1,32 @@
-"""The list of algorithms the provider offers. Modules import no optional package at import
-time, so one whose dependency is missing still loads and reports it in ``canExecute()``."""
+"""The algorithms the provider offers, as (module, class) names. A module that cannot be
+imported is left out with a message in the QGIS log instead of taking the whole provider
+down; modules import no optional package at import time, so a missing dependency is
+reported by the algorithm's ``canExecute()`` instead."""
+
+import importlib
+
+ALGORITHMS = [
+    ("simulate", "SimulateAlgorithm"),
+    ("unmix", "UnmixAlgorithm"),
+    ("retrieve", "RetrieveAlgorithm"),
+    ("build_mockup", "BuildMockupAlgorithm"),
+    ("demo_scene", "DemoSceneAlgorithm"),
+    ("degrade", "DegradeAlgorithm"),
+    ("compare_images", "CompareAlgorithm"),
+    ("coregister", "CoregisterAlgorithm"),
+]
 
 
 def algorithm_classes() -> list[type]:
-    from .compare_images import CompareAlgorithm
-    from .coregister import CoregisterAlgorithm
-    from .degrade import DegradeAlgorithm
-    from .demo_scene import DemoSceneAlgorithm
-    from .simulate import SimulateAlgorithm
-    from .unmix import UnmixAlgorithm
+    classes = []
+    for module_name, class_name in ALGORITHMS:
+        try:
+            module = importlib.import_module(f".{module_name}", __package__)
+        except ImportError as error:
+            from qgis.core import Qgis, QgsMessageLog
 
-    return [SimulateAlgorithm, UnmixAlgorithm, DemoSceneAlgorithm, DegradeAlgorithm,
-            CompareAlgorithm, CoregisterAlgorithm]
+            QgsMessageLog.logMessage(f"Unmix3D: algorithm module {module_name} not loaded "
+                                     f"({error})", "Unmix3D", Qgis.Warning)
+            continue
+        classes.append(getattr(module, class_name))
+    return classes

@@ -75,10 +75,3 @@ def test_non_raster_input_is_refused(run_algorithm, tmp_path):
     with pytest.raises(QgsProcessingException, match="INPUT"):
         run_algorithm("unmix3d:degrade", {"INPUT": str(text), "FACTOR": 2, "OUTPUT": str(out)})
     assert not out.exists()
-
-
-def test_every_parameter_has_help(unmix3d_provider):
-    for algorithm in unmix3d_provider.algorithms():
-        for definition in algorithm.parameterDefinitions():
-            assert definition.help(), f"{algorithm.id()} {definition.name()} has no help"
-            assert definition.name() in algorithm.shortHelpString()

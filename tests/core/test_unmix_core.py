@@ -1,0 +1,154 @@
+"""US-DART's modules against exact answers: pure pixels, bounded window solves, median
+filling, spectral rules, and the whole pipeline on a scene whose image it can explain."""
+
+import numpy as np
+import pytest
+from scenes import X0, Y0, build, grid_over, rectangle, table
+from scipy.optimize import lsq_linear
+
+from unmix3d.core.simulate import Geometry, evaluate_op_maps, trace
+from unmix3d.core.unmix.correction import apply_rules
+from unmix3d.core.unmix.pipeline import UnmixParameters, unmix
+from unmix3d.core.unmix.pps import nearest_fill, select_pure_pixels
+from unmix3d.core.unmix.windows import (
+    EMPTY,
+    SOLVED,
+    UNSTABLE,
+    median_fill,
+    solve_bounded,
+    window_footprint,
+)
+
+
+def test_pure_threshold_steps_down_and_translucent_start_is_the_square_root():
+    fractions = np.zeros((2, 4, 4))
+    fractions[0] = 1.0
+    fractions[0, 1, 1], fractions[1, 1, 1] = 0.25, 0.75  # best "pure" leaf pixel: 0.75
+    image = np.full((1, 4, 4), 0.2)
+    image[0, 1, 1] = 0.09
+    selection = select_pure_pixels(fractions, image, np.ones((4, 4), bool),
+                                   np.array([False, True]), np.array([[0.5, 0.5]]))
+    assert selection.threshold[0] == pytest.approx(0.9)
+    assert selection.threshold[1] == pytest.approx(0.7)
+    np.testing.assert_allclose(selection.op[0, 1], 0.3)  # sqrt(0.09), spread everywhere
+    assert selection.pure_count.tolist() == [15, 1]
+
+
+def test_element_without_pure_pixels_keeps_the_table_value():
+    fractions = np.zeros((2, 3, 3))
+    fractions[0] = 1.0
+    selection = select_pure_pixels(fractions, np.full((1, 3, 3), 0.2), np.ones((3, 3), bool),
+                                   np.array([False, False]), np.array([[0.5, 0.42]]))
+    assert np.isnan(selection.threshold[1])
+    np.testing.assert_allclose(selection.op[0, 1], 0.42)
+
+
+def test_nearest_fill_takes_the_median_of_equally_near_pure_pixels():
+    mask = np.zeros((1, 5), bool)
+    mask[0, 0] = mask[0, 4] = True
+    filled = nearest_fill(mask, np.array([[0.2, 0.4]]))
+    np.testing.assert_allclose(filled[0, 0], [0.2, 0.2, 0.3, 0.4, 0.4])
+
+
+def test_bounded_solves_equal_scipy_lsq_linear():
+    rng = np.random.default_rng(4)
+    n, k = 200, 3
+    a = rng.random((n, 9, k))
+    y = rng.random((n, 9))
+    gram = np.einsum("nmi,nmj->nij", a, a) / 9
+    rhs = np.einsum("nmi,nm->ni", a, y) / 9
+    lower = rng.uniform(0.0, 0.3, (n, k))
+    upper = lower + rng.uniform(0.05, 0.5, (n, k))
+    x, status = solve_bounded(gram, rhs, lower, upper, (lower + upper) / 2,
+                              np.ones((n, k), bool), 1e-14, 1e12, 1e12)
+    assert (status == SOLVED).all()
+    for w in range(n):
+        reference = lsq_linear(a[w], y[w], bounds=(lower[w], upper[w]), tol=1e-12).x
+        np.testing.assert_allclose(x[w], reference, atol=1e-7)
+
+
+def test_unstable_and_empty_windows_are_flagged():
+    singular = np.array([[[1.0, 1.0], [1.0, 1.0]]])
+    large = np.array([[[2.0, 0.0], [0.0, 1.0]]])
+    fine = np.array([[[0.5, 0.1], [0.1, 0.4]]])
+    gram = np.concatenate([singular, large, fine, fine])
+    present = np.array([[True, True]] * 3 + [[False, False]])
+    start = np.full((4, 2), 0.3)
+    x, status = solve_bounded(gram, np.full((4, 2), 0.1), np.zeros((4, 2)), np.ones((4, 2)),
+                              start, present, 1e-10, 50_000.0, 1.1)
+    assert status.tolist() == [UNSTABLE, UNSTABLE, SOLVED, EMPTY]
+    np.testing.assert_array_equal(x[[0, 1, 3]], start[[0, 1, 3]])
+
+
+def test_median_fill_uses_solved_neighbours_only():
+    values = np.arange(25.0).reshape(5, 5)
+    solved = np.ones((5, 5), bool)
+    solved[2, 2] = False
+    values[2, 2] = 1e6
+    filled = median_fill(values, solved, window_footprint((3, 3)))
+    neighbours = [6, 7, 8, 11, 13, 16, 17, 18]
+    assert filled[2, 2] == np.median(neighbours)
+    assert (filled[solved] == values[solved]).all()
+
+
+def test_spectral_rule_replaces_breaking_pixels_by_neighbour_medians():
+    op = np.zeros((2, 1, 3, 3))
+    op[0, 0] = 0.05  # B4
+    op[1, 0] = 0.5  # B8
+    op[1, 0, 1, 1] = 0.01  # breaks B8 > B4
+    elements = table(("vegetation", "translucent", {"B4": 0.05, "B8": 0.5}, 1.0))
+    from unmix3d.core.unmix.rules import parse_rule
+
+    elements.elements[0].rule = parse_rule("B8 > B4")
+    corrected, broken = apply_rules(op, np.ones((1, 3, 3), bool), elements, ["B4", "B8"],
+                                    window_footprint((3, 3)))
+    assert broken.tolist() == [1]
+    assert corrected[1, 0, 1, 1] == 0.5 and corrected[0, 0, 1, 1] == 0.05
+
+
+@pytest.fixture(scope="module")
+def two_soils():
+    """Two flat soils meeting off the pixel edges: many mixed pixels, and an image the model
+    explains exactly (a Lambertian plane is noise-free)."""
+    size = 100.0
+    edge = X0 + 43.0
+    parts = {"soil_a": rectangle(X0, Y0, edge, Y0 + size, 0.0),
+             "soil_b": rectangle(edge, Y0, X0 + size, Y0 + size, 0.0)}
+    scene = build(parts, table(("soil_a", "opaque", {"B4": 0.2, "B8": 0.3}, None),
+                               ("soil_b", "opaque", {"B4": 0.1, "B8": 0.4}, None)))
+    grid = grid_over(size, 5)
+    return scene, trace(scene, grid, Geometry(30, 150, 0, 0), samples=64, seed=2)
+
+
+def test_both_methods_recover_both_soils_in_mixed_pixels(two_soils):
+    scene, traced = two_soils
+    bands = ["B4", "B8"]
+    truth_values = np.array([[0.2, 0.1], [0.3, 0.4]])  # bands x elements
+    truth = np.broadcast_to(truth_values[:, :, None, None], (2, 2, 20, 20)).copy()
+    image, _, _ = evaluate_op_maps(traced, truth, bands, 0.2)
+    valid = np.ones((20, 20), bool)
+    results = {}
+    for method in ("us-dart", "dart-calibration"):
+        result = unmix(traced, image, valid, bands, 0.2,
+                       UnmixParameters(method=method, window=(3, 3), iterations=4), truth=truth)
+        mixed = (traced.fractions > 0.05).all(axis=0)
+        assert mixed.sum() >= 20
+        error = np.abs(result.op - truth) / truth
+        results[method] = error[:, :, mixed]
+        np.testing.assert_allclose(result.simulated, image, rtol=1e-6 if method == "us-dart"
+                                   else 1e-3)
+    # a flat scene is linear in the OPs and the soils uniform: LSMA's windows are exact, so
+    # both methods recover the soils in mixed pixels, to rounding
+    assert np.max(results["us-dart"]) < 1e-6 and np.max(results["dart-calibration"]) < 1e-6
+
+
+def test_calibration_scales_every_element_of_a_pixel_alike():
+    from unmix3d.core.unmix.pipeline import _calibration_step
+
+    op = np.array([0.2, 0.1])[None, :, None, None] * np.ones((1, 2, 1, 1))
+    gradients = np.array([0.5, 0.5])[None, :, None, None] * np.ones((1, 2, 1, 1))
+    simulated = np.einsum("beij,beij->bij", gradients, op)
+    image = simulated * 1.2
+    new = _calibration_step(op, image, simulated, gradients, np.ones((1, 1), bool))
+    np.testing.assert_allclose(new[0, :, 0, 0], [0.24, 0.12])  # Newton step, ratio kept
+    np.testing.assert_allclose(np.einsum("beij,beij->bij", gradients, new), image)
