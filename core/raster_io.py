@@ -156,10 +156,11 @@ def read_grid(path: str | os.PathLike) -> GridInfo:
 
 
 def same_crs(wkt_a: str, wkt_b: str) -> bool:
+    """Both CRSs equal, or both unknown."""
     from osgeo import osr
 
     if not wkt_a or not wkt_b:
-        return True
+        return not wkt_a and not wkt_b
     a, b = osr.SpatialReference(), osr.SpatialReference()
     a.ImportFromWkt(wkt_a)
     b.ImportFromWkt(wkt_b)

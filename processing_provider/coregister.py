@@ -18,9 +18,9 @@ from qgis.core import (
 )
 
 from ..core.compare import apply_shift, dense_flow, estimate_shift, mockup_offset
+from ..core.compare.grid import Grid, grid_in_crs, open_raster, warp_to_grid
 from ..core.raster_io import read_raster, write_raster
 from .base import Unmix3DAlgorithm
-from .compare_images import Grid, grid_in_crs, open_raster, warp_to_grid
 from .i18n import tr
 
 

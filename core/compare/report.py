@@ -7,16 +7,19 @@ single file that can be mailed or attached to an issue.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
+from ..html_report import CSS as _CSS  # noqa: N811 - module-private alias
+from ..html_report import figure as _figure
+from ..html_report import img as _img
+from ..html_report import png as _png
+from ..html_report import stride as _stride
+from ..html_report import table as _table
+from ..html_report import write_atomic
 from .metrics import HASH_NAMES, BandMetrics, ClassErrorRow, compare_images, pair_arrays
 
 HASH_TITLES = {
@@ -31,39 +34,13 @@ HASH_TITLES = {
 PLOT_MAX_REFLECTANCE = 1.0
 #: Largest number of values per distribution drawn (a regular sample of larger sets).
 MAX_PLOT_VALUES = 200_000
-#: Largest side, in pixels, of a map drawn in the report (larger maps are strided).
-MAX_MAP_SIDE = 800
 #: Percentiles of the true-colour stretch, shared by both images so colours compare.
 RGB_PERCENTILES = (2.0, 98.0)
-
-
-def _png(fig) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure(width_in: float, height_in: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width_in, height_in))
-
-
-def _img(b64: str, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{b64}">'
 
 
 def _sample(values: np.ndarray) -> np.ndarray:
     step = int(np.ceil(values.size / MAX_PLOT_VALUES)) if values.size > MAX_PLOT_VALUES else 1
     return values[::step]
-
-
-def _stride(array: np.ndarray) -> np.ndarray:
-    step = int(np.ceil(max(array.shape[-2:]) / MAX_MAP_SIDE))
-    return array[..., ::step, ::step] if step > 1 else array
 
 
 def _bar_chart(metrics: Sequence[BandMetrics]) -> str:
@@ -184,25 +161,6 @@ def _true_colour(
         ax.set_xticks([])
         ax.set_yticks([])
     return _png(fig)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
-    def cell(v) -> str:
-        if isinstance(v, float):
-            return "NaN" if not np.isfinite(v) else f"{v:.4g}"
-        return html.escape(str(v))
-
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-_CSS = (
-    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
-    "td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}"
-    "th{background:#eee}img{max-width:100%}p.note{color:#555;font-size:90%}"
-)
 
 
 def comparison_report(
@@ -328,21 +286,3 @@ def comparison_report(
     if path is not None:
         write_atomic(text, path)
     return text
-
-
-def write_atomic(text: str, path: str | os.PathLike) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` via a temporary file in the same folder and
-    ``os.replace``, so readers never see a half-written report."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
