@@ -22,7 +22,6 @@ all cores and is reported for information).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -40,13 +39,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _import_bvh():
     """Import the repository as package ``unmix3d`` (as the tests do) and return bvh."""
-    if "unmix3d" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "unmix3d", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["unmix3d"] = module
-        spec.loader.exec_module(module)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from package_import import import_unmix3d
+
+    import_unmix3d()
     from unmix3d.core.raytrace import bvh
 
     return bvh

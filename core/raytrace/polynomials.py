@@ -177,11 +177,17 @@ def polynomials_from_records(
     source = ((key1 >> np.uint64(48)) & np.uint64(0xFF)).astype(np.int64)
     batch = (key1 >> np.uint64(56)).astype(np.int64)
     monomial1 = key1 & np.uint64((1 << 48) - 1)
-    both = np.empty((key0.size, 2), dtype=np.uint64)
-    both[:, 0] = key0
-    both[:, 1] = monomial1
-    unique, inverse = np.unique(both.view(np.dtype((np.void, 16))).ravel(), return_inverse=True)
-    unique = unique.view(np.uint64).reshape(-1, 2)
+    if n_variables <= 8:  # every exponent fits key0: sort 8-byte keys, not 16-byte ones
+        unique0, inverse = np.unique(key0, return_inverse=True)
+        unique = np.zeros((unique0.size, 2), dtype=np.uint64)
+        unique[:, 0] = unique0
+    else:
+        both = np.empty((key0.size, 2), dtype=np.uint64)
+        both[:, 0] = key0
+        both[:, 1] = monomial1
+        unique, inverse = np.unique(both.view(np.dtype((np.void, 16))).ravel(),
+                                    return_inverse=True)
+        unique = unique.view(np.uint64).reshape(-1, 2)
     n_monomials = unique.shape[0]
     exponents = np.zeros((n_monomials, n_variables), dtype=np.uint8)
     for v in range(n_variables):
