@@ -245,3 +245,24 @@ def test_simulate_from_op_maps_reproduces_the_table(run_algorithm, scene_files, 
     # same seed, same paths: equal but for the float32 storage of the GeoTIFFs
     np.testing.assert_allclose(read_raster(out).data, read_raster(result["OUTPUT"]).data,
                                rtol=3e-7)
+
+
+def test_op_maps_load_as_a_styled_group(unmix3d_provider, scene_files, satellite, tmp_path):
+    import processing
+    from qgis.core import QgsMultiBandColorRenderer, QgsProject
+
+    _, result = satellite
+    project = QgsProject.instance()
+    processing.runAndLoadResults("unmix3d:unmix", {
+        "IMAGE": result["OUTPUT"], "MOCKUP": str(scene_files / "scene.obj"),
+        "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "ITERATIONS": 1,
+        "OUTPUT_FOLDER": str(tmp_path / "maps"), "SIMULATED": None, "REPORT": None,
+        "LOAD_MAPS": True,
+    })
+    groups = [g for g in project.layerTreeRoot().findGroups() if g.name().startswith("OP maps")]
+    assert len(groups) == 1
+    names = sorted(layer.name() for layer in groups[0].findLayers())
+    assert names == ["ground", "roof", "vegetation"]
+    for node in groups[0].findLayers():
+        assert isinstance(node.layer().renderer(), QgsMultiBandColorRenderer)
+    project.clear()
