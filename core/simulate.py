@@ -14,6 +14,7 @@ from .raytrace.bvh import BVH, build_bvh
 from .raytrace.directions import direction_from_angles
 from .raytrace.integrator import MAX_BATCHES, MAX_VARIABLES, trace_chunk
 from .raytrace.polynomials import PixelPolynomials, polynomials_from_records
+from .raytrace.turbid import TurbidMedia, open_edges, orient_outward
 from .scene.elements import ElementTable, split_albedo
 from .scene.mockup import Mockup
 
@@ -88,6 +89,10 @@ class Scene:
     var_r: np.ndarray  # int64 (elements,): variable index of each element's r
     var_t: np.ndarray  # int64 (elements,): variable index of its t, -1 for opaque
     bvh: BVH
+    # turbid media: the medium each triangle bounds (-1: a facet) and the media's tables;
+    # ``normals`` of boundary triangles point out of their volume
+    triangle_medium: np.ndarray | None = None  # int64 (n,)
+    media: TurbidMedia | None = None
 
     @property
     def variable_names(self) -> list[str]:
@@ -128,7 +133,13 @@ class Scene:
 
 def prepare_scene(mockup: Mockup, elements: ElementTable) -> Scene:
     """Assign triangles to elements (every part matched once, every element present) and
-    build the acceleration structure."""
+    build the acceleration structure.
+
+    Parts of turbid elements must be closed surfaces (an open one is refused by name);
+    their normals are turned outward by crossing counts, whatever the file's winding.
+    Volumes of the same element and structure overlapping each other act as their union;
+    volumes of different media overlapping add their leaf area densities.
+    """
     part_element = elements.assign_parts(mockup.part_names)
     triangle_element = part_element[mockup.part_of_triangle]
     n_elements = len(elements.elements)
@@ -149,8 +160,36 @@ def prepare_scene(mockup: Mockup, elements: ElementTable) -> Scene:
     tri = mockup.triangles.astype(np.float64)
     normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     normals /= np.linalg.norm(normals, axis=1)[:, None]
-    return Scene(mockup, elements, triangle_element, normals, var_r, var_t,
-                 build_bvh(mockup.triangles))
+    bvh = build_bvh(mockup.triangles)
+    triangle_medium, media = _turbid_media(mockup, elements, part_element, tri, normals, bvh)
+    return Scene(mockup, elements, triangle_element, normals, var_r, var_t, bvh,
+                 triangle_medium, media)
+
+
+def _turbid_media(mockup, elements, part_element, tri, normals, bvh):
+    """One medium per distinct (element, leaf area density, LAD) among turbid parts."""
+    part_medium = np.full(len(mockup.part_names), -1, np.int64)
+    media: list[tuple[int, float, str]] = []
+    for part, name in enumerate(mockup.part_names):
+        element = elements.elements[part_element[part]]
+        if not element.turbid:
+            continue
+        density, lad = element.structure(name)
+        key = (int(part_element[part]), float(density), lad.strip().lower())
+        if key not in media:
+            media.append(key)
+        part_medium[part] = media.index(key)
+        holes = open_edges(tri[mockup.part_of_triangle == part])
+        if holes:
+            raise ValueError(
+                f"turbid part '{name}' (element '{element.name}') is not a closed surface: "
+                f"{holes} edges bound a single triangle, so its inside is undefined"
+            )
+    triangle_medium = part_medium[mockup.part_of_triangle]
+    boundary = np.flatnonzero(triangle_medium >= 0)
+    if len(boundary):
+        orient_outward(bvh, tri, mockup.part_of_triangle.astype(np.int64), normals, boundary)
+    return triangle_medium, TurbidMedia.build(media, elements.names)
 
 
 def check_overlap(scene: Scene, grid: PixelGrid, image_name: str = "the image") -> None:
@@ -242,11 +281,12 @@ def trace(
         scene.bvh, scene.normals, scene.triangle_element, scene.var_r, scene.var_t,
         scene.translucent, scene.box(), periodic, geometry.sun, geometry.view, grid_local,
         samples, batches, seed, rr_depth, rr_survival, scene.n_variables,
+        *_media_arguments(scene),
     )
     capacity = max(64, 4 * samples)
     records = []
-    first_hits = np.zeros((n_pixels, n_elements + 1), np.int64)
-    sunlit = np.zeros((n_pixels, n_elements), np.int64)
+    first_hits = np.zeros((n_pixels, n_elements + 1), np.float64)
+    sunlit = np.zeros((n_pixels, n_elements), np.float64)
     for first in range(0, n_pixels, chunk_pixels):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -281,6 +321,15 @@ def trace(
         seed=seed,
         seconds=time.perf_counter() - start,
     )
+
+
+def _media_arguments(scene: Scene) -> tuple:
+    media = scene.media if scene.media is not None else TurbidMedia.empty()
+    triangle_medium = scene.triangle_medium
+    if triangle_medium is None:
+        triangle_medium = np.full(len(scene.triangle_element), -1, np.int64)
+    return (triangle_medium, media.element, media.density, media.g_table, media.theta_table,
+            media.spherical)
 
 
 def albedo_gradients(trace_: Trace, x: np.ndarray, bands: list[str], skyl) -> np.ndarray:

@@ -90,3 +90,62 @@ def unoccluded(bvh, box, periodic, ox, oy, oz, dx, dy, dz, tmin):
             oy = box[1] if dy > 0.0 else box[4]
         tmin = 0.0
     return True
+
+
+@numba.njit(cache=True)
+def march(bvh, box, periodic, ox, oy, oz, dx, dy, dz, tmin, t_limit):
+    """First surface hit within path length ``t_limit`` (metres along a unit direction)
+    -> (triangle, x, y, z, length travelled).
+
+    Triangle -1: the ray escapes (length travelled to the box's exit); -2: it travels
+    ``t_limit`` without hitting anything (the returned point is there). Turbid media need
+    the length, and a sampled free path ends at a point that periodic wrapping must place.
+    """
+    travelled = 0.0
+    for _ in range(MAX_WRAPS):
+        tx, ty, tz = _exit_distances(box, ox, oy, oz, dx, dy, dz)
+        t_exit = min(tx, ty, tz)
+        left = t_limit - travelled
+        if periodic:
+            t_end = min(t_exit * (1.0 + 1e-9) + 1e-7, left)
+        else:
+            t_end = left
+        t, tri = closest_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, t_end)
+        if tri >= 0:
+            x, y = ox + t * dx, oy + t * dy
+            if periodic:
+                x, y = wrap(x, box[0], box[3]), wrap(y, box[1], box[4])
+            return tri, x, y, oz + t * dz, travelled + t
+        if left <= t_exit or (not periodic and left < np.inf):
+            x, y = ox + left * dx, oy + left * dy
+            if periodic:
+                x, y = wrap(x, box[0], box[3]), wrap(y, box[1], box[4])
+            return -2, x, y, oz + left * dz, t_limit
+        if not periodic or (tz <= tx and tz <= ty):
+            return -1, ox, oy, oz, travelled + t_exit
+        ox += t_exit * dx
+        oy += t_exit * dy
+        oz += t_exit * dz
+        travelled += t_exit
+        if tx <= ty:
+            ox = box[0] if dx > 0.0 else box[3]
+        else:
+            oy = box[1] if dy > 0.0 else box[4]
+        tmin = 0.0
+    return -1, ox, oy, oz, travelled
+
+
+@numba.njit(cache=True)
+def count_crossings(bvh, part_of_triangle, part, ox, oy, oz, dx, dy, dz):
+    """How many triangles of ``part`` the ray from o along d crosses (no wrapping): odd
+    means o is inside that part's closed surface."""
+    count = 0
+    tmin = 0.0
+    for _ in range(100000):
+        t, tri = closest_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, np.inf)
+        if tri < 0:
+            break
+        if part_of_triangle[tri] == part:
+            count += 1
+        tmin = t + 1e-7 * max(1.0, t)
+    return count

@@ -69,6 +69,7 @@ class PlotInfo:
     # stripes without plants (tramlines): points p with
     # (p . (cos angle, sin angle) - u0_m) mod period_m < width_m
     gaps: dict | None = None
+    leaf_area_density: float = 0.0  # turbid plots: LAI / height (m2/m3); 0 for triangles
 
 
 @dataclass
@@ -135,21 +136,26 @@ class ElementRow:
     rt_ratio: float | None = None
     rt_ratio_bands: Sequence[float] | None = None
     rule: str = ""
+    leaf_area_density: str = ""  # turbid: "u" or "glob=u;glob=u" (m2/m3)
+    lad: str = ""  # turbid: leaf angle distribution, same forms
 
 
 def write_element_table(
     path: str | Path, rows: Iterable[ElementRow], bands: Sequence[str] = BANDS
 ) -> Path:
-    """Write an element table CSV in DESIGN.md's format (``rt_ratio_<band>`` columns too)."""
+    """Write an element table CSV in DESIGN.md's format (``rt_ratio_<band>`` columns too;
+    ``leaf_area_density`` and ``lad`` after ``rule`` when an element is turbid)."""
     path = Path(path)
     rows = list(rows)
-    header = ["element", "match", "type", "rt_ratio", "rule", *bands]
+    turbid = any(r.type == "turbid" for r in rows)
+    structure = ["leaf_area_density", "lad"] if turbid else []
+    header = ["element", "match", "type", "rt_ratio", "rule", *structure, *bands]
     header += [f"rt_ratio_{b}" for b in bands]
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         for r in rows:
-            if r.type not in ("opaque", "translucent"):
+            if r.type not in ("opaque", "translucent", "turbid"):
                 raise ValueError(f"element {r.element!r}: bad type {r.type!r}")
             if len(r.op) != len(bands):
                 raise ValueError(f"element {r.element!r}: {len(r.op)} OPs for {len(bands)} bands")
@@ -160,7 +166,9 @@ def write_element_table(
                 else [""] * len(bands)
             )
             w.writerow(
-                [r.element, r.match, r.type, ratio, r.rule, *[f"{v:.5f}" for v in r.op], *per_band]
+                [r.element, r.match, r.type, ratio, r.rule,
+                 *([r.leaf_area_density, r.lad] if turbid else []),
+                 *[f"{v:.5f}" for v in r.op], *per_band]
             )
     return path
 
@@ -309,15 +317,15 @@ def _leaf_triangles(
 
 
 def _truth_row(
-    element: str, kind: str, name: str, match: str, rule: str = ""
+    element: str, kind: str, name: str, match: str, rule: str = "", structure: dict | None = None
 ) -> tuple[ElementRow, np.ndarray, np.ndarray]:
     """Element-table row and truth arrays from a spectrum name in spectra.py."""
-    if kind == "translucent":
+    if kind in ("translucent", "turbid"):
         r = np.asarray(sp.LEAF_R[name])
         t = np.asarray(sp.LEAF_T[name])
         row = ElementRow(
             element, match, kind, r + t, rt_ratio=sp.leaf_rt_ratio_constant(name),
-            rt_ratio_bands=r / t, rule=rule,
+            rt_ratio_bands=r / t, rule=rule, **(structure or {}),
         )
     else:
         r = np.asarray(sp.MATERIALS[name])
@@ -333,12 +341,12 @@ def _finish(
     plots: list[PlotInfo], info: dict, header: list[str],
 ) -> DemoScene:
     rows, tr, tt, types, match, ratio, spectra_used = [], {}, {}, {}, {}, {}, {}
-    for element, kind, spec_name, glob, rule in rows_spec:
-        row, r, t = _truth_row(element, kind, spec_name, glob, rule)
+    for element, kind, spec_name, glob, rule, *structure in rows_spec:
+        row, r, t = _truth_row(element, kind, spec_name, glob, rule, *structure)
         rows.append(row)
         tr[element], tt[element], types[element], match[element] = r, t, kind, glob
         spectra_used[element] = spec_name
-        if kind == "translucent":
+        if kind in ("translucent", "turbid"):
             ratio[element] = r / t
     counts = writer.counts()
     group_element = {}
@@ -485,14 +493,62 @@ def _canopy(
     return tris, area
 
 
-def vegetation_scene(folder: str | Path, seed: int = 0) -> DemoScene:
+def _planted_pieces(poly: np.ndarray, gaps: dict | None) -> list[np.ndarray]:
+    """The planted part of a convex plot as convex polygons (the strips between gaps)."""
+    if not gaps:
+        return [poly]
+    a = math.radians(gaps["angle_deg"])
+    u_dir = np.array([math.cos(a), math.sin(a)])
+    u = poly @ u_dir - gaps["u0_m"]
+    per, w = gaps["period_m"], gaps["width_m"]
+    pieces = []
+    for k in range(int(math.floor(u.min() / per)) - 1, int(math.ceil(u.max() / per)) + 1):
+        lo = gaps["u0_m"] + k * per + w  # planted from the end of one gap to the next gap
+        strip = _clip_halfplane(poly, u_dir, lo + per - w)
+        strip = _clip_halfplane(strip, -u_dir, -lo)
+        if len(strip) >= 3 and _polygon_area(strip) > 1e-6:
+            pieces.append(strip)
+    return pieces
+
+
+def _prism(poly2d: np.ndarray, z0: float, z1: float) -> np.ndarray:
+    """Closed surface of a vertical prism over a convex CCW polygon, outward winding."""
+    top = _fan(poly2d, z1)
+    bottom = _fan(poly2d[::-1], z0)
+    n = len(poly2d)
+    j = np.roll(np.arange(n), -1)
+    lo = np.column_stack([poly2d, np.full(n, z0)])
+    hi = np.column_stack([poly2d, np.full(n, z1)])
+    sides = np.concatenate([np.stack([lo, lo[j], hi[j]], 1), np.stack([lo, hi[j], hi], 1)])
+    return np.concatenate([top, bottom, sides])
+
+
+#: Turbid plots reach this far below the soil, so the soil under a plot lies inside the
+#: medium and no medium face coincides with the soil (coplanar faces confuse ray tracing).
+TURBID_BASE_M = -0.05
+
+
+def vegetation_scene(
+    folder: str | Path, seed: int = 0, vegetation_as: str = "turbid"
+) -> DemoScene:
     """Write the US-DART-like crop scene (3 maize stages, 3 bare plots); return its truth.
 
     Image grid: 100 x 100 pixels of 10 m, EPSG:32631, x 500000-501000, y 4799000-4800000.
     Plots are rotated, corner-jittered quadrilaterals (one pentagon) whose edges cut across
     pixels; the mid-stage plot has 8 m tramline gaps every 40 m, so many pixels are mixed.
-    Leaf area per plot is LAI x planted area (leaf count rounded). About 1.0 M triangles.
+
+    ``vegetation_as="turbid"`` (the paper's scene): each maize plot is a closed prism over
+    its planted area (one per strip between tramlines) filled with a turbid medium of leaf
+    area density LAI / height and the stage's LAD; element ``vegetation`` is ``turbid``,
+    its per-plot structure given by ``glob=value`` pairs in the table. A few thousand
+    triangles. ``"triangles"``: the plots are filled with free leaf triangles (element
+    ``translucent``), leaf area LAI x planted area, about 1.0 M triangles. Same layout,
+    optics and layout either way (the corner jitter differs: the leaves draw from the same
+    random stream, and the triangle variant is kept as it always was).
     """
+    if vegetation_as not in ("turbid", "triangles"):
+        raise ValueError(f"vegetation_as must be 'turbid' or 'triangles', not {vegetation_as!r}")
+    turbid = vegetation_as == "turbid"
     folder = Path(folder)
     rng = np.random.default_rng(seed)
     pixel = 10.0
@@ -520,7 +576,17 @@ def vegetation_scene(folder: str | Path, seed: int = 0) -> DemoScene:
             a = math.radians(gaps["angle_deg"])
             u0 = float(centre @ [math.cos(a), math.sin(a)]) + gaps["offset_m"]
             gaps = {k: v for k, v in gaps.items() if k != "offset_m"} | {"u0_m": u0}
-        if kind == "maize":
+        if kind == "maize" and turbid:
+            s = MAIZE_STAGES[stage]
+            area = _planted_area(poly, gaps)
+            for piece in _planted_pieces(poly, gaps):
+                writer.add(group, _prism(piece, TURBID_BASE_M, s["height"]))
+            density = s["lai"] / s["height"]
+            plots.append(PlotInfo(
+                group, kind, stage, [tuple(map(float, p)) for p in poly], float(area), s["lai"],
+                s["height"], s["lad"], 0.0, 0, s["lai"] * float(area), gaps, density,
+            ))
+        elif kind == "maize":
             s = MAIZE_STAGES[stage]
             tris, area = _canopy(
                 poly, gaps, s["lai"], s["height"], s["lad"], s["leaf_area"], rng
@@ -539,14 +605,22 @@ def vegetation_scene(folder: str | Path, seed: int = 0) -> DemoScene:
                 group, kind, "", [tuple(map(float, p)) for p in poly], _polygon_area(poly),
                 0.0, 0.02, "", 0.0, 0, 0.0, None,
             ))
-    rows_spec = [
-        ("ground", "opaque", "soil_dry", "ground*", ""),
-        ("vegetation", "translucent", "maize_mid", "maize_plot_*", "B8 > B4"),
-    ]
+    rows_spec = [("ground", "opaque", "soil_dry", "ground*", "")]
+    if turbid:
+        maize = [p for p in plots if p.kind == "maize"]
+        structure = {
+            "leaf_area_density": ";".join(f"{p.group}={p.leaf_area_density:.6g}" for p in maize),
+            "lad": ";".join(f"{p.group}={p.lad}" for p in maize),
+        }
+        rows_spec.append(("vegetation", "turbid", "maize_mid", "maize_plot_*", "B8 > B4",
+                          structure))
+    else:
+        rows_spec.append(("vegetation", "translucent", "maize_mid", "maize_plot_*", "B8 > B4"))
     return _finish(
         "vegetation", folder, writer, rows_spec, extent=extent, mockup=mockup, pixel=pixel,
         geometry=(32.0, 152.0, 4.0, 105.0), seed=seed, plots=plots,
-        info={"layout": "3 maize plots (early, mid, late) and 3 bare plots on dry soil"},
+        info={"layout": "3 maize plots (early, mid, late) and 3 bare plots on dry soil",
+              "vegetation_as": vegetation_as},
         header=_obj_header("vegetation", extent, pixel),
     )
 

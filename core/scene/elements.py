@@ -2,10 +2,17 @@
 reflectance/transmittance ratio, its spectral rule and its optical properties per band.
 
 CSV columns (DESIGN.md): ``element``, ``match`` (globs on part names, ``;``-separated,
-case-insensitive), ``type`` (``opaque`` | ``translucent``), ``rt_ratio`` (r/t for translucent
-elements), optional ``rt_ratio_<band>`` overrides, ``rule`` (optional spectral rule), then
-one column per band holding the element's OP: reflectance for opaque elements, albedo
-(r + t) for translucent ones.
+case-insensitive), ``type`` (``opaque`` | ``translucent`` | ``turbid``), ``rt_ratio`` (r/t for
+translucent and turbid elements), optional ``rt_ratio_<band>`` overrides, ``rule`` (optional
+spectral rule), then one column per band holding the element's OP: reflectance for opaque
+elements, albedo (r + t) for translucent and turbid ones.
+
+Turbid elements (volumes of small leaves, as DART's turbid cells) also take
+``leaf_area_density`` (m2/m3) and ``lad`` (leaf angle distribution, see
+``raytrace.turbid.LAD_HELP``; default spherical). Either holds one value for all the
+element's parts or ``glob=value`` pairs separated by ``;`` (first match wins), so plots at
+different growth stages can share one element (one r and t) and differ in structure.
+Their mock-up parts are closed meshes whose inside is the medium.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from ..unmix.rules import Rule, RuleError, parse_rule
 
 OPAQUE = "opaque"
 TRANSLUCENT = "translucent"
-KINDS = (OPAQUE, TRANSLUCENT)
-RESERVED = {"element", "match", "type", "rt_ratio", "rule"}
+TURBID = "turbid"
+KINDS = (OPAQUE, TRANSLUCENT, TURBID)
+RESERVED = {"element", "match", "type", "rt_ratio", "rule", "leaf_area_density", "lad"}
 
 
 class ElementTableError(ValueError):
@@ -39,10 +47,36 @@ class Element:
     rt_ratio_by_band: dict[str, float] = field(default_factory=dict)
     rule: Rule | None = None
     op: dict[str, float] = field(default_factory=dict)  # band -> reflectance or albedo
+    # turbid elements: (glob on part names, value) pairs, first match wins
+    leaf_area_density: list[tuple[str, float]] = field(default_factory=list)
+    lad: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def translucent(self) -> bool:
-        return self.kind == TRANSLUCENT
+        """Has a reflectance and a transmittance (leaves as facets or as a turbid medium):
+        two variables, OP = albedo split by the r/t ratio."""
+        return self.kind in (TRANSLUCENT, TURBID)
+
+    @property
+    def turbid(self) -> bool:
+        return self.kind == TURBID
+
+    def structure(self, part_name: str) -> tuple[float, str]:
+        """(leaf area density, LAD) of one of a turbid element's parts."""
+        name = part_name.lower()
+
+        def first(pairs, default):
+            for pattern, value in pairs:
+                if fnmatch.fnmatchcase(name, pattern.lower()):
+                    return value
+            return default
+
+        density = first(self.leaf_area_density, None)
+        if density is None:
+            raise ElementTableError(
+                f"turbid element '{self.name}': no leaf_area_density for part '{part_name}'"
+            )
+        return density, first(self.lad, "spherical")
 
     def ratio(self, band: str) -> float:
         """r/t for this band (translucent elements only)."""
@@ -186,9 +220,9 @@ def _parse_row(row: dict[str, str], bands: list[str], where: str) -> Element:
     if kind not in KINDS:
         raise ElementTableError(f"{where}: type '{row.get('type')}' is not one of {KINDS}")
     element = Element(name=name, patterns=patterns, kind=kind)
-    if kind == TRANSLUCENT:
+    if kind in (TRANSLUCENT, TURBID):
         if not row.get("rt_ratio"):
-            raise ElementTableError(f"{where}: translucent elements need an rt_ratio (r/t)")
+            raise ElementTableError(f"{where}: {kind} elements need an rt_ratio (r/t)")
         element.rt_ratio = _number(row["rt_ratio"], where, "rt_ratio")
         for column, text in row.items():
             if column.startswith("rt_ratio_") and text:
@@ -196,6 +230,8 @@ def _parse_row(row: dict[str, str], bands: list[str], where: str) -> Element:
         for column, ratio in [("rt_ratio", element.rt_ratio), *element.rt_ratio_by_band.items()]:
             if ratio <= 0:
                 raise ElementTableError(f"{where}: {column} must be > 0, got {ratio}")
+    if kind == TURBID:
+        _parse_structure(element, row, where)
     if row.get("rule"):
         try:
             element.rule = parse_rule(row["rule"])
@@ -206,7 +242,39 @@ def _parse_row(row: dict[str, str], bands: list[str], where: str) -> Element:
             continue
         value = _number(row[band], where, band)
         if not 0.0 <= value <= 1.0:
-            what = "albedo r + t" if kind == TRANSLUCENT else "reflectance"
+            what = "albedo r + t" if element.translucent else "reflectance"
             raise ElementTableError(f"{where}: {what} for band {band} is {value}, outside [0, 1]")
         element.op[band] = value
     return element
+
+
+def _pairs(text: str) -> list[tuple[str, str]]:
+    """``value`` or ``glob=value;glob=value`` -> [(glob, value)]."""
+    out = []
+    for item in (p.strip() for p in text.split(";")):
+        if item:
+            glob, sep, value = item.partition("=")
+            out.append((glob.strip(), value.strip()) if sep else ("*", item))
+    return out
+
+
+def _parse_structure(element: Element, row: dict[str, str], where: str) -> None:
+    from ..raytrace.turbid import parse_lad
+
+    pairs = _pairs(row.get("leaf_area_density", ""))
+    if not pairs:
+        raise ElementTableError(
+            f"{where}: turbid elements need a leaf_area_density (m2/m3), one number or "
+            f"'part_glob=number' pairs separated by ';'"
+        )
+    for glob, text in pairs:
+        value = _number(text, where, "leaf_area_density")
+        if value <= 0:
+            raise ElementTableError(f"{where}: leaf_area_density must be > 0, got {value}")
+        element.leaf_area_density.append((glob, value))
+    for glob, text in _pairs(row.get("lad", "")):
+        try:
+            parse_lad(text)
+        except ValueError as error:
+            raise ElementTableError(f"{where}: column 'lad': {error}") from None
+        element.lad.append((glob, text))

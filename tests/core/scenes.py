@@ -75,3 +75,38 @@ def leaf_cloud_scene(n_leaves: int = 400, size: float = 20.0, seed: int = 0):
     elements = table(("ground", "opaque", {"B1": 0.25, "B2": 0.4}, None),
                      ("leaf", "translucent", {"B1": 0.2, "B2": 0.9}, 1.2))
     return build(parts, elements)
+
+
+def closed_box(x0, y0, x1, y1, z0, z1, flip_some=False):
+    """The 12 triangles of a box's surface, outward winding (``flip_some``: every third
+    triangle wound the other way, as careless exporters do)."""
+    c = [(x, y, z) for z in (z0, z1) for y in (y0, y1) for x in (x0, x1)]
+    quads = [(0, 2, 3, 1), (4, 5, 7, 6), (0, 1, 5, 4), (2, 6, 7, 3), (0, 4, 6, 2),
+             (1, 3, 7, 5)]
+    tris = []
+    for a, b, cc, d in quads:
+        tris += [[c[a], c[b], c[cc]], [c[a], c[cc], c[d]]]
+    if flip_some:
+        tris = [t[::-1] if i % 3 == 0 else t for i, t in enumerate(tris)]
+    return tris
+
+
+SLAB_INSET = 1e-5  # metres between a slab's sides and the periodic box's (see boundary notes)
+
+
+def turbid_slab_scene(lai: float, lad: str = "spherical", size: float = 20.0,
+                      height: float = 2.0, base: float = 0.05, flip_some: bool = False,
+                      soil: float = 0.2, albedo: float = 0.9):
+    """A homogeneous turbid slab (LAI over the whole plane, inset 10 um from the periodic
+    box's sides) above a Lambertian ground: the 1-D canopy of SAIL."""
+    inset = SLAB_INSET
+    parts = {
+        "ground": rectangle(X0, Y0, X0 + size, Y0 + size, 0.0),
+        "canopy": closed_box(X0 + inset, Y0 + inset, X0 + size - inset, Y0 + size - inset,
+                             base, base + height, flip_some),
+    }
+    elements = table(("ground", "opaque", {"B1": soil}, None),
+                     ("canopy", "turbid", {"B1": albedo}, 1.0))
+    elements.elements[1].leaf_area_density = [("*", lai / height)]
+    elements.elements[1].lad = [("*", lad)]
+    return build(parts, elements)

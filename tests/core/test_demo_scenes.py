@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import math
@@ -25,6 +26,8 @@ from unmix3d.core.scene.demo_scenes import (
 )
 
 BUDGET = 1_500_000
+# the leaf-triangle variant (the default is now turbid plots, tested in test_turbid.py)
+triangle_vegetation_scene = functools.partial(vegetation_scene, vegetation_as="triangles")
 
 
 def read_obj_groups(path: Path) -> dict[str, np.ndarray]:
@@ -74,7 +77,7 @@ def build(fn, folder: Path, seed: int = 0) -> tuple[DemoScene, float]:
 
 @pytest.fixture(scope="module")
 def veg(tmp_path_factory):
-    scene, dt = build(vegetation_scene, tmp_path_factory.mktemp("veg"))
+    scene, dt = build(triangle_vegetation_scene, tmp_path_factory.mktemp("veg"))
     return scene, read_obj_groups(scene.obj_path), dt
 
 
@@ -300,7 +303,7 @@ def test_leaf_angle_sampler():
 
 
 def test_deterministic_from_seed(veg, urb, tmp_path):
-    for (scene, _, _), fn in ((veg, vegetation_scene), (urb, urban_scene)):
+    for (scene, _, _), fn in ((veg, triangle_vegetation_scene), (urb, urban_scene)):
         again = fn(tmp_path / f"{scene.name}_again", seed=0)
         assert sha(again.obj_path) == sha(scene.obj_path)
         assert again.elements_csv.read_bytes() == scene.elements_csv.read_bytes()

@@ -1,0 +1,178 @@
+"""A small virtual experiment in the spirit of 3D-Diff's (METHOD.md section 2): crowns of two
+leaf types (translucent leaf triangles) over an opaque understory layer and soil, in a
+periodic 40 m x 40 m scene. Used by the tests, the benchmark and anyone who wants to try the
+retrieval without data.
+
+Truth spectra: the two leaf types are PROSPECT-D leaves (``prospect.LeafModel``), the soil
+and the understory are band-averaged library spectra from ``scene.spectra``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scene.elements import Element, ElementTable
+from ..scene.mockup import mockup_from_triangles
+from ..scene.spectra import MATERIALS, S2_BANDS
+from ..simulate import PixelGrid, Scene, prepare_scene
+
+X0, Y0 = 500000.0, 4800000.0
+SIZE = 40.0
+#: Sentinel-2 bands of the experiment (B1 and B9 are atmospheric bands, left out).
+BANDS = ("B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12")
+#: PROSPECT-D parameters of the two leaf types (prosail keyword names).
+LEAF_PARAMETERS = {
+    "leaf_a": dict(n=1.6, cab=45.0, car=10.0, ant=2.0, cbrown=0.0, cw=0.012, cm=0.006),
+    "leaf_b": dict(n=1.9, cab=25.0, car=6.0, ant=1.0, cbrown=0.0, cw=0.008, cm=0.009),
+}
+
+
+def _rectangle(x0, y0, x1, y1, z):
+    a, b, c, d = (x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)
+    return [[a, b, c], [a, c, d]]
+
+
+def _crown(rng, centre, radius, depth, leaves, leaf_size):
+    """Random leaf triangles filling an ellipsoid (horizontal radius, vertical half-depth)."""
+    points = []
+    while len(points) < leaves:
+        p = rng.uniform(-1, 1, 3)
+        if p @ p <= 1:
+            points.append(p)
+    points = np.asarray(points) * [radius, radius, depth] + centre
+    return points[:, None, :] + rng.uniform(-leaf_size, leaf_size, (leaves, 3, 3))
+
+
+def crown_layout():
+    """(leaf type, centre x, centre y, crown base height) of the six crowns, local metres."""
+    return [("leaf_a", 9, 10, 4.0), ("leaf_a", 30, 14, 5.0), ("leaf_a", 18, 31, 4.5),
+            ("leaf_b", 28, 31, 3.5), ("leaf_b", 8, 25, 3.0), ("leaf_b", 20, 18, 3.8)]
+
+
+def virtual_forest_parts(leaves_per_crown: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
+    """Mock-up parts (world coordinates): soil, understory patches, two crown groups."""
+    rng = np.random.default_rng(seed)
+    parts = {"soil": _rectangle(X0, Y0, X0 + SIZE, Y0 + SIZE, 0.0)}
+    understory = []
+    for x0, y0, x1, y1 in ((2, 2, 16, 14), (24, 6, 38, 20), (4, 22, 14, 36), (20, 26, 34, 38)):
+        understory += _rectangle(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1, 0.4)
+    parts["understory"] = understory
+    crowns: dict[str, list] = {"leaf_a": [], "leaf_b": []}
+    for kind, cx, cy, base in crown_layout():
+        radius, depth = (5.0, 2.5) if kind == "leaf_a" else (4.0, 2.0)
+        centre = np.array([X0 + cx, Y0 + cy, base + depth])
+        crowns[kind].append(_crown(rng, centre, radius, depth, leaves_per_crown, 0.35))
+    for kind, pieces in crowns.items():
+        parts[f"crown_{kind}"] = np.concatenate(pieces)
+    return {name: np.asarray(value, dtype=np.float64) for name, value in parts.items()}
+
+
+def virtual_forest_elements() -> ElementTable:
+    """Element table: soil and understory opaque, two translucent leaf types (OPs are the
+    truth albedos; the retrieval starts from its own prior)."""
+    from .prospect import LeafModel
+
+    model = LeafModel(BANDS)
+    rows = [Element("soil", ["soil"], "opaque", op=dict(zip(BANDS, truth_opaque("soil"),
+                                                            strict=True))),
+            Element("understory", ["understory"], "opaque",
+                    op=dict(zip(BANDS, truth_opaque("understory"), strict=True)))]
+    for name, params in LEAF_PARAMETERS.items():
+        r, t = model.spectra(params)
+        rows.append(Element(name, [f"crown_{name}"], "translucent",
+                            rt_ratio=float(r.sum() / t.sum()),
+                            op=dict(zip(BANDS, (r + t).tolist(), strict=True))))
+    return ElementTable(rows, list(BANDS))
+
+
+def truth_opaque(name: str) -> np.ndarray:
+    source = {"soil": "soil_dry", "understory": "grass"}[name]
+    values = dict(zip(S2_BANDS, MATERIALS[source], strict=True))
+    return np.array([values[b] for b in BANDS])
+
+
+def truth_variables(scene: Scene) -> np.ndarray:
+    """(bands, variables): the true r and t of every element."""
+    from .prospect import LeafModel
+
+    model = LeafModel(BANDS)
+    names = scene.elements.names
+    r = np.zeros((len(BANDS), len(names)))
+    t = np.zeros_like(r)
+    for i, name in enumerate(names):
+        if name in LEAF_PARAMETERS:
+            r[:, i], t[:, i] = model.spectra(LEAF_PARAMETERS[name])
+        else:
+            r[:, i] = truth_opaque(name)
+    return scene.variables(r, t)
+
+
+def virtual_forest(leaves_per_crown: int = 1000, seed: int = 0) -> Scene:
+    parts = virtual_forest_parts(leaves_per_crown, seed)
+    names = list(parts)
+    triangles = np.concatenate([parts[n] for n in names])
+    part = np.concatenate([np.full(len(parts[n]), i) for i, n in enumerate(names)])
+    return prepare_scene(mockup_from_triangles(triangles, part, names),
+                         virtual_forest_elements())
+
+
+def grid(pixel: float) -> PixelGrid:
+    n = int(round(SIZE / pixel))
+    return PixelGrid(X0, Y0 + SIZE, pixel, pixel, n, n)
+
+
+#: Sun fixed, three views: nadir, 40 degrees forward and backward along the sun's plane.
+GEOMETRIES = ((30.0, 150.0, 0.0, 0.0), (30.0, 150.0, 40.0, 150.0), (30.0, 150.0, 40.0, 330.0))
+FINE_PIXEL = 0.5
+
+
+def skyl() -> np.ndarray:
+    """Per-band skylight ratio of a clear sky with the sun at 30 degrees."""
+    from ..scene.spectra import skyl_clear_sky
+
+    values = skyl_clear_sky(30.0)
+    return np.array([values[b] for b in BANDS])
+
+
+def observations(scene: Scene, truth_samples: int = 128, model_samples: int = 128,
+                 geometries=GEOMETRIES, truth_seed: int = 990, model_seed: int = 10):
+    """Per geometry: the truth image at 0.5 m (its own trace, another seed, evaluated at the
+    true spectra) and the retrieval's trace. Returns [(truth image, model trace)] and the
+    seconds spent tracing the models."""
+    import time
+
+    from ..simulate import Geometry, trace
+
+    x = truth_variables(scene)
+    out, seconds = [], 0.0
+    for k, angles in enumerate(geometries):
+        geometry = Geometry(*angles)
+        truth = trace(scene, grid(FINE_PIXEL), geometry, samples=truth_samples,
+                      seed=truth_seed + k)
+        image, _ = truth.reflectance(x, skyl())
+        start = time.perf_counter()
+        model = trace(scene, grid(FINE_PIXEL), geometry, samples=model_samples,
+                      seed=model_seed + k)
+        seconds += time.perf_counter() - start
+        out.append((image, model))
+    return out, seconds
+
+
+def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
+    bands, rows, cols = image.shape
+    return image.reshape(bands, rows // factor, factor, cols // factor, factor).mean(axis=(2, 4))
+
+
+def views_at(observed, pixel: float, count: int | None = None):
+    """Views at ``pixel`` metres from 0.5 m observations: images and polynomials block
+    averaged (a pixel's value is the mean over its footprint, so this is exact)."""
+    from .model import View
+
+    factor = int(round(pixel / FINE_PIXEL))
+    views = []
+    for k, (image, model) in enumerate(observed[:count]):
+        poly = model.polynomials if factor == 1 else model.polynomials.aggregate(factor)
+        coarse = image if factor == 1 else block_mean(image, factor)
+        views.append(View(poly, coarse, np.ones(coarse.shape[1:], bool), skyl(),
+                          name=f"view {k + 1} at {pixel:g} m"))
+    return views

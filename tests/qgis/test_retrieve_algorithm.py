@@ -1,0 +1,152 @@
+"""unmix3d:retrieve as users run it: a small two-leaf-type forest written as OBJ, a truth
+image and an oblique extra image, zones as polygons, and named errors for bad input."""
+
+import csv
+
+import numpy as np
+import pytest
+from qgis.core import QgsProcessingException
+
+from unmix3d.core.raster_io import read_raster, write_raster
+from unmix3d.core.retrieve import virtual
+from unmix3d.core.simulate import Geometry, prepare_scene, trace
+
+X0, Y0, SIZE = virtual.X0, virtual.Y0, virtual.SIZE
+BANDS = ["B3", "B4", "B8"]
+PIXEL = 2.0
+GEOMETRIES = [(30.0, 150.0, 0.0, 0.0), (30.0, 150.0, 40.0, 330.0)]
+
+
+def utm_wkt():
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32631)
+    return srs.ExportToWkt()
+
+
+def write_obj(path, parts):
+    lines, count = [], 0
+    for name, triangles in parts.items():
+        lines.append(f"g {name}")
+        for triangle in triangles:
+            lines += [f"v {x:.3f} {y:.3f} {z:.3f}" for x, y, z in triangle]
+            lines.append(f"f {count + 1} {count + 2} {count + 3}")
+            count += 3
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture(scope="module")
+def forest(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("forest")
+    parts = virtual.virtual_forest_parts(leaves_per_crown=300)
+    write_obj(folder / "forest.obj", parts)
+    (folder / "elements.csv").write_text(
+        "element,match,type,rt_ratio\nsoil,soil,opaque,\nunderstory,understory,opaque,\n"
+        "leaf_a,crown_leaf_a,translucent,1.0\nleaf_b,crown_leaf_b,translucent,1.0\n")
+    # truth images from the OBJ as read back (its 3-decimal vertices), another seed
+    from unmix3d.core.scene.mockup import load_mockup
+
+    scene = prepare_scene(load_mockup(folder / "forest.obj"), virtual.virtual_forest_elements())
+    full = virtual.truth_variables(scene)
+    x = full[[list(virtual.BANDS).index(b) for b in BANDS]]
+    grid = virtual.grid(PIXEL)
+    paths = []
+    for k, angles in enumerate(GEOMETRIES):
+        image, _ = trace(scene, grid, Geometry(*angles), samples=128, seed=500 + k).reflectance(
+            x, 0.1)
+        paths.append(write_raster(folder / f"image{k}.tif", image, None, grid.geotransform,
+                                  utm_wkt(), BANDS))
+    return folder, paths, x, scene
+
+
+def parameters(forest, out, **extra):
+    folder, paths, _, _ = forest
+    sz, sa, vz, va = GEOMETRIES[0]
+    return {"IMAGE": paths[0], "MOCKUP": str(folder / "forest.obj"),
+            "ELEMENTS": str(folder / "elements.csv"), "SUN_ZENITH": sz, "SUN_AZIMUTH": sa,
+            "VIEW_ZENITH": vz, "VIEW_AZIMUTH": va, "SKYL": "0.1",
+            "IMAGES_EXTRA": [paths[1]], "GEOMETRIES_EXTRA": ",".join(map(str, GEOMETRIES[1])),
+            "SAMPLES": 64, "SEED": 3, "OUTPUT": str(out / "retrieved.csv"),
+            "SIMULATED": str(out / "simulated.tif"), "REPORT": str(out / "report.html"),
+            "CORRELATION": str(out / "correlation.csv"), **extra}
+
+
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_retrieve_writes_spectra_simulation_and_report(run_algorithm, forest, tmp_path):
+    _, _, x, scene = forest
+    outputs = run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path))
+    rows = read_rows(outputs["OUTPUT"])
+    assert set(rows[0]) >= {"element", "zone", "quantity", "band", "value", "std", "status"}
+    soil = scene.var_r[scene.elements.index("soil")]
+    for row in rows:
+        if row["element"] == "soil":
+            truth = x[BANDS.index(row["band"]), soil]
+            assert abs(float(row["value"]) - truth) <= 0.01
+            assert 0 < float(row["std"]) < 0.01
+    leaf_t = [r for r in rows if r["element"] == "leaf_a" and r["quantity"] == "t"]
+    assert len(leaf_t) == len(BANDS)
+    simulated = read_raster(outputs["SIMULATED"])
+    observed = read_raster(parameters(forest, tmp_path)["IMAGE"])
+    assert simulated.band_names == BANDS
+    assert np.sqrt(np.mean((simulated.data - observed.data) ** 2)) < 0.03
+    assert outputs["RMSE"] < 0.03 and outputs["ITERATIONS"] > 0
+    report = (tmp_path / "report.html").read_text()
+    assert report.count("data:image/png;base64") >= 4 and "Correlations" in report
+    assert (tmp_path / "correlation.csv").read_text().startswith("parameter,")
+
+
+def test_prospect_leaves_and_zone_polygons(run_algorithm, forest, tmp_path):
+    folder = tmp_path / "zones"
+    folder.mkdir()
+    path = folder / "zones.geojson"
+    half = X0 + SIZE / 2
+    path.write_text(
+        '{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":'
+        '"urn:ogc:def:crs:EPSG::32631"}},"features":['
+        + ",".join(
+            f'{{"type":"Feature","properties":{{"zone":"{name}"}},"geometry":{{"type":'
+            f'"Polygon","coordinates":[[[{a},{Y0}],[{b},{Y0}],[{b},{Y0 + SIZE}],'
+            f'[{a},{Y0 + SIZE}],[{a},{Y0}]]]}}}}'
+            for name, a, b in (("west", X0, half), ("east", half, X0 + SIZE)))
+        + "]}")
+    outputs = run_algorithm("unmix3d:retrieve", parameters(
+        forest, tmp_path, PROSPECT_ELEMENTS="leaf_a,leaf_b", PROSPECT_PARAMETERS="Cab,N",
+        ZONES=str(path), ZONE_FIELD="zone", MAX_ITERATIONS=40, REPORT=None,
+        CORRELATION=None))
+    rows = read_rows(outputs["OUTPUT"])
+    cab = [r for r in rows if r["quantity"] == "Cab"]
+    assert sorted((r["element"], r["zone"]) for r in cab) == [
+        ("leaf_a", "east"), ("leaf_a", "west"), ("leaf_b", "east"), ("leaf_b", "west")]
+    assert all(0 <= float(r["value"]) <= 120 for r in cab)
+    assert any(r["status"] == "derived" and r["quantity"] == "t" for r in rows)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"GEOMETRIES_EXTRA": ""}, "GEOMETRIES_EXTRA gives 0 geometries"),
+    ({"GEOMETRIES_EXTRA": "30,150,40"}, "must be four numbers"),
+    ({"PROSPECT_ELEMENTS": "leaf_a", "PROSPECT_START": "Cab=500"}, "Cab = 500"),
+    ({"PROSPECT_ELEMENTS": "soil"}, "'soil' is opaque"),
+    ({"FIXED_ELEMENTS": "soil"}, "fixed element 'soil' has no value for band"),
+    ({"FIXED_ELEMENTS": "rock"}, "unknown element"),
+    ({"SKYL": "0.1,0.2"}, "SKYL has 2 values"),
+])
+def test_bad_input_is_named(run_algorithm, forest, tmp_path, extra, message):
+    with pytest.raises(QgsProcessingException, match=message):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, SAMPLES=4, **extra))
+    assert not (tmp_path / "retrieved.csv").exists()
+
+
+def test_zone_without_pixels_is_refused(run_algorithm, forest, tmp_path):
+    path = tmp_path / "zones.tif"
+    zones = np.ones((4, 4))
+    zones[0, 0] = 7  # zone 7 covers a pixel of the zone raster outside the image
+    write_raster(path, zones, None, (X0 - 20, 20, 0, Y0 + SIZE + 20, 0, -20), utm_wkt(),
+                 ["zone"])
+    with pytest.raises(QgsProcessingException, match="without any valid image pixel: 7"):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, SAMPLES=4,
+                                                     ZONES=str(path)))
