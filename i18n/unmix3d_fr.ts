@@ -4,12 +4,692 @@
   <context>
     <name>Unmix3D</name>
     <message>
-      <source>Degrade resolution (block mean)</source>
-      <translation>Dégrader la résolution (moyenne par bloc)</translation>
+      <source>Build 3D mock-up from layers</source>
+      <translation>Construire une maquette 3D à partir de couches</translation>
+    </message>
+    <message>
+      <source>Radiative transfer</source>
+      <translation>Transfert radiatif</translation>
+    </message>
+    <message>
+      <source>Builds a classified 3D mock-up (OBJ with one group per part, or GLB) and a matching element-table template from layers: a DEM (or flat ground) classified by a land cover, building footprints extruded to flat roofs (height field, floors or DSM; courtyards and multipolygons handled), trees as ellipsoidal crowns of leaf triangles or turbid volumes on trunks, and water polygons. Every layer is reprojected to the target CRS (projected, metres). The triangle count is stated before anything is written; invalid polygons are repaired, missing heights counted and reported; nothing is left half-written on error or cancel.</source>
+      <translation>Construit une maquette 3D classifiée (OBJ avec un groupe par partie, ou GLB) et un modèle de table des éléments correspondant à partir de couches : un DEM (ou un sol plat) classifié par une occupation du sol, des emprises de bâtiments extrudées jusqu'à des toits plats (champ de hauteur, nombre d'étages ou DSM ; cours intérieures et multipolygones pris en charge), des arbres sous forme de houppiers ellipsoïdaux faits de triangles de feuilles ou de volumes turbides sur des troncs, et des polygones d'eau. Chaque couche est reprojetée dans le SCR cible (projeté, en mètres). Le nombre de triangles est indiqué avant toute écriture ; les polygones invalides sont réparés, les hauteurs manquantes comptées et signalées ; rien n'est laissé à moitié écrit en cas d'erreur ou d'annulation.</translation>
+    </message>
+    <message>
+      <source>The image the mock-up is for: its extent plus MARGIN is the mock-up's extent and its CRS the default target CRS. Without it, give EXTENT.</source>
+      <translation>L'image à laquelle la maquette est destinée : son emprise plus MARGIN donne l'emprise de la maquette, et son SCR le SCR cible par défaut. Sans elle, indiquez EXTENT.</translation>
+    </message>
+    <message>
+      <source>Extent of the mock-up when no IMAGE is given (MARGIN is added).</source>
+      <translation>Emprise de la maquette lorsqu'aucune IMAGE n'est fournie (MARGIN est ajoutée).</translation>
+    </message>
+    <message>
+      <source>Metres added on every side of the image's extent, so that oblique rays near the image's edges still meet the scene.</source>
+      <translation>Mètres ajoutés de chaque côté de l'emprise de l'image, afin que les rayons obliques proches des bords de l'image rencontrent encore la scène.</translation>
+    </message>
+    <message>
+      <source>Projected CRS (metres) of the mock-up; default: the IMAGE's CRS, else the EXTENT's. Every layer is reprojected to it.</source>
+      <translation>SCR projeté (en mètres) de la maquette ; par défaut : le SCR de l'IMAGE, sinon celui de l'EXTENT. Chaque couche y est reprojetée.</translation>
+    </message>
+    <message>
+      <source>Terrain heights in metres (band 1). Without it the ground is flat at GROUND_HEIGHT. Gaps inside the extent are filled from the nearest values and reported; trees and buildings over gaps or beyond the DEM are skipped.</source>
+      <translation>Altitudes du terrain en mètres (bande 1). Sans lui, le sol est plat à GROUND_HEIGHT. Les lacunes à l'intérieur de l'emprise sont comblées à partir des valeurs les plus proches et signalées ; les arbres et bâtiments situés sur des lacunes ou au-delà du DEM sont ignorés.</translation>
+    </message>
+    <message>
+      <source>Spacing of the ground's height-field grid; 0 = the DEM's resolution (or the land-cover raster's, or 10 m).</source>
+      <translation>Pas de la grille du champ de hauteur du sol ; 0 = la résolution du DEM (ou celle du raster d'occupation du sol, ou 10 m).</translation>
+    </message>
+    <message>
+      <source>Height of the flat ground when no DEM is given.</source>
+      <translation>Hauteur du sol plat lorsqu'aucun DEM n'est fourni.</translation>
+    </message>
+    <message>
+      <source>Element of ground cells without a land-cover class.</source>
+      <translation>Élément des cellules de sol sans classe d'occupation du sol.</translation>
+    </message>
+    <message>
+      <source>Classifies the ground: a raster of class values (value k becomes element class_k unless LANDCOVER_MAPPING names it) or polygons with a class field (LANDCOVER_FIELD). Each ground cell takes the class at its centre.</source>
+      <translation>Classifie le sol : un raster de valeurs de classe (la valeur k devient l'élément class_k sauf si LANDCOVER_MAPPING la nomme) ou des polygones avec un champ de classe (LANDCOVER_FIELD). Chaque cellule de sol prend la classe située en son centre.</translation>
+    </message>
+    <message>
+      <source>Field of the land-cover polygons holding the class name (e.g. grass, asphalt); it becomes the element name (lowercase, _ for other characters).</source>
+      <translation>Champ des polygones d'occupation du sol contenant le nom de la classe (p. ex. grass, asphalt) ; il devient le nom de l'élément (en minuscules, _ pour les autres caractères).</translation>
+    </message>
+    <message>
+      <source>For a land-cover raster: value:name pairs, e.g. 1:grass,2:asphalt.</source>
+      <translation>Pour un raster d'occupation du sol : paires valeur:nom, p. ex. 1:grass,2:asphalt.</translation>
+    </message>
+    <message>
+      <source>Polygons extruded from the lowest ground point under them to a flat roof; holes (courtyards) and multipolygons are kept; invalid polygons are repaired (make_valid) and counted.</source>
+      <translation>Polygones extrudés depuis le point le plus bas du sol sous eux jusqu'à un toit plat ; les trous (cours intérieures) et les multipolygones sont conservés ; les polygones invalides sont réparés (make_valid) et comptés.</translation>
+    </message>
+    <message>
+      <source>Height of the roof above the ground, in metres.</source>
+      <translation>Hauteur du toit au-dessus du sol, en mètres.</translation>
+    </message>
+    <message>
+      <source>Used where the height field is empty: floors x FLOOR_HEIGHT.</source>
+      <translation>Utilisé lorsque le champ de hauteur est vide : étages x FLOOR_HEIGHT.</translation>
+    </message>
+    <message>
+      <source>Storey height for FLOORS_FIELD.</source>
+      <translation>Hauteur d'un étage pour FLOORS_FIELD.</translation>
+    </message>
+    <message>
+      <source>Used where neither field gives a height: the roof is the median of the DSM inside the footprint (absolute heights, as the DEM).</source>
+      <translation>Utilisé lorsqu'aucun des deux champs ne donne de hauteur : le toit est la médiane du DSM à l'intérieur de l'emprise du bâtiment (altitudes absolues, comme le DEM).</translation>
+    </message>
+    <message>
+      <source>Height of buildings no field or DSM gives a height for; 0 = skip them (they are counted and reported either way).</source>
+      <translation>Hauteur des bâtiments pour lesquels ni champ ni DSM ne donne de hauteur ; 0 = les ignorer (ils sont comptés et signalés dans tous les cas).</translation>
+    </message>
+    <message>
+      <source>Field naming the roof material: its value becomes the roof element (tile -&gt; roof_tile, roof_concrete stays); empty: element roof.</source>
+      <translation>Champ nommant le matériau du toit : sa valeur devient l'élément du toit (tile -&gt; roof_tile, roof_concrete reste tel quel) ; vide : élément roof.</translation>
+    </message>
+    <message>
+      <source>Tree positions: ellipsoidal crowns on closed octagonal trunks (element trunk).</source>
+      <translation>Positions des arbres : houppiers ellipsoïdaux sur des troncs octogonaux fermés (élément trunk).</translation>
+    </message>
+    <message>
+      <source>Field naming the tree's leaf element (e.g. linden); empty: vegetation. The summary gives the leaf area per class.</source>
+      <translation>Champ nommant l'élément foliaire de l'arbre (p. ex. linden) ; vide : vegetation. Le résumé donne la surface foliaire par classe.</translation>
+    </message>
+    <message>
+      <source>triangles: crowns filled with free leaf triangles (element type translucent); turbid: closed ellipsoid meshes holding a turbid medium (element type turbid, with leaf_area_density and lad in the element table; needs the tracer's turbid support).</source>
+      <translation>triangles : houppiers remplis de triangles de feuilles libres (type d'élément translucent) ; turbid : maillages ellipsoïdaux fermés contenant un milieu turbide (type d'élément turbid, avec leaf_area_density et lad dans la table des éléments ; nécessite la prise en charge des milieux turbides par le traceur).</translation>
+    </message>
+    <message>
+      <source>One-sided leaf area per crown volume.</source>
+      <translation>Surface foliaire (une face) par volume de houppier.</translation>
+    </message>
+    <message>
+      <source>One-sided area of each leaf triangle (triangles mode): larger leaves, fewer triangles, same leaf area.</source>
+      <translation>Surface (une face) de chaque triangle de feuille (mode triangles) : feuilles plus grandes, moins de triangles, même surface foliaire.</translation>
+    </message>
+    <message>
+      <source>Distribution of the leaves' inclinations (de Wit).</source>
+      <translation>Distribution des inclinaisons des feuilles (de Wit).</translation>
+    </message>
+    <message>
+      <source>Flat water surfaces (element water) at the highest ground point under each polygon plus WATER_OFFSET.</source>
+      <translation>Surfaces d'eau planes (élément water) au point le plus haut du sol sous chaque polygone, plus WATER_OFFSET.</translation>
+    </message>
+    <message>
+      <source>Lift of the water surface above the ground, against coplanar faces.</source>
+      <translation>Élévation de la surface de l'eau au-dessus du sol, pour éviter les faces coplanaires.</translation>
+    </message>
+    <message>
+      <source>object: one group per building surface, tree and water body (roof_12, wall_12, tree_3_leaves); element: one per element (roof_all ...); automatic: per object up to 2000 objects.</source>
+      <translation>object : un groupe par surface de bâtiment, arbre et plan d'eau (roof_12, wall_12, tree_3_leaves) ; element : un par élément (roof_all ...) ; automatic : par objet jusqu'à 2000 objets.</translation>
+    </message>
+    <message>
+      <source>The mock-up's triangle count is computed first; beyond this nothing is written.</source>
+      <translation>Le nombre de triangles de la maquette est calculé d'abord ; au-delà de cette valeur, rien n'est écrit.</translation>
+    </message>
+    <message>
+      <source>Comma-separated band names (e.g. B2,B3,B4,B8): the element table gets one column per band with a default spectrum (Sentinel-2 band names: typical material and leaf spectra; others: 0.2, leaves 0.5). Empty: no OP columns.</source>
+      <translation>Noms de bandes séparés par des virgules (p. ex. B2,B3,B4,B8) : la table des éléments reçoit une colonne par bande avec un spectre par défaut (noms de bandes Sentinel-2 : spectres typiques de matériaux et de feuilles ; autres : 0.2, feuilles 0.5). Vide : pas de colonnes OP.</translation>
+    </message>
+    <message>
+      <source>Seed of the leaf positions and angles.</source>
+      <translation>Graine des positions et des angles des feuilles.</translation>
+    </message>
+    <message>
+      <source>The mock-up, in the target CRS (metres, z up), absolute coordinates (mm).</source>
+      <translation>La maquette, dans le SCR cible (mètres, z vers le haut), en coordonnées absolues (mm).</translation>
+    </message>
+    <message>
+      <source>Element-table template: one row per element produced, with type and match globs filled in; fill in or check the OP columns before simulating.</source>
+      <translation>Modèle de table des éléments : une ligne par élément produit, avec le type et les motifs de correspondance remplis ; complétez ou vérifiez les colonnes OP avant de simuler.</translation>
+    </message>
+    <message>
+      <source>Triangle budget and count, area and triangles per element, leaf area per tree class, and what was repaired or skipped.</source>
+      <translation>Budget et nombre de triangles, surface et triangles par élément, surface foliaire par classe d'arbres, et ce qui a été réparé ou ignoré.</translation>
+    </message>
+    <message>
+      <source>Image (sets extent and CRS)</source>
+      <translation>Image (définit l'emprise et le SCR)</translation>
+    </message>
+    <message>
+      <source>Extent</source>
+      <translation>Emprise</translation>
+    </message>
+    <message>
+      <source>Margin (m)</source>
+      <translation>Marge (m)</translation>
+    </message>
+    <message>
+      <source>Target CRS</source>
+      <translation>SCR cible</translation>
+    </message>
+    <message>
+      <source>DEM (terrain heights)</source>
+      <translation>DEM (altitudes du terrain)</translation>
+    </message>
+    <message>
+      <source>Ground resolution (m)</source>
+      <translation>Résolution du sol (m)</translation>
+    </message>
+    <message>
+      <source>Flat ground height (m)</source>
+      <translation>Hauteur du sol plat (m)</translation>
+    </message>
+    <message>
+      <source>Ground element</source>
+      <translation>Élément du sol</translation>
+    </message>
+    <message>
+      <source>Land cover (raster or polygons)</source>
+      <translation>Occupation du sol (raster ou polygones)</translation>
+    </message>
+    <message>
+      <source>Land cover class field</source>
+      <translation>Champ de classe d'occupation du sol</translation>
+    </message>
+    <message>
+      <source>Land cover mapping</source>
+      <translation>Correspondance des classes d'occupation du sol</translation>
+    </message>
+    <message>
+      <source>Building footprints</source>
+      <translation>Emprises des bâtiments</translation>
+    </message>
+    <message>
+      <source>Building height field (m)</source>
+      <translation>Champ de hauteur des bâtiments (m)</translation>
+    </message>
+    <message>
+      <source>Number of floors field</source>
+      <translation>Champ du nombre d'étages</translation>
+    </message>
+    <message>
+      <source>Floor height (m)</source>
+      <translation>Hauteur d'étage (m)</translation>
+    </message>
+    <message>
+      <source>DSM (surface heights)</source>
+      <translation>DSM (altitudes de surface)</translation>
+    </message>
+    <message>
+      <source>Default building height (m)</source>
+      <translation>Hauteur des bâtiments par défaut (m)</translation>
+    </message>
+    <message>
+      <source>Roof class field</source>
+      <translation>Champ de classe de toit</translation>
+    </message>
+    <message>
+      <source>Trees (points)</source>
+      <translation>Arbres (points)</translation>
+    </message>
+    <message>
+      <source>Tree class field</source>
+      <translation>Champ de classe d'arbre</translation>
+    </message>
+    <message>
+      <source>Crowns as</source>
+      <translation>Houppiers en tant que</translation>
+    </message>
+    <message>
+      <source>Leaf area density (m²/m³)</source>
+      <translation>Densité de surface foliaire (m²/m³)</translation>
+    </message>
+    <message>
+      <source>Leaf triangle area (m²)</source>
+      <translation>Surface d'un triangle de feuille (m²)</translation>
+    </message>
+    <message>
+      <source>Leaf angle distribution</source>
+      <translation>Distribution angulaire des feuilles</translation>
+    </message>
+    <message>
+      <source>Water (polygons)</source>
+      <translation>Eau (polygones)</translation>
+    </message>
+    <message>
+      <source>Water above ground (m)</source>
+      <translation>Eau au-dessus du sol (m)</translation>
+    </message>
+    <message>
+      <source>OBJ groups</source>
+      <translation>Groupes OBJ</translation>
+    </message>
+    <message>
+      <source>Maximum triangles</source>
+      <translation>Nombre maximal de triangles</translation>
+    </message>
+    <message>
+      <source>Bands of the element table</source>
+      <translation>Bandes de la table des éléments</translation>
+    </message>
+    <message>
+      <source>Random seed</source>
+      <translation>Graine aléatoire</translation>
+    </message>
+    <message>
+      <source>Mock-up</source>
+      <translation>Maquette 3D</translation>
+    </message>
+    <message>
+      <source>Element table</source>
+      <translation>Table des éléments</translation>
+    </message>
+    <message>
+      <source>Summary</source>
+      <translation>Résumé</translation>
+    </message>
+    <message>
+      <source>Triangles</source>
+      <translation>Triangles</translation>
+    </message>
+    <message>
+      <source>Give TARGET_CRS, or an IMAGE or EXTENT whose CRS the mock-up takes.</source>
+      <translation>Indiquez TARGET_CRS, ou une IMAGE ou une EXTENT dont la maquette prend le SCR.</translation>
+    </message>
+    <message>
+      <source>Give an IMAGE or an EXTENT: they set the mock-up's extent.</source>
+      <translation>Indiquez une IMAGE ou une EXTENT : elles définissent l'emprise de la maquette.</translation>
+    </message>
+    <message>
+      <source>Canceled: nothing was written.</source>
+      <translation>Annulé : rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
+      <translation>La maquette 3D classifiée (groupes OBJ, PLY, STL, glTF/GLB) dans le SCR projeté de l'image, en mètres, z vers le haut.</translation>
+    </message>
+    <message>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
+      <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules.</translation>
+    </message>
+    <message>
+      <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
+      <translation>periodic : la maquette pave le plan (comme les scènes répétitives de DART) ; open : les rayons quittant la boîte de la maquette s'échappent.</translation>
+    </message>
+    <message>
+      <source>Monte Carlo paths traced per pixel; the standard error falls as 1/sqrt(SAMPLES). Square numbers (16, 64, 256) give stratified sub-pixel sampling.</source>
+      <translation>Trajets Monte-Carlo tracés par pixel ; l'erreur standard décroît en 1/sqrt(SAMPLES). Les carrés parfaits (16, 64, 256) donnent un échantillonnage sous-pixel stratifié.</translation>
+    </message>
+    <message>
+      <source>Results are reproducible from the seed, whatever the number of threads.</source>
+      <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de threads.</translation>
+    </message>
+    <message>
+      <source>3D mock-up</source>
+      <translation>Maquette 3D</translation>
+    </message>
+    <message>
+      <source>Skylight ratio SKYL</source>
+      <translation>Rapport de ciel diffus SKYL</translation>
+    </message>
+    <message>
+      <source>Scene boundary</source>
+      <translation>Limite de la scène</translation>
+    </message>
+    <message>
+      <source>Samples per pixel</source>
+      <translation>Échantillons par pixel</translation>
+    </message>
+    <message>
+      <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
+      <translation>BANDS est vide : nommez les bandes, p. ex. B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Compare two images band by band</source>
+      <translation>Comparer deux images bande par bande</translation>
     </message>
     <message>
       <source>Image tools</source>
       <translation>Outils image</translation>
+    </message>
+    <message>
+      <source>Compares two surface-reflectance images band pair by band pair, as in the Sentinel-2 / PlanetScope validation of US-DART: absolute mean difference (AMD), mean and median residual (B - A), both medians, five perceptual-hash similarities and their sum, residual maps and an HTML report. Image A is reprojected into image B's CRS with GDAL (nearest neighbour) and the coarser image is put onto the finer image's grid by pixel duplication (nearest neighbour), over the area both cover. Pixels that are NoData in any compared band of either image are left out of every statistic, map and plot. Bands are paired by overlapping spectral response, in order when a side has no sensor, or by hand. In 'simulated vs satellite' mode A is the satellite image and B the simulation, and the relative error |B - A| / A is summarised per element class from the simulation's fractions.</source>
+      <translation>Compare deux images de réflectance de surface paire de bandes par paire de bandes, comme dans la validation Sentinel-2 / PlanetScope de US-DART : différence moyenne absolue (AMD), résidu moyen et médian (B - A), les deux médianes, cinq similarités par hachage perceptuel et leur somme, cartes des résidus et rapport HTML. L'image A est reprojetée dans le SCR de l'image B avec GDAL (plus proche voisin) et l'image la plus grossière est placée sur la grille de l'image la plus fine par duplication de pixels (plus proche voisin), sur la zone couverte par les deux. Les pixels NoData dans l'une des bandes comparées de l'une ou l'autre image sont exclus de toutes les statistiques, cartes et graphiques. Les bandes sont appariées par recouvrement des réponses spectrales, dans l'ordre lorsqu'un côté n'a pas de capteur, ou à la main. En mode « Simulé vs satellite », A est l'image satellite et B la simulation, et l'erreur relative |B - A| / A est résumée par classe d'éléments à partir des fractions de la simulation.</translation>
+    </message>
+    <message>
+      <source>The reference image (in 'simulated vs satellite' mode: the satellite image). Any CRS and resolution; it is reprojected into image B's CRS.</source>
+      <translation>L'image de référence (en mode « Simulé vs satellite » : l'image satellite). SCR et résolution quelconques ; elle est reprojetée dans le SCR de l'image B.</translation>
+    </message>
+    <message>
+      <source>The image compared with A (in 'simulated vs satellite' mode: the simulated image). Its CRS is the CRS of every output.</source>
+      <translation>L'image comparée à A (en mode « Simulé vs satellite » : l'image simulée). Son SCR est le SCR de toutes les sorties.</translation>
+    </message>
+    <message>
+      <source>Pairs written as A:B separated by commas, e.g. 'B2:2,B3:4' (band names or numbers of each sensor, or positions without a sensor). Empty: bands whose spectral responses overlap are paired automatically (B8A, not B8, with NIR).</source>
+      <translation>Paires écrites A:B séparées par des virgules, p. ex. 'B2:2,B3:4' (noms ou numéros de bandes de chaque capteur, ou positions sans capteur). Vide : les bandes dont les réponses spectrales se recouvrent sont appariées automatiquement (B8A, et non B8, avec NIR).</translation>
+    </message>
+    <message>
+      <source>'Two images': metrics, residuals and report. 'Simulated vs satellite': also the relative error |B - A| / A per band (RELATIVE_ERRORS) and its mean, median and IQR over all pixels and per element class (FRACTIONS) in TABLE and the report.</source>
+      <translation>« Deux images » : métriques, résidus et rapport. « Simulé vs satellite » : également l'erreur relative |B - A| / A par bande (RELATIVE_ERRORS) et sa moyenne, sa médiane et son écart interquartile (IQR) sur tous les pixels et par classe d'éléments (FRACTIONS) dans TABLE et le rapport.</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite only: one band per element (band descriptions = element names), each pixel's fraction of that element, as written by unmix3d:simulate. Brought onto the comparison grid (nearest neighbour, or average when finer).</source>
+      <translation>Uniquement en mode « Simulé vs satellite » : une bande par élément (descriptions de bandes = noms des éléments), la fraction de cet élément dans chaque pixel, telle qu'écrite par unmix3d:simulate. Ramenée sur la grille de comparaison (plus proche voisin, ou moyenne si plus fine).</translation>
+    </message>
+    <message>
+      <source>A pixel belongs to an element class when that element's fraction is at least this (0.5: dominant element; 0.9: nearly pure pixels).</source>
+      <translation>Un pixel appartient à une classe d'éléments lorsque la fraction de cet élément est au moins égale à cette valeur (0.5 : élément dominant ; 0.9 : pixels presque purs).</translation>
+    </message>
+    <message>
+      <source>How the report draws each band's reflectance distributions (values above 1, specular reflection, are left out of the plots and counted).</source>
+      <translation>Manière dont le rapport représente les distributions de réflectance de chaque bande (les valeurs supérieures à 1, réflexion spéculaire, sont exclues des graphiques et comptées).</translation>
+    </message>
+    <message>
+      <source>CSV, one row per band pair: band_pair, band_a, band_b, n_valid, amd, mean_residual, median_residual (B - A), median_a, median_b, five hash_* similarities and hash_sum. In 'simulated vs satellite' mode also an element column (rows 'all' and one per element class) and rel_error_mean, rel_error_median, rel_error_iqr (fractions, not percent). Loaded as a table.</source>
+      <translation>CSV, une ligne par paire de bandes : band_pair, band_a, band_b, n_valid, amd, mean_residual, median_residual (B - A), median_a, median_b, cinq similarités hash_* et hash_sum. En mode « Simulé vs satellite », également une colonne element (lignes 'all' et une par classe d'éléments) et rel_error_mean, rel_error_median, rel_error_iqr (fractions, pas pourcentages). Chargé comme table.</translation>
+    </message>
+    <message>
+      <source>One band per band pair (band description = the pair's label, e.g. B8A-NIR) on the comparison grid in image B's CRS, NoData where left out.</source>
+      <translation>Une bande par paire de bandes (description de bande = libellé de la paire, p. ex. B8A-NIR) sur la grille de comparaison dans le SCR de l'image B, NoData là où les pixels sont exclus.</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite only: one band per band pair, relative error as a fraction, NoData where A &lt;= 0 or left out.</source>
+      <translation>Uniquement en mode « Simulé vs satellite » : une bande par paire de bandes, erreur relative en fraction, NoData là où A &lt;= 0 ou là où les pixels sont exclus.</translation>
+    </message>
+    <message>
+      <source>A single self-contained HTML file: metrics table, hash and AMD charts, distributions, residual maps, true-colour composites and, in 'simulated vs satellite' mode, the per-element relative errors.</source>
+      <translation>Un fichier HTML unique et autonome : tableau des métriques, graphiques des hachages et de l'AMD, distributions, cartes des résidus, compositions en couleurs vraies et, en mode « Simulé vs satellite », les erreurs relatives par élément.</translation>
+    </message>
+    <message>
+      <source>The sensor whose band definitions the image's bands follow. Bands are recognised by their names (B4, B04, red, ...) or, when unnamed, by the product's band order (12 bands = Sentinel-2 L2A without B10, 8 bands = SuperDove). 'Bands in order, no sensor' compares band 1 with band 1 and so on.</source>
+      <translation>Le capteur dont les définitions de bandes sont suivies par les bandes de l'image. Les bandes sont reconnues par leur nom (B4, B04, red, ...) ou, lorsqu'elles ne sont pas nommées, par l'ordre des bandes du produit (12 bandes = Sentinel-2 L2A sans B10, 8 bandes = SuperDove). « Bandes dans l'ordre, sans capteur » compare la bande 1 avec la bande 1, et ainsi de suite.</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x scale + offset. Sentinel-2 L2A: 0.0001 (offset -0.1 since processing baseline 04.00); PlanetScope surface reflectance: 0.0001; 1 for images already in reflectance.</source>
+      <translation>Réflectance = valeur x échelle + décalage. Sentinel-2 L2A : 0.0001 (décalage -0.1 depuis la baseline de traitement 04.00) ; réflectance de surface PlanetScope : 0.0001 ; 1 pour les images déjà en réflectance.</translation>
+    </message>
+    <message>
+      <source>Added after scaling: reflectance = value x scale + offset (Sentinel-2 L2A since baseline 04.00: -0.1).</source>
+      <translation>Ajouté après la mise à l'échelle : réflectance = valeur x échelle + décalage (Sentinel-2 L2A depuis la baseline 04.00 : -0.1).</translation>
+    </message>
+    <message>
+      <source>Comparison metrics</source>
+      <translation>Métriques de comparaison</translation>
+    </message>
+    <message>
+      <source>Bands in order, no sensor</source>
+      <translation>Bandes dans l'ordre, sans capteur</translation>
+    </message>
+    <message>
+      <source>Image A (reference)</source>
+      <translation>Image A (référence)</translation>
+    </message>
+    <message>
+      <source>Image B</source>
+      <translation>Image B</translation>
+    </message>
+    <message>
+      <source>Sensor of image A</source>
+      <translation>Capteur de l'image A</translation>
+    </message>
+    <message>
+      <source>Sensor of image B</source>
+      <translation>Capteur de l'image B</translation>
+    </message>
+    <message>
+      <source>Band pairs (optional)</source>
+      <translation>Paires de bandes (facultatif)</translation>
+    </message>
+    <message>
+      <source>Mode</source>
+      <translation>Mode</translation>
+    </message>
+    <message>
+      <source>Element fractions (optional)</source>
+      <translation>Fractions des éléments (facultatif)</translation>
+    </message>
+    <message>
+      <source>Dominance threshold</source>
+      <translation>Seuil de dominance</translation>
+    </message>
+    <message>
+      <source>Distribution plots</source>
+      <translation>Graphiques de distribution</translation>
+    </message>
+    <message>
+      <source>Metrics table</source>
+      <translation>Tableau des métriques</translation>
+    </message>
+    <message>
+      <source>CSV files (*.csv)</source>
+      <translation>Fichiers CSV (*.csv)</translation>
+    </message>
+    <message>
+      <source>Residuals (B - A)</source>
+      <translation>Résidus (B - A)</translation>
+    </message>
+    <message>
+      <source>Relative errors |B - A| / A</source>
+      <translation>Erreurs relatives |B - A| / A</translation>
+    </message>
+    <message>
+      <source>HTML report</source>
+      <translation>Rapport HTML</translation>
+    </message>
+    <message>
+      <source>HTML files (*.html)</source>
+      <translation>Fichiers HTML (*.html)</translation>
+    </message>
+    <message>
+      <source>IMAGE_A and IMAGE_B do not overlap (after reprojecting IMAGE_A into IMAGE_B's CRS).</source>
+      <translation>IMAGE_A et IMAGE_B ne se recouvrent pas (après reprojection de IMAGE_A dans le SCR de IMAGE_B).</translation>
+    </message>
+    <message>
+      <source>Cancelled: no output was written.</source>
+      <translation>Annulé : aucune sortie n'a été écrite.</translation>
+    </message>
+    <message>
+      <source>No band pair to compare; give BAND_PAIRS, e.g. 'B2:2'.</source>
+      <translation>Aucune paire de bandes à comparer ; indiquez BAND_PAIRS, p. ex. 'B2:2'.</translation>
+    </message>
+    <message>
+      <source>IMAGE_A and IMAGE_B do not overlap (after reprojecting IMAGE_A into IMAGE_B's CRS): no pixel holds data in both images.</source>
+      <translation>IMAGE_A et IMAGE_B ne se recouvrent pas (après reprojection de IMAGE_A dans le SCR de IMAGE_B) : aucun pixel ne contient de données dans les deux images.</translation>
+    </message>
+    <message>
+      <source>No pixel is valid in every compared band of both images (their NoData areas cover the whole overlap).</source>
+      <translation>Aucun pixel n'est valide dans toutes les bandes comparées des deux images (leurs zones NoData couvrent tout le recouvrement).</translation>
+    </message>
+    <message>
+      <source>Two images</source>
+      <translation>Deux images</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite</source>
+      <translation>Simulé vs satellite</translation>
+    </message>
+    <message>
+      <source>Box plots</source>
+      <translation>Boîtes à moustaches</translation>
+    </message>
+    <message>
+      <source>Violin plots</source>
+      <translation>Diagrammes en violon</translation>
+    </message>
+    <message>
+      <source>Comparison grid: {0} x {1} pixels of {2:g} x {3:g} CRS units (the grid of image {4}), in image B's CRS; {5} band pair(s): {6}.</source>
+      <translation>Grille de comparaison : {0} x {1} pixels de {2:g} x {3:g} unités du SCR (la grille de l'image {4}), dans le SCR de l'image B ; {5} paire(s) de bandes : {6}.</translation>
+    </message>
+    <message>
+      <source>FRACTIONS is used only in 'simulated vs satellite' mode.</source>
+      <translation>FRACTIONS n'est utilisé qu'en mode « Simulé vs satellite ».</translation>
+    </message>
+    <message>
+      <source>{0} is not a raster layer QGIS can open.</source>
+      <translation>{0} n'est pas une couche raster que QGIS peut ouvrir.</translation>
+    </message>
+    <message>
+      <source>SCALE_{0} must not be 0.</source>
+      <translation>SCALE_{0} ne doit pas valoir 0.</translation>
+    </message>
+    <message>
+      <source>Scale of image {0}</source>
+      <translation>Échelle de l'image {0}</translation>
+    </message>
+    <message>
+      <source>Offset of image {0}</source>
+      <translation>Décalage de l'image {0}</translation>
+    </message>
+    <message>
+      <source>Band {0} of {1} is all NoData where the images overlap.</source>
+      <translation>La bande {0} de {1} est entièrement NoData là où les images se recouvrent.</translation>
+    </message>
+    <message>
+      <source>Co-register simulated and satellite images</source>
+      <translation>Co-enregistrer les images simulée et satellite</translation>
+    </message>
+    <message>
+      <source>Estimates the global sub-pixel shift between a simulated image (MOVING) and the satellite image it simulates (REFERENCE) by phase correlation, writes the simulated image shifted onto the satellite image, and gives the offset to apply to the 3D mock-up. As in US-DART the satellite image is never resampled: the mock-up is moved by MOCKUP_OFFSET_X/Y (map units, east and north) and simulated again; unmix3d:unmix takes these two numbers. Shift convention: SHIFT_* is the shift to apply to MOVING so that it matches REFERENCE (positive X = right/east; positive Y in pixels = down, in map units = north). A pixel shift and its map offset are the same displacement, so MOCKUP_OFFSET_X/Y equal SHIFT_X_M/SHIFT_Y_M. When either band is too uniform to register (no texture), the algorithm stops with an error and writes nothing. When a shift is measured but the correlation peak is weak or few pixels are valid, every output is written, RELIABLE is false and REASON says why: check RELIABLE before using the offset in a model.</source>
+      <translation>Estime le décalage global sous-pixel entre une image simulée (MOVING) et l'image satellite qu'elle simule (REFERENCE) par corrélation de phase, écrit l'image simulée décalée sur l'image satellite et donne le décalage à appliquer à la maquette 3D. Comme dans US-DART, l'image satellite n'est jamais rééchantillonnée : la maquette est déplacée de MOCKUP_OFFSET_X/Y (unités de la carte, est et nord) puis simulée à nouveau ; unmix3d:unmix prend ces deux nombres. Convention de décalage : SHIFT_* est le décalage à appliquer à MOVING pour qu'elle corresponde à REFERENCE (X positif = droite/est ; Y positif en pixels = bas, en unités de la carte = nord). Un décalage en pixels et son décalage cartographique sont le même déplacement, donc MOCKUP_OFFSET_X/Y sont égaux à SHIFT_X_M/SHIFT_Y_M. Lorsque l'une des bandes est trop uniforme pour être recalée (pas de texture), l'algorithme s'arrête avec une erreur et n'écrit rien. Lorsqu'un décalage est mesuré mais que le pic de corrélation est faible ou que peu de pixels sont valides, toutes les sorties sont écrites, RELIABLE vaut false et REASON en donne la raison : vérifiez RELIABLE avant d'utiliser le décalage dans un modèle.</translation>
+    </message>
+    <message>
+      <source>The satellite image; never modified or resampled. Its grid is the grid of every output.</source>
+      <translation>L'image satellite ; jamais modifiée ni rééchantillonnée. Sa grille est la grille de toutes les sorties.</translation>
+    </message>
+    <message>
+      <source>Band of REFERENCE to register (the one with most texture, often NIR or red); band 1 when not set.</source>
+      <translation>Bande de REFERENCE à recaler (celle qui a le plus de texture, souvent le proche infrarouge ou le rouge) ; bande 1 si non définie.</translation>
+    </message>
+    <message>
+      <source>The simulated image, on the reference grid or resampled onto it here (average when finer, bilinear otherwise).</source>
+      <translation>L'image simulée, sur la grille de référence ou rééchantillonnée ici sur celle-ci (moyenne si plus fine, bilinéaire sinon).</translation>
+    </message>
+    <message>
+      <source>Band of MOVING that simulates the reference band; band 1 when not set.</source>
+      <translation>Bande de MOVING qui simule la bande de référence ; bande 1 si non définie.</translation>
+    </message>
+    <message>
+      <source>Also measure local misregistration (relief displacement, mock-up errors) with TV-L1 optical flow after the global shift and write it to FLOW.</source>
+      <translation>Mesure également le mauvais recalage local (déplacement dû au relief, erreurs de la maquette) par flot optique TV-L1 après le décalage global, et l'écrit dans FLOW.</translation>
+    </message>
+    <message>
+      <source>Every band of MOVING shifted by the global shift (cubic spline), on the reference grid; NoData where the shift brings in pixels from outside or from NoData.</source>
+      <translation>Toutes les bandes de MOVING décalées du décalage global (spline cubique), sur la grille de référence ; NoData là où le décalage fait entrer des pixels de l'extérieur ou de zones NoData.</translation>
+    </message>
+    <message>
+      <source>With DENSE: two bands, dy (pixels, down) and dx (pixels, right), the per-pixel shift to apply to MOVING (global shift plus local residual); a temporary file when not set.</source>
+      <translation>Avec DENSE : deux bandes, dy (pixels, vers le bas) et dx (pixels, vers la droite), le décalage par pixel à appliquer à MOVING (décalage global plus résidu local) ; un fichier temporaire si non défini.</translation>
+    </message>
+    <message>
+      <source>True when the correlation peak is clear (peak-to-sidelobe ratio &gt;= 10) and at least 25 % of the pixels are valid in both images.</source>
+      <translation>Vrai lorsque le pic de corrélation est net (rapport pic/lobes secondaires &gt;= 10) et qu'au moins 25 % des pixels sont valides dans les deux images.</translation>
+    </message>
+    <message>
+      <source>Empty when RELIABLE is true; otherwise the reason in words.</source>
+      <translation>Vide lorsque RELIABLE est vrai ; sinon, la raison en toutes lettres.</translation>
+    </message>
+    <message>
+      <source>Reference (satellite image)</source>
+      <translation>Référence (image satellite)</translation>
+    </message>
+    <message>
+      <source>Reference band</source>
+      <translation>Bande de référence</translation>
+    </message>
+    <message>
+      <source>Moving (simulated image)</source>
+      <translation>Image à déplacer (image simulée)</translation>
+    </message>
+    <message>
+      <source>Moving band</source>
+      <translation>Bande à déplacer</translation>
+    </message>
+    <message>
+      <source>Also compute a dense flow field</source>
+      <translation>Calculer aussi un champ de flot dense</translation>
+    </message>
+    <message>
+      <source>Shifted moving image</source>
+      <translation>Image à déplacer décalée</translation>
+    </message>
+    <message>
+      <source>Dense flow field</source>
+      <translation>Champ de flot dense</translation>
+    </message>
+    <message>
+      <source>Shift X (pixels, right)</source>
+      <translation>Décalage X (pixels, vers la droite)</translation>
+    </message>
+    <message>
+      <source>Columns to move MOVING to the right to match REFERENCE.</source>
+      <translation>Colonnes dont déplacer MOVING vers la droite pour correspondre à REFERENCE.</translation>
+    </message>
+    <message>
+      <source>Shift Y (pixels, down)</source>
+      <translation>Décalage Y (pixels, vers le bas)</translation>
+    </message>
+    <message>
+      <source>Rows to move MOVING down to match REFERENCE.</source>
+      <translation>Lignes dont déplacer MOVING vers le bas pour correspondre à REFERENCE.</translation>
+    </message>
+    <message>
+      <source>Shift X (map units, east)</source>
+      <translation>Décalage X (unités de la carte, est)</translation>
+    </message>
+    <message>
+      <source>The same shift towards the east, in the reference's map units.</source>
+      <translation>Le même décalage vers l'est, dans les unités de la carte de la référence.</translation>
+    </message>
+    <message>
+      <source>Shift Y (map units, north)</source>
+      <translation>Décalage Y (unités de la carte, nord)</translation>
+    </message>
+    <message>
+      <source>The same shift towards the north, in the reference's map units.</source>
+      <translation>Le même décalage vers le nord, dans les unités de la carte de la référence.</translation>
+    </message>
+    <message>
+      <source>Mock-up offset X (map units, east)</source>
+      <translation>Décalage X de la maquette (unités de la carte, est)</translation>
+    </message>
+    <message>
+      <source>Add to the mock-up's X (east) coordinates, then simulate again; unmix3d:unmix takes it.</source>
+      <translation>À ajouter aux coordonnées X (est) de la maquette, puis simuler à nouveau ; unmix3d:unmix le prend en compte.</translation>
+    </message>
+    <message>
+      <source>Mock-up offset Y (map units, north)</source>
+      <translation>Décalage Y de la maquette (unités de la carte, nord)</translation>
+    </message>
+    <message>
+      <source>Add to the mock-up's Y (north) coordinates, then simulate again; unmix3d:unmix takes it.</source>
+      <translation>À ajouter aux coordonnées Y (nord) de la maquette, puis simuler à nouveau ; unmix3d:unmix le prend en compte.</translation>
+    </message>
+    <message>
+      <source>Shift is reliable</source>
+      <translation>Le décalage est fiable</translation>
+    </message>
+    <message>
+      <source>Why the shift is not reliable</source>
+      <translation>Pourquoi le décalage n'est pas fiable</translation>
+    </message>
+    <message>
+      <source>reliable (peak-to-sidelobe ratio {0:.1f})</source>
+      <translation>fiable (rapport pic/lobes secondaires {0:.1f})</translation>
+    </message>
+    <message>
+      <source>NOT reliable: {0}</source>
+      <translation>NON fiable : {0}</translation>
+    </message>
+    <message>
+      <source>Shift to apply to the simulated image: {0:+.2f} px right, {1:+.2f} px down ({2:+.2f} east, {3:+.2f} north in map units); {4}. The satellite image stays untouched: move the mock-up by MOCKUP_OFFSET_X = {2:+.3f} and MOCKUP_OFFSET_Y = {3:+.3f} map units and simulate again.</source>
+      <translation>Décalage à appliquer à l'image simulée : {0:+.2f} px vers la droite, {1:+.2f} px vers le bas ({2:+.2f} est, {3:+.2f} nord en unités de la carte) ; {4}. L'image satellite reste intacte : déplacez la maquette de MOCKUP_OFFSET_X = {2:+.3f} et MOCKUP_OFFSET_Y = {3:+.3f} unités de la carte et simulez à nouveau.</translation>
+    </message>
+    <message>
+      <source>The shift is not reliable: {0}</source>
+      <translation>Le décalage n'est pas fiable : {0}</translation>
+    </message>
+    <message>
+      <source>{0} is band {1}, but the image has {2} band(s).</source>
+      <translation>{0} est la bande {1}, mais l'image a {2} bande(s).</translation>
+    </message>
+    <message>
+      <source>MOVING is not on the reference grid: resampled onto it ({0}).</source>
+      <translation>MOVING n'est pas sur la grille de référence : rééchantillonnée sur celle-ci ({0}).</translation>
+    </message>
+    <message>
+      <source>Degrade resolution (block mean)</source>
+      <translation>Dégrader la résolution (moyenne par bloc)</translation>
     </message>
     <message>
       <source>Aggregates a raster to a coarser resolution by an integer factor: each output pixel is the mean of the valid input pixels in its FACTOR x FACTOR block, which is exact for reflectance factors. The output grid starts at the input's top-left corner. Blocks at the right and bottom edges that the input covers only partly are kept when enough of their footprint is valid (pixels beyond the edge count as missing). This is the method's spatial resolution degradation, used to soften co-registration error.</source>
@@ -50,6 +730,414 @@
     <message>
       <source>INPUT is not a raster layer QGIS can open.</source>
       <translation>INPUT n'est pas une couche raster que QGIS peut ouvrir.</translation>
+    </message>
+    <message>
+      <source>Build a demo scene</source>
+      <translation>Construire une scène de démonstration</translation>
+    </message>
+    <message>
+      <source>Writes a built-in demo scene into a folder: the classified mock-up (OBJ), its element table with realistic Sentinel-2 spectra, the true OP map of every element, and an empty 12-band grid raster (10 m, UTM 31N) to simulate on. vegetation: maize plots at three growth stages beside bare soil, after the US-DART paper; urban: buildings with three roof materials, streets, trees and a river.</source>
+      <translation>Écrit une scène de démonstration intégrée dans un dossier : la maquette classifiée (OBJ), sa table des éléments avec des spectres Sentinel-2 réalistes, la vraie carte OP de chaque élément, et un raster grille vide de 12 bandes (10 m, UTM 31N) sur lequel simuler. vegetation : parcelles de maïs à trois stades de croissance à côté de sol nu, d'après l'article US-DART ; urban : bâtiments avec trois matériaux de toiture, rues, arbres et une rivière.</translation>
+    </message>
+    <message>
+      <source>Which demo scene to build.</source>
+      <translation>Scène de démonstration à construire.</translation>
+    </message>
+    <message>
+      <source>Seed of the scene's random layout (leaf positions, buildings, trees).</source>
+      <translation>Graine de la disposition aléatoire de la scène (positions des feuilles, bâtiments, arbres).</translation>
+    </message>
+    <message>
+      <source>Folder receiving the mock-up, the element table, truth/&lt;element&gt;.tif and grid.tif.</source>
+      <translation>Dossier recevant la maquette, la table des éléments, truth/&lt;element&gt;.tif et grid.tif.</translation>
+    </message>
+    <message>
+      <source>Scene</source>
+      <translation>Scène</translation>
+    </message>
+    <message>
+      <source>Scene folder</source>
+      <translation>Dossier de la scène</translation>
+    </message>
+    <message>
+      <source>True OP maps</source>
+      <translation>Vraies cartes OP</translation>
+    </message>
+    <message>
+      <source>Skylight ratio per band</source>
+      <translation>Rapport de ciel diffus par bande</translation>
+    </message>
+    <message>
+      <source>Retrieve element spectra or leaf biochemistry (3D-Diff)</source>
+      <translation>Restituer les spectres des éléments ou la biochimie foliaire (3D-Diff)</translation>
+    </message>
+    <message>
+      <source>Optical properties</source>
+      <translation>Propriétés optiques</translation>
+    </message>
+    <message>
+      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, the correlation between parameters (what the images cannot separate) and the loss history.</source>
+      <translation>Inversion de type 3D-Diff : la structure 3D de la scène étant connue, trouve les spectres partagés par toute l'image (ou par zones) de chaque élément libre — réflectance des éléments opaques, réflectance ET transmittance des éléments translucides (feuilles), y compris les éléments que le capteur ne voit jamais directement — ou les paramètres PROSPECT-D des éléments foliaires, par minimisation quasi-Newton bornée (L-BFGS-B) de l'erreur quadratique sur l'image avec des gradients exacts. Chaque géométrie d'image est tracée une seule fois ; chaque pas d'optimisation est une évaluation algébrique de ce tracé. Des images supplémentaires de la même scène sous d'autres angles ou à d'autres dates séparent r de t là où une seule vue ne le peut pas. Rapporte les valeurs restituées avec leurs erreurs standard, la corrélation entre paramètres (ce que les images ne peuvent pas séparer) et l'historique de la fonction de coût.</translation>
+    </message>
+    <message>
+      <source>Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) must match the element table's band columns where those give start values.</source>
+      <translation>Réflectance de surface de la scène dans un SCR projeté ; les noms de bandes (B2, B3, ...) doivent correspondre aux colonnes de bandes de la table des éléments lorsque celles-ci donnent des valeurs initiales.</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x SCALE + OFFSET for every image (Sentinel-2 L2A: 0.0001).</source>
+      <translation>Réflectance = valeur x SCALE + OFFSET pour toutes les images (Sentinel-2 L2A : 0.0001).</translation>
+    </message>
+    <message>
+      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
+      <translation>Ajouté après la mise à l'échelle (Sentinel-2 L2A depuis la baseline de traitement 04.00 : -0.1).</translation>
+    </message>
+    <message>
+      <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
+      <translation>Éléments séparés par des virgules dont les spectres sont connus (pris dans la table des éléments, qui doit donner toutes les bandes) ; tout élément non nommé ici ni dans PROSPECT_ELEMENTS est libre.</translation>
+    </message>
+    <message>
+      <source>Comma-separated translucent elements retrieved as PROSPECT-D leaves (biochemical parameters instead of free r and t spectra); needs Sentinel-2 band names.</source>
+      <translation>Éléments translucides séparés par des virgules, restitués comme feuilles PROSPECT-D (paramètres biochimiques au lieu de spectres r et t libres) ; nécessite des noms de bandes Sentinel-2.</translation>
+    </message>
+    <message>
+      <source>Which of N, Cab, Car, Ant, Cbrown, Cw, Cm are retrieved; the others keep their PROSPECT_START value.</source>
+      <translation>Lesquels de N, Cab, Car, Ant, Cbrown, Cw, Cm sont restitués ; les autres gardent leur valeur PROSPECT_START.</translation>
+    </message>
+    <message>
+      <source>Start (and fixed) values, e.g. 'N=1.5,Cab=40,Car=8,Ant=1,Cbrown=0,Cw=0.01,Cm=0.005' (these are the defaults); values outside PROSPECT's ranges are refused.</source>
+      <translation>Valeurs initiales (et fixes), p. ex. 'N=1.5,Cab=40,Car=8,Ant=1,Cbrown=0,Cw=0.01,Cm=0.005' (ce sont les valeurs par défaut) ; les valeurs hors des plages de PROSPECT sont refusées.</translation>
+    </message>
+    <message>
+      <source>Other images of the same scene (other view angles or dates), same bands as IMAGE, any grid; each is traced with its own geometry from GEOMETRIES_EXTRA.</source>
+      <translation>Autres images de la même scène (autres angles de visée ou dates), mêmes bandes que IMAGE, grille quelconque ; chacune est tracée avec sa propre géométrie issue de GEOMETRIES_EXTRA.</translation>
+    </message>
+    <message>
+      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees). SKYL is shared by all images.</source>
+      <translation>Un 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' par image supplémentaire, dans leur ordre, séparés par ';' (degrés). SKYL est commun à toutes les images.</translation>
+    </message>
+    <message>
+      <source>Optional: each zone gets its own spectra. A raster of zone values (NoData: pixel not used) or polygons with a zone field (ZONE_FIELD). A pixel uses its zone's values for every element its light met. A zone without pixels is an error.</source>
+      <translation>Facultatif : chaque zone reçoit ses propres spectres. Un raster de valeurs de zone (NoData : pixel non utilisé) ou des polygones avec un champ de zone (ZONE_FIELD). Un pixel utilise les valeurs de sa zone pour chaque élément rencontré par sa lumière. Une zone sans pixels est une erreur.</translation>
+    </message>
+    <message>
+      <source>Field of the zone polygons holding the zone label.</source>
+      <translation>Champ des polygones de zone contenant l'étiquette de la zone.</translation>
+    </message>
+    <message>
+      <source>none: every pixel and band counts alike; stderr: weights 1 / (s.e.^2 + 0.001^2), with s.e. the trace's Monte Carlo standard error at the start values (noisy pixels count less).</source>
+      <translation>none : chaque pixel et chaque bande comptent de la même façon ; stderr : poids 1 / (s.e.^2 + 0.001^2), où s.e. est l'erreur standard Monte-Carlo du tracé aux valeurs initiales (les pixels bruités comptent moins).</translation>
+    </message>
+    <message>
+      <source>Weight of the penalty on differences between neighbouring bands of free spectra (0: none), in the loss's units (mean squared reflectance).</source>
+      <translation>Poids de la pénalité sur les différences entre bandes voisines des spectres libres (0 : aucune), dans les unités de la fonction de coût (réflectance quadratique moyenne).</translation>
+    </message>
+    <message>
+      <source>Largest number of L-BFGS-B iterations.</source>
+      <translation>Nombre maximal d'itérations L-BFGS-B.</translation>
+    </message>
+    <message>
+      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</source>
+      <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t ou un paramètre PROSPECT), band, value, std (erreur standard ; vide lorsqu'elle n'est pas estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</translation>
+    </message>
+    <message>
+      <source>IMAGE simulated with the retrieved values (NoData where unused).</source>
+      <translation>IMAGE simulée avec les valeurs restituées (NoData là où elle n'est pas utilisée).</translation>
+    </message>
+    <message>
+      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, correlation matrix, residual maps.</source>
+      <translation>Rapport HTML : historique de la fonction de coût, spectres restitués comparés aux spectres a priori avec leur incertitude, matrice de corrélation, cartes des résidus.</translation>
+    </message>
+    <message>
+      <source>CSV of the correlation between every pair of retrieved parameters.</source>
+      <translation>CSV de la corrélation entre chaque paire de paramètres restitués.</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>Image de réflectance de surface</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>Échelle</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>Décalage</translation>
+    </message>
+    <message>
+      <source>Fixed elements</source>
+      <translation>Éléments fixes</translation>
+    </message>
+    <message>
+      <source>PROSPECT leaf elements</source>
+      <translation>Éléments foliaires PROSPECT</translation>
+    </message>
+    <message>
+      <source>PROSPECT parameters retrieved</source>
+      <translation>Paramètres PROSPECT restitués</translation>
+    </message>
+    <message>
+      <source>PROSPECT start values</source>
+      <translation>Valeurs initiales PROSPECT</translation>
+    </message>
+    <message>
+      <source>Extra images</source>
+      <translation>Images supplémentaires</translation>
+    </message>
+    <message>
+      <source>Geometries of extra images</source>
+      <translation>Géométries des images supplémentaires</translation>
+    </message>
+    <message>
+      <source>Zones (raster or polygons)</source>
+      <translation>Zones (raster ou polygones)</translation>
+    </message>
+    <message>
+      <source>Zone field</source>
+      <translation>Champ de zone</translation>
+    </message>
+    <message>
+      <source>Pixel weighting</source>
+      <translation>Pondération des pixels</translation>
+    </message>
+    <message>
+      <source>Spectral smoothness</source>
+      <translation>Lissage spectral</translation>
+    </message>
+    <message>
+      <source>Maximum iterations</source>
+      <translation>Nombre maximal d'itérations</translation>
+    </message>
+    <message>
+      <source>Retrieved values</source>
+      <translation>Valeurs restituées</translation>
+    </message>
+    <message>
+      <source>Simulated image</source>
+      <translation>Image simulée</translation>
+    </message>
+    <message>
+      <source>Report</source>
+      <translation>Rapport</translation>
+    </message>
+    <message>
+      <source>Correlation matrix</source>
+      <translation>Matrice de corrélation</translation>
+    </message>
+    <message>
+      <source>Final image RMSE</source>
+      <translation>RMSE finale de l'image</translation>
+    </message>
+    <message>
+      <source>Iterations</source>
+      <translation>Itérations</translation>
+    </message>
+    <message>
+      <source>ZONES must be a raster or a polygon layer</source>
+      <translation>ZONES doit être une couche raster ou une couche de polygones</translation>
+    </message>
+    <message>
+      <source>ZONES has no polygon with a zone label</source>
+      <translation>ZONES n'a aucun polygone avec une étiquette de zone</translation>
+    </message>
+    <message>
+      <source>IMAGE is not a raster layer QGIS can open.</source>
+      <translation>IMAGE n'est pas une couche raster que QGIS peut ouvrir.</translation>
+    </message>
+    <message>
+      <source>Simulate image (3D radiative transfer)</source>
+      <translation>Simuler une image (transfert radiatif 3D)</translation>
+    </message>
+    <message>
+      <source>Monte Carlo 3D radiative transfer over a classified mock-up: the surface reflectance image (bidirectional reflectance factor) an orthographic sensor sees for the element OPs of the element table or of OP maps, with each element's visible fraction per pixel, the standard error, and the gradients dR/dOP. The scene is traced once; bands and gradients are evaluated from that one trace.</source>
+      <translation>Transfert radiatif 3D Monte-Carlo sur une maquette classifiée : l'image de réflectance de surface (facteur de réflectance bidirectionnel) vue par un capteur orthographique pour les OP des éléments de la table des éléments ou des cartes OP, avec la fraction visible de chaque élément par pixel, l'erreur standard et les gradients dR/dOP. La scène est tracée une seule fois ; les bandes et les gradients sont évalués à partir de ce tracé unique.</translation>
+    </message>
+    <message>
+      <source>Optional folder of per-element OP maps &lt;element&gt;.tif on the output grid (as written by unmix3d:unmix); NoData pixels take the element table's value.</source>
+      <translation>Dossier facultatif de cartes OP par élément &lt;element&gt;.tif sur la grille de sortie (telles qu'écrites par unmix3d:unmix) ; les pixels NoData prennent la valeur de la table des éléments.</translation>
+    </message>
+    <message>
+      <source>Raster whose grid, CRS and band names the simulated image takes. Without it, give EXTENT, PIXEL_SIZE, CRS and BANDS.</source>
+      <translation>Raster dont l'image simulée prend la grille, le SCR et les noms de bandes. Sans lui, indiquez EXTENT, PIXEL_SIZE, CRS et BANDS.</translation>
+    </message>
+    <message>
+      <source>Extent of the simulated image when no reference raster is given.</source>
+      <translation>Emprise de l'image simulée lorsqu'aucun raster de référence n'est fourni.</translation>
+    </message>
+    <message>
+      <source>Pixel size in metres when no reference raster is given.</source>
+      <translation>Taille de pixel en mètres lorsqu'aucun raster de référence n'est fourni.</translation>
+    </message>
+    <message>
+      <source>Projected CRS (metres) of the mock-up and the image when no reference raster is given.</source>
+      <translation>SCR projeté (en mètres) de la maquette et de l'image lorsqu'aucun raster de référence n'est fourni.</translation>
+    </message>
+    <message>
+      <source>Comma-separated band names (columns of the element table) when no reference raster is given.</source>
+      <translation>Noms de bandes séparés par des virgules (colonnes de la table des éléments) lorsqu'aucun raster de référence n'est fourni.</translation>
+    </message>
+    <message>
+      <source>Bidirectional reflectance factor, one band per band, named.</source>
+      <translation>Facteur de réflectance bidirectionnel, une bande par bande, nommée.</translation>
+    </message>
+    <message>
+      <source>Visible fraction of each element in each pixel, one band per element, named.</source>
+      <translation>Fraction visible de chaque élément dans chaque pixel, une bande par élément, nommée.</translation>
+    </message>
+    <message>
+      <source>Monte Carlo standard error of each pixel and band.</source>
+      <translation>Erreur standard Monte-Carlo de chaque pixel et de chaque bande.</translation>
+    </message>
+    <message>
+      <source>Folder for the gradients: &lt;element&gt;.tif holds dR/dOP per band (OP = reflectance or albedo); for translucent elements also &lt;element&gt;_r.tif and &lt;element&gt;_t.tif (dR/dr, dR/dt) when OPs come from the table.</source>
+      <translation>Dossier des gradients : &lt;element&gt;.tif contient dR/dOP par bande (OP = réflectance ou albédo) ; pour les éléments translucides, également &lt;element&gt;_r.tif et &lt;element&gt;_t.tif (dR/dr, dR/dt) lorsque les OP proviennent de la table.</translation>
+    </message>
+    <message>
+      <source>OP maps folder</source>
+      <translation>Dossier des cartes OP</translation>
+    </message>
+    <message>
+      <source>Reference raster (grid)</source>
+      <translation>Raster de référence (grille)</translation>
+    </message>
+    <message>
+      <source>Pixel size (m)</source>
+      <translation>Taille de pixel (m)</translation>
+    </message>
+    <message>
+      <source>CRS</source>
+      <translation>SCR</translation>
+    </message>
+    <message>
+      <source>Bands</source>
+      <translation>Bandes</translation>
+    </message>
+    <message>
+      <source>Element fractions</source>
+      <translation>Fractions des éléments</translation>
+    </message>
+    <message>
+      <source>Standard error</source>
+      <translation>Erreur standard</translation>
+    </message>
+    <message>
+      <source>Gradients folder</source>
+      <translation>Dossier des gradients</translation>
+    </message>
+    <message>
+      <source>Give either a REFERENCE raster or EXTENT, PIXEL_SIZE, CRS and BANDS.</source>
+      <translation>Indiquez soit un raster REFERENCE, soit EXTENT, PIXEL_SIZE, CRS et BANDS.</translation>
+    </message>
+    <message>
+      <source>CRS must be projected (metres), not geographic.</source>
+      <translation>CRS doit être projeté (en mètres), et non géographique.</translation>
+    </message>
+    <message>
+      <source>Unmix optical properties (US-DART)</source>
+      <translation>Démélanger les propriétés optiques (US-DART)</translation>
+    </message>
+    <message>
+      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison.</source>
+      <translation>Restitue une carte de propriétés optiques (OP) par élément de la scène — réflectance lambertienne pour les éléments opaques, albédo (r + t, réparti selon le rapport r/t de la table des éléments) pour les éléments translucides — à partir d'une image de réflectance de surface et d'une maquette 3D classifiée, avec la méthode US-DART : sélection des pixels purs, analyse linéaire de mélange spectral par fenêtre glissante, itérations de gradient sur un modèle de transfert radiatif 3D Monte-Carlo, et correction par règles spectrales. La scène est tracée une seule fois ; chaque itération réutilise ce tracé. METHOD dart-calibration exécute la méthode de référence DART-calibration (LSMA puis mise à l'échelle par pixel) à des fins de comparaison.</translation>
+    </message>
+    <message>
+      <source>Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; band names (B2, B3, ...) must match the element table's columns.</source>
+      <translation>Réflectance de surface multispectrale (p. ex. Sentinel-2 L2A) dans un SCR projeté ; les noms de bandes (B2, B3, ...) doivent correspondre aux colonnes de la table des éléments.</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
+      <translation>Réflectance = valeur x SCALE + OFFSET (Sentinel-2 L2A : 0.0001).</translation>
+    </message>
+    <message>
+      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
+      <translation>MTD_TL.xml facultatif de la tuile Sentinel-2 : ses angles solaires et de visée moyens remplacent les paramètres d'angle.</translation>
+    </message>
+    <message>
+      <source>us-dart (PPS, LSMA, gradient iterations, SC) or dart-calibration (the baseline: LSMA then per-pixel Newton scaling of all OPs).</source>
+      <translation>us-dart (PPS, LSMA, itérations de gradient, SC) ou dart-calibration (la méthode de référence : LSMA puis mise à l'échelle de Newton par pixel de toutes les OP).</translation>
+    </message>
+    <message>
+      <source>Moving window whose pixels share each element's OP; it must hold at least as many pixels as there are elements.</source>
+      <translation>Fenêtre glissante dont les pixels partagent l'OP de chaque élément ; elle doit contenir au moins autant de pixels qu'il y a d'éléments.</translation>
+    </message>
+    <message>
+      <source>Rectangle or inscribed ellipse.</source>
+      <translation>Rectangle ou ellipse inscrite.</translation>
+    </message>
+    <message>
+      <source>Gradient iterations after LSMA (they stop earlier once the simulated image matches the image).</source>
+      <translation>Itérations de gradient après la LSMA (elles s'arrêtent plus tôt dès que l'image simulée correspond à l'image).</translation>
+    </message>
+    <message>
+      <source>Erode pure-pixel zones by this many pixels, dropping boundary pixels hit by co-registration error.</source>
+      <translation>Éroder les zones de pixels purs de ce nombre de pixels, en écartant les pixels de bordure affectés par l'erreur de co-registration.</translation>
+    </message>
+    <message>
+      <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
+      <translation>Dossier facultatif de cartes OP connues &lt;element&gt;.tif (pseudo-images) : le rapport donne alors les erreurs sur les OP et le tableau de précision.</translation>
+    </message>
+    <message>
+      <source>Add the OP maps to the project in a layer group, styled as true-colour composites.</source>
+      <translation>Ajouter les cartes OP au projet dans un groupe de couches, stylées en compositions en couleurs vraies.</translation>
+    </message>
+    <message>
+      <source>One GeoTIFF &lt;element&gt;.tif per element, one band per image band, NoData where the element's fraction is below MIN_FRACTION.</source>
+      <translation>Un GeoTIFF &lt;element&gt;.tif par élément, une bande par bande de l'image, NoData là où la fraction de l'élément est inférieure à MIN_FRACTION.</translation>
+    </message>
+    <message>
+      <source>The image simulated with the retrieved OP maps.</source>
+      <translation>L'image simulée avec les cartes OP restituées.</translation>
+    </message>
+    <message>
+      <source>HTML report: convergence per iteration, final errors, true-colour composites.</source>
+      <translation>Rapport HTML : convergence par itération, erreurs finales, compositions en couleurs vraies.</translation>
+    </message>
+    <message>
+      <source>CSV of image and OP errors per element (OP errors need TRUTH).</source>
+      <translation>CSV des erreurs sur l'image et sur les OP par élément (les erreurs sur les OP nécessitent TRUTH).</translation>
+    </message>
+    <message>
+      <source>Shift applied to the mock-up to co-register it with the image (see unmix3d:coregister).</source>
+      <translation>Décalage appliqué à la maquette pour la co-enregistrer avec l'image (voir unmix3d:coregister).</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 tile metadata</source>
+      <translation>Métadonnées de la tuile Sentinel-2</translation>
+    </message>
+    <message>
+      <source>Method</source>
+      <translation>Méthode</translation>
+    </message>
+    <message>
+      <source>Window (rows x columns)</source>
+      <translation>Fenêtre (lignes x colonnes)</translation>
+    </message>
+    <message>
+      <source>Window shape</source>
+      <translation>Forme de la fenêtre</translation>
+    </message>
+    <message>
+      <source>Erosion of pure zones (pixels)</source>
+      <translation>Érosion des zones pures (pixels)</translation>
+    </message>
+    <message>
+      <source>True OP maps (validation)</source>
+      <translation>Vraies cartes OP (validation)</translation>
+    </message>
+    <message>
+      <source>Load OP maps in the project</source>
+      <translation>Charger les cartes OP dans le projet</translation>
+    </message>
+    <message>
+      <source>Final simulated image</source>
+      <translation>Image simulée finale</translation>
+    </message>
+    <message>
+      <source>Accuracy table</source>
+      <translation>Tableau de précision</translation>
+    </message>
+    <message>
+      <source>Canceled: no OP map was written.</source>
+      <translation>Annulé : aucune carte OP n'a été écrite.</translation>
     </message>
   </context>
 </TS>

@@ -4,12 +4,692 @@
   <context>
     <name>Unmix3D</name>
     <message>
-      <source>Degrade resolution (block mean)</source>
-      <translation>降低分辨率（块平均）</translation>
+      <source>Build 3D mock-up from layers</source>
+      <translation>由图层构建三维场景模型</translation>
+    </message>
+    <message>
+      <source>Radiative transfer</source>
+      <translation>辐射传输</translation>
+    </message>
+    <message>
+      <source>Builds a classified 3D mock-up (OBJ with one group per part, or GLB) and a matching element-table template from layers: a DEM (or flat ground) classified by a land cover, building footprints extruded to flat roofs (height field, floors or DSM; courtyards and multipolygons handled), trees as ellipsoidal crowns of leaf triangles or turbid volumes on trunks, and water polygons. Every layer is reprojected to the target CRS (projected, metres). The triangle count is stated before anything is written; invalid polygons are repaired, missing heights counted and reported; nothing is left half-written on error or cancel.</source>
+      <translation>由图层构建分类的三维场景模型（OBJ，每个部分一个组；或 GLB）及对应的元素表模板：按土地覆盖分类的 DEM（或平坦地面）、拉伸为平屋顶的建筑物轮廓（高度字段、楼层数或 DSM；支持庭院和多部件多边形）、由叶片三角形或浑浊介质体构成的椭球形树冠（位于树干之上）的树木，以及水体多边形。每个图层都会重投影到目标坐标参考系（投影坐标系，单位为米）。在写入任何内容之前先给出三角形数量；无效多边形会被修复，缺失的高度会被统计并报告；出错或取消时不会留下写了一半的文件。</translation>
+    </message>
+    <message>
+      <source>The image the mock-up is for: its extent plus MARGIN is the mock-up's extent and its CRS the default target CRS. Without it, give EXTENT.</source>
+      <translation>场景模型所对应的影像：其范围加上 MARGIN 即为场景模型的范围，其坐标参考系为默认的目标坐标参考系。若不提供，请给出 EXTENT。</translation>
+    </message>
+    <message>
+      <source>Extent of the mock-up when no IMAGE is given (MARGIN is added).</source>
+      <translation>未提供 IMAGE 时场景模型的范围（会加上 MARGIN）。</translation>
+    </message>
+    <message>
+      <source>Metres added on every side of the image's extent, so that oblique rays near the image's edges still meet the scene.</source>
+      <translation>在影像范围每一侧增加的米数，使影像边缘附近的倾斜光线仍能与场景相交。</translation>
+    </message>
+    <message>
+      <source>Projected CRS (metres) of the mock-up; default: the IMAGE's CRS, else the EXTENT's. Every layer is reprojected to it.</source>
+      <translation>场景模型的投影坐标参考系（单位为米）；默认：IMAGE 的坐标参考系，否则为 EXTENT 的坐标参考系。每个图层都会重投影到该坐标参考系。</translation>
+    </message>
+    <message>
+      <source>Terrain heights in metres (band 1). Without it the ground is flat at GROUND_HEIGHT. Gaps inside the extent are filled from the nearest values and reported; trees and buildings over gaps or beyond the DEM are skipped.</source>
+      <translation>地形高程，单位为米（波段 1）。若不提供，地面为高度 GROUND_HEIGHT 的平面。范围内的空缺由最近的值填补并报告；位于空缺处或 DEM 之外的树木和建筑物将被跳过。</translation>
+    </message>
+    <message>
+      <source>Spacing of the ground's height-field grid; 0 = the DEM's resolution (or the land-cover raster's, or 10 m).</source>
+      <translation>地面高度场网格的间距；0 = DEM 的分辨率（或土地覆盖栅格的分辨率，或 10 m）。</translation>
+    </message>
+    <message>
+      <source>Height of the flat ground when no DEM is given.</source>
+      <translation>未提供 DEM 时平坦地面的高度。</translation>
+    </message>
+    <message>
+      <source>Element of ground cells without a land-cover class.</source>
+      <translation>没有土地覆盖类别的地面单元所用的元素。</translation>
+    </message>
+    <message>
+      <source>Classifies the ground: a raster of class values (value k becomes element class_k unless LANDCOVER_MAPPING names it) or polygons with a class field (LANDCOVER_FIELD). Each ground cell takes the class at its centre.</source>
+      <translation>对地面进行分类：类别值栅格（值 k 成为元素 class_k，除非 LANDCOVER_MAPPING 为其命名）或带有类别字段（LANDCOVER_FIELD）的多边形。每个地面单元取其中心处的类别。</translation>
+    </message>
+    <message>
+      <source>Field of the land-cover polygons holding the class name (e.g. grass, asphalt); it becomes the element name (lowercase, _ for other characters).</source>
+      <translation>土地覆盖多边形中保存类别名称的字段（例如 grass、asphalt）；它将成为元素名称（小写，其他字符替换为 _）。</translation>
+    </message>
+    <message>
+      <source>For a land-cover raster: value:name pairs, e.g. 1:grass,2:asphalt.</source>
+      <translation>用于土地覆盖栅格：值:名称 对，例如 1:grass,2:asphalt。</translation>
+    </message>
+    <message>
+      <source>Polygons extruded from the lowest ground point under them to a flat roof; holes (courtyards) and multipolygons are kept; invalid polygons are repaired (make_valid) and counted.</source>
+      <translation>从其下方地面最低点拉伸至平屋顶的多边形；保留孔洞（庭院）和多部件多边形；无效多边形会被修复（make_valid）并计数。</translation>
+    </message>
+    <message>
+      <source>Height of the roof above the ground, in metres.</source>
+      <translation>屋顶距地面的高度，单位为米。</translation>
+    </message>
+    <message>
+      <source>Used where the height field is empty: floors x FLOOR_HEIGHT.</source>
+      <translation>在高度字段为空时使用：楼层数 x FLOOR_HEIGHT。</translation>
+    </message>
+    <message>
+      <source>Storey height for FLOORS_FIELD.</source>
+      <translation>FLOORS_FIELD 所用的层高。</translation>
+    </message>
+    <message>
+      <source>Used where neither field gives a height: the roof is the median of the DSM inside the footprint (absolute heights, as the DEM).</source>
+      <translation>在两个字段均未给出高度时使用：屋顶高度取建筑物轮廓内 DSM 的中位数（绝对高程，与 DEM 相同）。</translation>
+    </message>
+    <message>
+      <source>Height of buildings no field or DSM gives a height for; 0 = skip them (they are counted and reported either way).</source>
+      <translation>没有任何字段或 DSM 给出高度的建筑物所用的高度；0 = 跳过这些建筑物（无论如何都会被统计并报告）。</translation>
+    </message>
+    <message>
+      <source>Field naming the roof material: its value becomes the roof element (tile -&gt; roof_tile, roof_concrete stays); empty: element roof.</source>
+      <translation>指定屋顶材料的字段：其值成为屋顶元素（tile -&gt; roof_tile，roof_concrete 保持不变）；为空：元素 roof。</translation>
+    </message>
+    <message>
+      <source>Tree positions: ellipsoidal crowns on closed octagonal trunks (element trunk).</source>
+      <translation>树木位置：位于封闭八棱柱树干（元素 trunk）上的椭球形树冠。</translation>
+    </message>
+    <message>
+      <source>Field naming the tree's leaf element (e.g. linden); empty: vegetation. The summary gives the leaf area per class.</source>
+      <translation>指定树木叶片元素的字段（例如 linden）；为空：vegetation。摘要给出每个类别的叶面积。</translation>
+    </message>
+    <message>
+      <source>triangles: crowns filled with free leaf triangles (element type translucent); turbid: closed ellipsoid meshes holding a turbid medium (element type turbid, with leaf_area_density and lad in the element table; needs the tracer's turbid support).</source>
+      <translation>triangles：树冠由自由分布的叶片三角形填充（元素类型 translucent）；turbid：封闭的椭球网格，内含浑浊介质（元素类型 turbid，元素表中需有 leaf_area_density 和 lad；需要光线追踪器支持浑浊介质）。</translation>
+    </message>
+    <message>
+      <source>One-sided leaf area per crown volume.</source>
+      <translation>单位树冠体积的单面叶面积。</translation>
+    </message>
+    <message>
+      <source>One-sided area of each leaf triangle (triangles mode): larger leaves, fewer triangles, same leaf area.</source>
+      <translation>每个叶片三角形的单面面积（triangles 模式）：叶片越大，三角形越少，叶面积不变。</translation>
+    </message>
+    <message>
+      <source>Distribution of the leaves' inclinations (de Wit).</source>
+      <translation>叶倾角分布（de Wit）。</translation>
+    </message>
+    <message>
+      <source>Flat water surfaces (element water) at the highest ground point under each polygon plus WATER_OFFSET.</source>
+      <translation>平坦水面（元素 water），位于每个多边形下方地面最高点，再加上 WATER_OFFSET。</translation>
+    </message>
+    <message>
+      <source>Lift of the water surface above the ground, against coplanar faces.</source>
+      <translation>水面高出地面的高度，用于避免共面。</translation>
+    </message>
+    <message>
+      <source>object: one group per building surface, tree and water body (roof_12, wall_12, tree_3_leaves); element: one per element (roof_all ...); automatic: per object up to 2000 objects.</source>
+      <translation>object：每个建筑物表面、树木和水体一个组（roof_12、wall_12、tree_3_leaves）；element：每个元素一个组（roof_all ...）；automatic：对象数不超过 2000 时按对象分组。</translation>
+    </message>
+    <message>
+      <source>The mock-up's triangle count is computed first; beyond this nothing is written.</source>
+      <translation>首先计算场景模型的三角形数量；超过此值则不写入任何内容。</translation>
+    </message>
+    <message>
+      <source>Comma-separated band names (e.g. B2,B3,B4,B8): the element table gets one column per band with a default spectrum (Sentinel-2 band names: typical material and leaf spectra; others: 0.2, leaves 0.5). Empty: no OP columns.</source>
+      <translation>以逗号分隔的波段名称（例如 B2,B3,B4,B8）：元素表为每个波段生成一列，并填入默认光谱（Sentinel-2 波段名称：典型的材料和叶片光谱；其他：0.2，叶片 0.5）。为空：不生成 OP 列。</translation>
+    </message>
+    <message>
+      <source>Seed of the leaf positions and angles.</source>
+      <translation>叶片位置和角度的随机种子。</translation>
+    </message>
+    <message>
+      <source>The mock-up, in the target CRS (metres, z up), absolute coordinates (mm).</source>
+      <translation>场景模型，位于目标坐标参考系中（单位为米，z 轴向上），绝对坐标（mm）。</translation>
+    </message>
+    <message>
+      <source>Element-table template: one row per element produced, with type and match globs filled in; fill in or check the OP columns before simulating.</source>
+      <translation>元素表模板：每个生成的元素一行，已填写类型和匹配通配符；模拟前请填写或检查 OP 列。</translation>
+    </message>
+    <message>
+      <source>Triangle budget and count, area and triangles per element, leaf area per tree class, and what was repaired or skipped.</source>
+      <translation>三角形预算和数量、每个元素的面积和三角形数、每个树木类别的叶面积，以及被修复或跳过的内容。</translation>
+    </message>
+    <message>
+      <source>Image (sets extent and CRS)</source>
+      <translation>影像（确定范围和坐标参考系）</translation>
+    </message>
+    <message>
+      <source>Extent</source>
+      <translation>范围</translation>
+    </message>
+    <message>
+      <source>Margin (m)</source>
+      <translation>边距 (m)</translation>
+    </message>
+    <message>
+      <source>Target CRS</source>
+      <translation>目标坐标参考系</translation>
+    </message>
+    <message>
+      <source>DEM (terrain heights)</source>
+      <translation>DEM（地形高程）</translation>
+    </message>
+    <message>
+      <source>Ground resolution (m)</source>
+      <translation>地面分辨率 (m)</translation>
+    </message>
+    <message>
+      <source>Flat ground height (m)</source>
+      <translation>平坦地面高度 (m)</translation>
+    </message>
+    <message>
+      <source>Ground element</source>
+      <translation>地面元素</translation>
+    </message>
+    <message>
+      <source>Land cover (raster or polygons)</source>
+      <translation>土地覆盖（栅格或多边形）</translation>
+    </message>
+    <message>
+      <source>Land cover class field</source>
+      <translation>土地覆盖类别字段</translation>
+    </message>
+    <message>
+      <source>Land cover mapping</source>
+      <translation>土地覆盖类别映射</translation>
+    </message>
+    <message>
+      <source>Building footprints</source>
+      <translation>建筑物轮廓</translation>
+    </message>
+    <message>
+      <source>Building height field (m)</source>
+      <translation>建筑物高度字段 (m)</translation>
+    </message>
+    <message>
+      <source>Number of floors field</source>
+      <translation>楼层数字段</translation>
+    </message>
+    <message>
+      <source>Floor height (m)</source>
+      <translation>层高 (m)</translation>
+    </message>
+    <message>
+      <source>DSM (surface heights)</source>
+      <translation>DSM（地表高程）</translation>
+    </message>
+    <message>
+      <source>Default building height (m)</source>
+      <translation>默认建筑物高度 (m)</translation>
+    </message>
+    <message>
+      <source>Roof class field</source>
+      <translation>屋顶类别字段</translation>
+    </message>
+    <message>
+      <source>Trees (points)</source>
+      <translation>树木（点）</translation>
+    </message>
+    <message>
+      <source>Tree class field</source>
+      <translation>树木类别字段</translation>
+    </message>
+    <message>
+      <source>Crowns as</source>
+      <translation>树冠表示方式</translation>
+    </message>
+    <message>
+      <source>Leaf area density (m²/m³)</source>
+      <translation>叶面积体密度 (m²/m³)</translation>
+    </message>
+    <message>
+      <source>Leaf triangle area (m²)</source>
+      <translation>叶片三角形面积 (m²)</translation>
+    </message>
+    <message>
+      <source>Leaf angle distribution</source>
+      <translation>叶倾角分布</translation>
+    </message>
+    <message>
+      <source>Water (polygons)</source>
+      <translation>水体（多边形）</translation>
+    </message>
+    <message>
+      <source>Water above ground (m)</source>
+      <translation>水面高出地面 (m)</translation>
+    </message>
+    <message>
+      <source>OBJ groups</source>
+      <translation>OBJ 分组</translation>
+    </message>
+    <message>
+      <source>Maximum triangles</source>
+      <translation>最大三角形数</translation>
+    </message>
+    <message>
+      <source>Bands of the element table</source>
+      <translation>元素表的波段</translation>
+    </message>
+    <message>
+      <source>Random seed</source>
+      <translation>随机种子</translation>
+    </message>
+    <message>
+      <source>Mock-up</source>
+      <translation>三维场景模型</translation>
+    </message>
+    <message>
+      <source>Element table</source>
+      <translation>元素表</translation>
+    </message>
+    <message>
+      <source>Summary</source>
+      <translation>摘要</translation>
+    </message>
+    <message>
+      <source>Triangles</source>
+      <translation>三角形</translation>
+    </message>
+    <message>
+      <source>Give TARGET_CRS, or an IMAGE or EXTENT whose CRS the mock-up takes.</source>
+      <translation>请给出 TARGET_CRS，或给出 IMAGE 或 EXTENT，场景模型将采用其坐标参考系。</translation>
+    </message>
+    <message>
+      <source>Give an IMAGE or an EXTENT: they set the mock-up's extent.</source>
+      <translation>请给出 IMAGE 或 EXTENT：它们确定场景模型的范围。</translation>
+    </message>
+    <message>
+      <source>Canceled: nothing was written.</source>
+      <translation>已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
+      <translation>分类的三维场景模型（OBJ 分组、PLY、STL、glTF/GLB），位于影像的投影坐标参考系中，单位为米，z 轴向上。</translation>
+    </message>
+    <message>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
+      <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔。</translation>
+    </message>
+    <message>
+      <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
+      <translation>periodic：场景模型在平面上周期性重复（如 DART 的重复场景）；open：离开场景模型包围盒的光线逃逸。</translation>
+    </message>
+    <message>
+      <source>Monte Carlo paths traced per pixel; the standard error falls as 1/sqrt(SAMPLES). Square numbers (16, 64, 256) give stratified sub-pixel sampling.</source>
+      <translation>每个像元追踪的蒙特卡洛路径数；标准误差按 1/sqrt(SAMPLES) 下降。完全平方数（16、64、256）可实现分层的亚像元采样。</translation>
+    </message>
+    <message>
+      <source>Results are reproducible from the seed, whatever the number of threads.</source>
+      <translation>由随机种子可复现结果，与线程数无关。</translation>
+    </message>
+    <message>
+      <source>3D mock-up</source>
+      <translation>三维场景模型</translation>
+    </message>
+    <message>
+      <source>Skylight ratio SKYL</source>
+      <translation>天空光比例 SKYL</translation>
+    </message>
+    <message>
+      <source>Scene boundary</source>
+      <translation>场景边界</translation>
+    </message>
+    <message>
+      <source>Samples per pixel</source>
+      <translation>每像元样本数</translation>
+    </message>
+    <message>
+      <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
+      <translation>BANDS 为空：请给出波段名称，例如 B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Compare two images band by band</source>
+      <translation>逐波段比较两幅影像</translation>
     </message>
     <message>
       <source>Image tools</source>
       <translation>影像工具</translation>
+    </message>
+    <message>
+      <source>Compares two surface-reflectance images band pair by band pair, as in the Sentinel-2 / PlanetScope validation of US-DART: absolute mean difference (AMD), mean and median residual (B - A), both medians, five perceptual-hash similarities and their sum, residual maps and an HTML report. Image A is reprojected into image B's CRS with GDAL (nearest neighbour) and the coarser image is put onto the finer image's grid by pixel duplication (nearest neighbour), over the area both cover. Pixels that are NoData in any compared band of either image are left out of every statistic, map and plot. Bands are paired by overlapping spectral response, in order when a side has no sensor, or by hand. In 'simulated vs satellite' mode A is the satellite image and B the simulation, and the relative error |B - A| / A is summarised per element class from the simulation's fractions.</source>
+      <translation>逐个波段对比较两幅地表反射率影像，与 US-DART 的 Sentinel-2 / PlanetScope 验证相同：平均绝对差（AMD）、平均残差和中位数残差（B - A）、两幅影像各自的中位数、五种感知哈希相似度及其总和、残差图和 HTML 报告。影像 A 用 GDAL（最近邻）重投影到影像 B 的坐标参考系，较粗的影像通过像元复制（最近邻）放到较细影像的网格上，范围为两者共同覆盖的区域。在任一影像的任一参与比较的波段中为 NoData 的像元，不参与任何统计、地图和图表。波段按光谱响应的重叠进行配对；若一方没有传感器则按顺序配对；也可手动配对。在“模拟 vs 卫星”模式下，A 为卫星影像，B 为模拟影像，相对误差 |B - A| / A 根据模拟的元素比例按元素类别汇总。</translation>
+    </message>
+    <message>
+      <source>The reference image (in 'simulated vs satellite' mode: the satellite image). Any CRS and resolution; it is reprojected into image B's CRS.</source>
+      <translation>参考影像（在“模拟 vs 卫星”模式下：卫星影像）。坐标参考系和分辨率不限；它会被重投影到影像 B 的坐标参考系。</translation>
+    </message>
+    <message>
+      <source>The image compared with A (in 'simulated vs satellite' mode: the simulated image). Its CRS is the CRS of every output.</source>
+      <translation>与 A 进行比较的影像（在“模拟 vs 卫星”模式下：模拟影像）。其坐标参考系即所有输出的坐标参考系。</translation>
+    </message>
+    <message>
+      <source>Pairs written as A:B separated by commas, e.g. 'B2:2,B3:4' (band names or numbers of each sensor, or positions without a sensor). Empty: bands whose spectral responses overlap are paired automatically (B8A, not B8, with NIR).</source>
+      <translation>以 A:B 形式书写、以逗号分隔的波段对，例如 'B2:2,B3:4'（各传感器的波段名称或编号，无传感器时为位置序号）。为空：自动配对光谱响应重叠的波段（NIR 与 B8A 而非 B8 配对）。</translation>
+    </message>
+    <message>
+      <source>'Two images': metrics, residuals and report. 'Simulated vs satellite': also the relative error |B - A| / A per band (RELATIVE_ERRORS) and its mean, median and IQR over all pixels and per element class (FRACTIONS) in TABLE and the report.</source>
+      <translation>“两幅影像”：指标、残差和报告。“模拟 vs 卫星”：另外给出每个波段的相对误差 |B - A| / A（RELATIVE_ERRORS），以及其在所有像元上和按元素类别（FRACTIONS）统计的均值、中位数和四分位距（IQR），写入 TABLE 和报告。</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite only: one band per element (band descriptions = element names), each pixel's fraction of that element, as written by unmix3d:simulate. Brought onto the comparison grid (nearest neighbour, or average when finer).</source>
+      <translation>仅用于“模拟 vs 卫星”模式：每个元素一个波段（波段描述 = 元素名称），为各像元中该元素的比例，由 unmix3d:simulate 写出。会被放到比较网格上（最近邻；若更细则取平均）。</translation>
+    </message>
+    <message>
+      <source>A pixel belongs to an element class when that element's fraction is at least this (0.5: dominant element; 0.9: nearly pure pixels).</source>
+      <translation>当某元素的比例不低于此值时，像元归属于该元素类别（0.5：主导元素；0.9：近乎纯像元）。</translation>
+    </message>
+    <message>
+      <source>How the report draws each band's reflectance distributions (values above 1, specular reflection, are left out of the plots and counted).</source>
+      <translation>报告中绘制各波段反射率分布的方式（大于 1 的值，即镜面反射，不绘入图中但会被计数）。</translation>
+    </message>
+    <message>
+      <source>CSV, one row per band pair: band_pair, band_a, band_b, n_valid, amd, mean_residual, median_residual (B - A), median_a, median_b, five hash_* similarities and hash_sum. In 'simulated vs satellite' mode also an element column (rows 'all' and one per element class) and rel_error_mean, rel_error_median, rel_error_iqr (fractions, not percent). Loaded as a table.</source>
+      <translation>CSV，每个波段对一行：band_pair、band_a、band_b、n_valid、amd、mean_residual、median_residual（B - A）、median_a、median_b、五个 hash_* 相似度和 hash_sum。在“模拟 vs 卫星”模式下还有 element 列（'all' 行及每个元素类别一行）以及 rel_error_mean、rel_error_median、rel_error_iqr（比例，而非百分比）。作为表加载。</translation>
+    </message>
+    <message>
+      <source>One band per band pair (band description = the pair's label, e.g. B8A-NIR) on the comparison grid in image B's CRS, NoData where left out.</source>
+      <translation>每个波段对一个波段（波段描述 = 波段对的标签，例如 B8A-NIR），位于影像 B 坐标参考系下的比较网格上，被排除处为 NoData。</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite only: one band per band pair, relative error as a fraction, NoData where A &lt;= 0 or left out.</source>
+      <translation>仅用于“模拟 vs 卫星”模式：每个波段对一个波段，相对误差以比例表示，A &lt;= 0 或被排除处为 NoData。</translation>
+    </message>
+    <message>
+      <source>A single self-contained HTML file: metrics table, hash and AMD charts, distributions, residual maps, true-colour composites and, in 'simulated vs satellite' mode, the per-element relative errors.</source>
+      <translation>单个独立的 HTML 文件：指标表、哈希和 AMD 图表、分布图、残差图、真彩色合成图，以及“模拟 vs 卫星”模式下按元素的相对误差。</translation>
+    </message>
+    <message>
+      <source>The sensor whose band definitions the image's bands follow. Bands are recognised by their names (B4, B04, red, ...) or, when unnamed, by the product's band order (12 bands = Sentinel-2 L2A without B10, 8 bands = SuperDove). 'Bands in order, no sensor' compares band 1 with band 1 and so on.</source>
+      <translation>影像波段所遵循的波段定义所属的传感器。波段通过名称（B4、B04、red 等）识别；未命名时，按产品的波段顺序识别（12 个波段 = 不含 B10 的 Sentinel-2 L2A，8 个波段 = SuperDove）。“按顺序的波段，无传感器”将波段 1 与波段 1 比较，依此类推。</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x scale + offset. Sentinel-2 L2A: 0.0001 (offset -0.1 since processing baseline 04.00); PlanetScope surface reflectance: 0.0001; 1 for images already in reflectance.</source>
+      <translation>反射率 = 值 x 缩放系数 + 偏移量。Sentinel-2 L2A：0.0001（自处理基线 04.00 起偏移量为 -0.1）；PlanetScope 地表反射率：0.0001；已为反射率的影像：1。</translation>
+    </message>
+    <message>
+      <source>Added after scaling: reflectance = value x scale + offset (Sentinel-2 L2A since baseline 04.00: -0.1).</source>
+      <translation>缩放后加上的值：反射率 = 值 x 缩放系数 + 偏移量（Sentinel-2 L2A 自基线 04.00 起：-0.1）。</translation>
+    </message>
+    <message>
+      <source>Comparison metrics</source>
+      <translation>比较指标</translation>
+    </message>
+    <message>
+      <source>Bands in order, no sensor</source>
+      <translation>按顺序的波段，无传感器</translation>
+    </message>
+    <message>
+      <source>Image A (reference)</source>
+      <translation>影像 A（参考）</translation>
+    </message>
+    <message>
+      <source>Image B</source>
+      <translation>影像 B</translation>
+    </message>
+    <message>
+      <source>Sensor of image A</source>
+      <translation>影像 A 的传感器</translation>
+    </message>
+    <message>
+      <source>Sensor of image B</source>
+      <translation>影像 B 的传感器</translation>
+    </message>
+    <message>
+      <source>Band pairs (optional)</source>
+      <translation>波段对（可选）</translation>
+    </message>
+    <message>
+      <source>Mode</source>
+      <translation>模式</translation>
+    </message>
+    <message>
+      <source>Element fractions (optional)</source>
+      <translation>元素比例（可选）</translation>
+    </message>
+    <message>
+      <source>Dominance threshold</source>
+      <translation>主导阈值</translation>
+    </message>
+    <message>
+      <source>Distribution plots</source>
+      <translation>分布图</translation>
+    </message>
+    <message>
+      <source>Metrics table</source>
+      <translation>指标表</translation>
+    </message>
+    <message>
+      <source>CSV files (*.csv)</source>
+      <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+      <source>Residuals (B - A)</source>
+      <translation>残差 (B - A)</translation>
+    </message>
+    <message>
+      <source>Relative errors |B - A| / A</source>
+      <translation>相对误差 |B - A| / A</translation>
+    </message>
+    <message>
+      <source>HTML report</source>
+      <translation>HTML 报告</translation>
+    </message>
+    <message>
+      <source>HTML files (*.html)</source>
+      <translation>HTML 文件 (*.html)</translation>
+    </message>
+    <message>
+      <source>IMAGE_A and IMAGE_B do not overlap (after reprojecting IMAGE_A into IMAGE_B's CRS).</source>
+      <translation>IMAGE_A 与 IMAGE_B 不重叠（将 IMAGE_A 重投影到 IMAGE_B 的坐标参考系之后）。</translation>
+    </message>
+    <message>
+      <source>Cancelled: no output was written.</source>
+      <translation>已取消：未写入任何输出。</translation>
+    </message>
+    <message>
+      <source>No band pair to compare; give BAND_PAIRS, e.g. 'B2:2'.</source>
+      <translation>没有可比较的波段对；请给出 BAND_PAIRS，例如 'B2:2'。</translation>
+    </message>
+    <message>
+      <source>IMAGE_A and IMAGE_B do not overlap (after reprojecting IMAGE_A into IMAGE_B's CRS): no pixel holds data in both images.</source>
+      <translation>IMAGE_A 与 IMAGE_B 不重叠（将 IMAGE_A 重投影到 IMAGE_B 的坐标参考系之后）：没有像元在两幅影像中都有数据。</translation>
+    </message>
+    <message>
+      <source>No pixel is valid in every compared band of both images (their NoData areas cover the whole overlap).</source>
+      <translation>没有像元在两幅影像的所有参与比较的波段中都有效（它们的 NoData 区域覆盖了整个重叠区）。</translation>
+    </message>
+    <message>
+      <source>Two images</source>
+      <translation>两幅影像</translation>
+    </message>
+    <message>
+      <source>Simulated vs satellite</source>
+      <translation>模拟 vs 卫星</translation>
+    </message>
+    <message>
+      <source>Box plots</source>
+      <translation>箱线图</translation>
+    </message>
+    <message>
+      <source>Violin plots</source>
+      <translation>小提琴图</translation>
+    </message>
+    <message>
+      <source>Comparison grid: {0} x {1} pixels of {2:g} x {3:g} CRS units (the grid of image {4}), in image B's CRS; {5} band pair(s): {6}.</source>
+      <translation>比较网格：{0} x {1} 个像元，像元大小 {2:g} x {3:g} 坐标参考系单位（影像 {4} 的网格），位于影像 B 的坐标参考系中；{5} 个波段对：{6}。</translation>
+    </message>
+    <message>
+      <source>FRACTIONS is used only in 'simulated vs satellite' mode.</source>
+      <translation>FRACTIONS 仅在“模拟 vs 卫星”模式下使用。</translation>
+    </message>
+    <message>
+      <source>{0} is not a raster layer QGIS can open.</source>
+      <translation>{0} 不是 QGIS 可以打开的栅格图层。</translation>
+    </message>
+    <message>
+      <source>SCALE_{0} must not be 0.</source>
+      <translation>SCALE_{0} 不能为 0。</translation>
+    </message>
+    <message>
+      <source>Scale of image {0}</source>
+      <translation>影像 {0} 的缩放系数</translation>
+    </message>
+    <message>
+      <source>Offset of image {0}</source>
+      <translation>影像 {0} 的偏移量</translation>
+    </message>
+    <message>
+      <source>Band {0} of {1} is all NoData where the images overlap.</source>
+      <translation>{1} 的波段 {0} 在影像重叠处全部为 NoData。</translation>
+    </message>
+    <message>
+      <source>Co-register simulated and satellite images</source>
+      <translation>配准模拟影像与卫星影像</translation>
+    </message>
+    <message>
+      <source>Estimates the global sub-pixel shift between a simulated image (MOVING) and the satellite image it simulates (REFERENCE) by phase correlation, writes the simulated image shifted onto the satellite image, and gives the offset to apply to the 3D mock-up. As in US-DART the satellite image is never resampled: the mock-up is moved by MOCKUP_OFFSET_X/Y (map units, east and north) and simulated again; unmix3d:unmix takes these two numbers. Shift convention: SHIFT_* is the shift to apply to MOVING so that it matches REFERENCE (positive X = right/east; positive Y in pixels = down, in map units = north). A pixel shift and its map offset are the same displacement, so MOCKUP_OFFSET_X/Y equal SHIFT_X_M/SHIFT_Y_M. When either band is too uniform to register (no texture), the algorithm stops with an error and writes nothing. When a shift is measured but the correlation peak is weak or few pixels are valid, every output is written, RELIABLE is false and REASON says why: check RELIABLE before using the offset in a model.</source>
+      <translation>通过相位相关估计模拟影像（MOVING）与其所模拟的卫星影像（REFERENCE）之间的全局亚像元偏移，写出平移到卫星影像上的模拟影像，并给出应施加于三维场景模型的偏移量。与 US-DART 一样，卫星影像从不重采样：场景模型按 MOCKUP_OFFSET_X/Y（地图单位，向东和向北）移动后重新模拟；unmix3d:unmix 接受这两个数值。偏移约定：SHIFT_* 是应施加于 MOVING 以使其与 REFERENCE 匹配的偏移（X 为正 = 向右/向东；Y 为正时，以像元计 = 向下，以地图单位计 = 向北）。像元偏移与其地图偏移是同一位移，因此 MOCKUP_OFFSET_X/Y 等于 SHIFT_X_M/SHIFT_Y_M。若任一波段过于均一而无法配准（无纹理），算法将报错停止且不写入任何内容。若测得了偏移但相关峰较弱或有效像元较少，仍会写出所有输出，RELIABLE 为 false，REASON 说明原因：在模型中使用该偏移之前请检查 RELIABLE。</translation>
+    </message>
+    <message>
+      <source>The satellite image; never modified or resampled. Its grid is the grid of every output.</source>
+      <translation>卫星影像；从不修改或重采样。其网格即所有输出的网格。</translation>
+    </message>
+    <message>
+      <source>Band of REFERENCE to register (the one with most texture, often NIR or red); band 1 when not set.</source>
+      <translation>REFERENCE 中用于配准的波段（纹理最丰富的波段，通常为近红外或红波段）；未设置时为波段 1。</translation>
+    </message>
+    <message>
+      <source>The simulated image, on the reference grid or resampled onto it here (average when finer, bilinear otherwise).</source>
+      <translation>模拟影像，位于参考网格上，或在此重采样到参考网格（若更细则取平均，否则为双线性）。</translation>
+    </message>
+    <message>
+      <source>Band of MOVING that simulates the reference band; band 1 when not set.</source>
+      <translation>MOVING 中模拟参考波段的波段；未设置时为波段 1。</translation>
+    </message>
+    <message>
+      <source>Also measure local misregistration (relief displacement, mock-up errors) with TV-L1 optical flow after the global shift and write it to FLOW.</source>
+      <translation>在全局偏移之后，还用 TV-L1 光流测量局部配准误差（地形位移、场景模型误差），并写入 FLOW。</translation>
+    </message>
+    <message>
+      <source>Every band of MOVING shifted by the global shift (cubic spline), on the reference grid; NoData where the shift brings in pixels from outside or from NoData.</source>
+      <translation>MOVING 的所有波段按全局偏移平移（三次样条），位于参考网格上；偏移引入外部或 NoData 像元处为 NoData。</translation>
+    </message>
+    <message>
+      <source>With DENSE: two bands, dy (pixels, down) and dx (pixels, right), the per-pixel shift to apply to MOVING (global shift plus local residual); a temporary file when not set.</source>
+      <translation>启用 DENSE 时：两个波段，dy（像元，向下）和 dx（像元，向右），即应施加于 MOVING 的逐像元偏移（全局偏移加局部残差）；未设置时为临时文件。</translation>
+    </message>
+    <message>
+      <source>True when the correlation peak is clear (peak-to-sidelobe ratio &gt;= 10) and at least 25 % of the pixels are valid in both images.</source>
+      <translation>当相关峰清晰（峰值旁瓣比 &gt;= 10）且至少 25 % 的像元在两幅影像中均有效时为真。</translation>
+    </message>
+    <message>
+      <source>Empty when RELIABLE is true; otherwise the reason in words.</source>
+      <translation>RELIABLE 为真时为空；否则以文字说明原因。</translation>
+    </message>
+    <message>
+      <source>Reference (satellite image)</source>
+      <translation>参考（卫星影像）</translation>
+    </message>
+    <message>
+      <source>Reference band</source>
+      <translation>参考波段</translation>
+    </message>
+    <message>
+      <source>Moving (simulated image)</source>
+      <translation>待配准影像（模拟影像）</translation>
+    </message>
+    <message>
+      <source>Moving band</source>
+      <translation>待配准波段</translation>
+    </message>
+    <message>
+      <source>Also compute a dense flow field</source>
+      <translation>同时计算稠密光流场</translation>
+    </message>
+    <message>
+      <source>Shifted moving image</source>
+      <translation>平移后的待配准影像</translation>
+    </message>
+    <message>
+      <source>Dense flow field</source>
+      <translation>稠密光流场</translation>
+    </message>
+    <message>
+      <source>Shift X (pixels, right)</source>
+      <translation>偏移 X（像元，向右）</translation>
+    </message>
+    <message>
+      <source>Columns to move MOVING to the right to match REFERENCE.</source>
+      <translation>MOVING 需向右移动以与 REFERENCE 匹配的列数。</translation>
+    </message>
+    <message>
+      <source>Shift Y (pixels, down)</source>
+      <translation>偏移 Y（像元，向下）</translation>
+    </message>
+    <message>
+      <source>Rows to move MOVING down to match REFERENCE.</source>
+      <translation>MOVING 需向下移动以与 REFERENCE 匹配的行数。</translation>
+    </message>
+    <message>
+      <source>Shift X (map units, east)</source>
+      <translation>偏移 X（地图单位，向东）</translation>
+    </message>
+    <message>
+      <source>The same shift towards the east, in the reference's map units.</source>
+      <translation>同一偏移向东的分量，以参考影像的地图单位表示。</translation>
+    </message>
+    <message>
+      <source>Shift Y (map units, north)</source>
+      <translation>偏移 Y（地图单位，向北）</translation>
+    </message>
+    <message>
+      <source>The same shift towards the north, in the reference's map units.</source>
+      <translation>同一偏移向北的分量，以参考影像的地图单位表示。</translation>
+    </message>
+    <message>
+      <source>Mock-up offset X (map units, east)</source>
+      <translation>场景模型偏移 X（地图单位，向东）</translation>
+    </message>
+    <message>
+      <source>Add to the mock-up's X (east) coordinates, then simulate again; unmix3d:unmix takes it.</source>
+      <translation>加到场景模型的 X（东）坐标上，然后重新模拟；unmix3d:unmix 接受此值。</translation>
+    </message>
+    <message>
+      <source>Mock-up offset Y (map units, north)</source>
+      <translation>场景模型偏移 Y（地图单位，向北）</translation>
+    </message>
+    <message>
+      <source>Add to the mock-up's Y (north) coordinates, then simulate again; unmix3d:unmix takes it.</source>
+      <translation>加到场景模型的 Y（北）坐标上，然后重新模拟；unmix3d:unmix 接受此值。</translation>
+    </message>
+    <message>
+      <source>Shift is reliable</source>
+      <translation>偏移可靠</translation>
+    </message>
+    <message>
+      <source>Why the shift is not reliable</source>
+      <translation>偏移不可靠的原因</translation>
+    </message>
+    <message>
+      <source>reliable (peak-to-sidelobe ratio {0:.1f})</source>
+      <translation>可靠（峰值旁瓣比 {0:.1f}）</translation>
+    </message>
+    <message>
+      <source>NOT reliable: {0}</source>
+      <translation>不可靠：{0}</translation>
+    </message>
+    <message>
+      <source>Shift to apply to the simulated image: {0:+.2f} px right, {1:+.2f} px down ({2:+.2f} east, {3:+.2f} north in map units); {4}. The satellite image stays untouched: move the mock-up by MOCKUP_OFFSET_X = {2:+.3f} and MOCKUP_OFFSET_Y = {3:+.3f} map units and simulate again.</source>
+      <translation>应施加于模拟影像的偏移：向右 {0:+.2f} px，向下 {1:+.2f} px（地图单位下向东 {2:+.2f}，向北 {3:+.2f}）；{4}。卫星影像保持不变：将场景模型移动 MOCKUP_OFFSET_X = {2:+.3f} 和 MOCKUP_OFFSET_Y = {3:+.3f} 地图单位，然后重新模拟。</translation>
+    </message>
+    <message>
+      <source>The shift is not reliable: {0}</source>
+      <translation>偏移不可靠：{0}</translation>
+    </message>
+    <message>
+      <source>{0} is band {1}, but the image has {2} band(s).</source>
+      <translation>{0} 为波段 {1}，但影像只有 {2} 个波段。</translation>
+    </message>
+    <message>
+      <source>MOVING is not on the reference grid: resampled onto it ({0}).</source>
+      <translation>MOVING 不在参考网格上：已重采样到参考网格（{0}）。</translation>
+    </message>
+    <message>
+      <source>Degrade resolution (block mean)</source>
+      <translation>降低分辨率（块平均）</translation>
     </message>
     <message>
       <source>Aggregates a raster to a coarser resolution by an integer factor: each output pixel is the mean of the valid input pixels in its FACTOR x FACTOR block, which is exact for reflectance factors. The output grid starts at the input's top-left corner. Blocks at the right and bottom edges that the input covers only partly are kept when enough of their footprint is valid (pixels beyond the edge count as missing). This is the method's spatial resolution degradation, used to soften co-registration error.</source>
@@ -50,6 +730,414 @@
     <message>
       <source>INPUT is not a raster layer QGIS can open.</source>
       <translation>INPUT 不是 QGIS 可以打开的栅格图层。</translation>
+    </message>
+    <message>
+      <source>Build a demo scene</source>
+      <translation>构建演示场景</translation>
+    </message>
+    <message>
+      <source>Writes a built-in demo scene into a folder: the classified mock-up (OBJ), its element table with realistic Sentinel-2 spectra, the true OP map of every element, and an empty 12-band grid raster (10 m, UTM 31N) to simulate on. vegetation: maize plots at three growth stages beside bare soil, after the US-DART paper; urban: buildings with three roof materials, streets, trees and a river.</source>
+      <translation>将内置演示场景写入文件夹：分类的场景模型（OBJ）、带有真实 Sentinel-2 光谱的元素表、每个元素的真实 OP 图，以及用于模拟的 12 波段空白网格栅格（10 m，UTM 31N）。vegetation：仿照 US-DART 论文，三个生长阶段的玉米地块与裸土相邻；urban：具有三种屋顶材料的建筑物、街道、树木和一条河流。</translation>
+    </message>
+    <message>
+      <source>Which demo scene to build.</source>
+      <translation>要构建的演示场景。</translation>
+    </message>
+    <message>
+      <source>Seed of the scene's random layout (leaf positions, buildings, trees).</source>
+      <translation>场景随机布局（叶片位置、建筑物、树木）的随机种子。</translation>
+    </message>
+    <message>
+      <source>Folder receiving the mock-up, the element table, truth/&lt;element&gt;.tif and grid.tif.</source>
+      <translation>存放场景模型、元素表、truth/&lt;element&gt;.tif 和 grid.tif 的文件夹。</translation>
+    </message>
+    <message>
+      <source>Scene</source>
+      <translation>场景</translation>
+    </message>
+    <message>
+      <source>Scene folder</source>
+      <translation>场景文件夹</translation>
+    </message>
+    <message>
+      <source>True OP maps</source>
+      <translation>真实 OP 图</translation>
+    </message>
+    <message>
+      <source>Skylight ratio per band</source>
+      <translation>各波段天空光比例</translation>
+    </message>
+    <message>
+      <source>Retrieve element spectra or leaf biochemistry (3D-Diff)</source>
+      <translation>反演元素光谱或叶片生化参数（3D-Diff）</translation>
+    </message>
+    <message>
+      <source>Optical properties</source>
+      <translation>光学特性</translation>
+    </message>
+    <message>
+      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, the correlation between parameters (what the images cannot separate) and the loss history.</source>
+      <translation>3D-Diff 式反演：在场景三维结构已知的情况下，求出每个自由元素在整幅影像（或各分区）上共享的光谱——不透明元素的反射率，半透明元素（叶片）的反射率和透射率，包括传感器从未直接看到的元素——或叶片元素的 PROSPECT-D 参数，方法是使用精确梯度，通过有界拟牛顿法（L-BFGS-B）最小化影像误差平方。每种影像几何只追踪一次；每个优化步骤都是对该追踪结果的代数求值。同一场景在其他角度或日期的额外影像，可以在单一视角无法区分时分离 r 和 t。报告反演值及其标准误差、参数间的相关性（影像无法区分的部分）以及损失函数历史。</translation>
+    </message>
+    <message>
+      <source>Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) must match the element table's band columns where those give start values.</source>
+      <translation>场景的地表反射率，位于投影坐标参考系中；若元素表的波段列提供初始值，波段名称（B2、B3 等）必须与这些列一致。</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x SCALE + OFFSET for every image (Sentinel-2 L2A: 0.0001).</source>
+      <translation>对所有影像，反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
+    </message>
+    <message>
+      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
+      <translation>缩放后加上的值（Sentinel-2 L2A 自处理基线 04.00 起：-0.1）。</translation>
+    </message>
+    <message>
+      <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
+      <translation>以逗号分隔的、光谱已知的元素（取自元素表，元素表须给出所有波段）；未在此处或 PROSPECT_ELEMENTS 中列出的元素均为自由元素。</translation>
+    </message>
+    <message>
+      <source>Comma-separated translucent elements retrieved as PROSPECT-D leaves (biochemical parameters instead of free r and t spectra); needs Sentinel-2 band names.</source>
+      <translation>以逗号分隔的半透明元素，作为 PROSPECT-D 叶片反演（生化参数，而非自由的 r 和 t 光谱）；需要 Sentinel-2 波段名称。</translation>
+    </message>
+    <message>
+      <source>Which of N, Cab, Car, Ant, Cbrown, Cw, Cm are retrieved; the others keep their PROSPECT_START value.</source>
+      <translation>反演 N、Cab、Car、Ant、Cbrown、Cw、Cm 中的哪些参数；其余参数保持其 PROSPECT_START 值。</translation>
+    </message>
+    <message>
+      <source>Start (and fixed) values, e.g. 'N=1.5,Cab=40,Car=8,Ant=1,Cbrown=0,Cw=0.01,Cm=0.005' (these are the defaults); values outside PROSPECT's ranges are refused.</source>
+      <translation>初始（及固定）值，例如 'N=1.5,Cab=40,Car=8,Ant=1,Cbrown=0,Cw=0.01,Cm=0.005'（即默认值）；超出 PROSPECT 取值范围的值将被拒绝。</translation>
+    </message>
+    <message>
+      <source>Other images of the same scene (other view angles or dates), same bands as IMAGE, any grid; each is traced with its own geometry from GEOMETRIES_EXTRA.</source>
+      <translation>同一场景的其他影像（其他观测角度或日期），波段与 IMAGE 相同，网格不限；每幅影像按 GEOMETRIES_EXTRA 中各自的几何进行追踪。</translation>
+    </message>
+    <message>
+      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees). SKYL is shared by all images.</source>
+      <translation>每幅额外影像一组 'sun_zenith,sun_azimuth,view_zenith,view_azimuth'，按影像顺序排列，以 ';' 分隔（单位为度）。所有影像共用 SKYL。</translation>
+    </message>
+    <message>
+      <source>Optional: each zone gets its own spectra. A raster of zone values (NoData: pixel not used) or polygons with a zone field (ZONE_FIELD). A pixel uses its zone's values for every element its light met. A zone without pixels is an error.</source>
+      <translation>可选：每个分区拥有各自的光谱。分区值栅格（NoData：不使用该像元）或带有分区字段（ZONE_FIELD）的多边形。像元对其光线所遇到的每个元素都使用所在分区的值。没有像元的分区视为错误。</translation>
+    </message>
+    <message>
+      <source>Field of the zone polygons holding the zone label.</source>
+      <translation>分区多边形中保存分区标签的字段。</translation>
+    </message>
+    <message>
+      <source>none: every pixel and band counts alike; stderr: weights 1 / (s.e.^2 + 0.001^2), with s.e. the trace's Monte Carlo standard error at the start values (noisy pixels count less).</source>
+      <translation>none：所有像元和波段权重相同；stderr：权重为 1 / (s.e.^2 + 0.001^2)，其中 s.e. 为追踪在初始值处的蒙特卡洛标准误差（噪声大的像元权重较小）。</translation>
+    </message>
+    <message>
+      <source>Weight of the penalty on differences between neighbouring bands of free spectra (0: none), in the loss's units (mean squared reflectance).</source>
+      <translation>对自由光谱相邻波段之间差异的惩罚权重（0：无），单位与损失函数相同（反射率的均方）。</translation>
+    </message>
+    <message>
+      <source>Largest number of L-BFGS-B iterations.</source>
+      <translation>L-BFGS-B 的最大迭代次数。</translation>
+    </message>
+    <message>
+      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</source>
+      <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t 或某个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、prior、status（ok、at bound、unidentifiable、derived、fixed）。</translation>
+    </message>
+    <message>
+      <source>IMAGE simulated with the retrieved values (NoData where unused).</source>
+      <translation>用反演值模拟的 IMAGE（未使用处为 NoData）。</translation>
+    </message>
+    <message>
+      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, correlation matrix, residual maps.</source>
+      <translation>HTML 报告：损失函数历史、反演光谱与先验光谱对比（含不确定度）、相关矩阵、残差图。</translation>
+    </message>
+    <message>
+      <source>CSV of the correlation between every pair of retrieved parameters.</source>
+      <translation>每对反演参数之间相关性的 CSV。</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>地表反射率影像</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>缩放系数</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>偏移量</translation>
+    </message>
+    <message>
+      <source>Fixed elements</source>
+      <translation>固定元素</translation>
+    </message>
+    <message>
+      <source>PROSPECT leaf elements</source>
+      <translation>PROSPECT 叶片元素</translation>
+    </message>
+    <message>
+      <source>PROSPECT parameters retrieved</source>
+      <translation>反演的 PROSPECT 参数</translation>
+    </message>
+    <message>
+      <source>PROSPECT start values</source>
+      <translation>PROSPECT 初始值</translation>
+    </message>
+    <message>
+      <source>Extra images</source>
+      <translation>额外影像</translation>
+    </message>
+    <message>
+      <source>Geometries of extra images</source>
+      <translation>额外影像的几何</translation>
+    </message>
+    <message>
+      <source>Zones (raster or polygons)</source>
+      <translation>分区（栅格或多边形）</translation>
+    </message>
+    <message>
+      <source>Zone field</source>
+      <translation>分区字段</translation>
+    </message>
+    <message>
+      <source>Pixel weighting</source>
+      <translation>像元加权</translation>
+    </message>
+    <message>
+      <source>Spectral smoothness</source>
+      <translation>光谱平滑</translation>
+    </message>
+    <message>
+      <source>Maximum iterations</source>
+      <translation>最大迭代次数</translation>
+    </message>
+    <message>
+      <source>Retrieved values</source>
+      <translation>反演值</translation>
+    </message>
+    <message>
+      <source>Simulated image</source>
+      <translation>模拟影像</translation>
+    </message>
+    <message>
+      <source>Report</source>
+      <translation>报告</translation>
+    </message>
+    <message>
+      <source>Correlation matrix</source>
+      <translation>相关矩阵</translation>
+    </message>
+    <message>
+      <source>Final image RMSE</source>
+      <translation>最终影像 RMSE</translation>
+    </message>
+    <message>
+      <source>Iterations</source>
+      <translation>迭代次数</translation>
+    </message>
+    <message>
+      <source>ZONES must be a raster or a polygon layer</source>
+      <translation>ZONES 必须是栅格图层或多边形图层</translation>
+    </message>
+    <message>
+      <source>ZONES has no polygon with a zone label</source>
+      <translation>ZONES 中没有带分区标签的多边形</translation>
+    </message>
+    <message>
+      <source>IMAGE is not a raster layer QGIS can open.</source>
+      <translation>IMAGE 不是 QGIS 可以打开的栅格图层。</translation>
+    </message>
+    <message>
+      <source>Simulate image (3D radiative transfer)</source>
+      <translation>模拟影像（三维辐射传输）</translation>
+    </message>
+    <message>
+      <source>Monte Carlo 3D radiative transfer over a classified mock-up: the surface reflectance image (bidirectional reflectance factor) an orthographic sensor sees for the element OPs of the element table or of OP maps, with each element's visible fraction per pixel, the standard error, and the gradients dR/dOP. The scene is traced once; bands and gradients are evaluated from that one trace.</source>
+      <translation>基于分类场景模型的蒙特卡洛三维辐射传输：对于元素表或 OP 图给出的元素 OP，计算正射传感器所见的地表反射率影像（双向反射因子），以及每个像元中各元素的可见比例、标准误差和梯度 dR/dOP。场景只追踪一次；各波段和梯度均由这一次追踪求得。</translation>
+    </message>
+    <message>
+      <source>Optional folder of per-element OP maps &lt;element&gt;.tif on the output grid (as written by unmix3d:unmix); NoData pixels take the element table's value.</source>
+      <translation>可选的逐元素 OP 图文件夹，&lt;element&gt;.tif 位于输出网格上（由 unmix3d:unmix 写出）；NoData 像元取元素表中的值。</translation>
+    </message>
+    <message>
+      <source>Raster whose grid, CRS and band names the simulated image takes. Without it, give EXTENT, PIXEL_SIZE, CRS and BANDS.</source>
+      <translation>模拟影像采用其网格、坐标参考系和波段名称的栅格。若不提供，请给出 EXTENT、PIXEL_SIZE、CRS 和 BANDS。</translation>
+    </message>
+    <message>
+      <source>Extent of the simulated image when no reference raster is given.</source>
+      <translation>未提供参考栅格时模拟影像的范围。</translation>
+    </message>
+    <message>
+      <source>Pixel size in metres when no reference raster is given.</source>
+      <translation>未提供参考栅格时的像元大小，单位为米。</translation>
+    </message>
+    <message>
+      <source>Projected CRS (metres) of the mock-up and the image when no reference raster is given.</source>
+      <translation>未提供参考栅格时场景模型和影像的投影坐标参考系（单位为米）。</translation>
+    </message>
+    <message>
+      <source>Comma-separated band names (columns of the element table) when no reference raster is given.</source>
+      <translation>未提供参考栅格时，以逗号分隔的波段名称（元素表的列）。</translation>
+    </message>
+    <message>
+      <source>Bidirectional reflectance factor, one band per band, named.</source>
+      <translation>双向反射因子，每个波段一个输出波段，带名称。</translation>
+    </message>
+    <message>
+      <source>Visible fraction of each element in each pixel, one band per element, named.</source>
+      <translation>每个像元中各元素的可见比例，每个元素一个波段，带名称。</translation>
+    </message>
+    <message>
+      <source>Monte Carlo standard error of each pixel and band.</source>
+      <translation>每个像元和波段的蒙特卡洛标准误差。</translation>
+    </message>
+    <message>
+      <source>Folder for the gradients: &lt;element&gt;.tif holds dR/dOP per band (OP = reflectance or albedo); for translucent elements also &lt;element&gt;_r.tif and &lt;element&gt;_t.tif (dR/dr, dR/dt) when OPs come from the table.</source>
+      <translation>梯度文件夹：&lt;element&gt;.tif 保存每个波段的 dR/dOP（OP = 反射率或反照率）；对于半透明元素，当 OP 来自元素表时，还有 &lt;element&gt;_r.tif 和 &lt;element&gt;_t.tif（dR/dr、dR/dt）。</translation>
+    </message>
+    <message>
+      <source>OP maps folder</source>
+      <translation>OP 图文件夹</translation>
+    </message>
+    <message>
+      <source>Reference raster (grid)</source>
+      <translation>参考栅格（网格）</translation>
+    </message>
+    <message>
+      <source>Pixel size (m)</source>
+      <translation>像元大小 (m)</translation>
+    </message>
+    <message>
+      <source>CRS</source>
+      <translation>坐标参考系</translation>
+    </message>
+    <message>
+      <source>Bands</source>
+      <translation>波段</translation>
+    </message>
+    <message>
+      <source>Element fractions</source>
+      <translation>元素比例</translation>
+    </message>
+    <message>
+      <source>Standard error</source>
+      <translation>标准误差</translation>
+    </message>
+    <message>
+      <source>Gradients folder</source>
+      <translation>梯度文件夹</translation>
+    </message>
+    <message>
+      <source>Give either a REFERENCE raster or EXTENT, PIXEL_SIZE, CRS and BANDS.</source>
+      <translation>请给出 REFERENCE 栅格，或给出 EXTENT、PIXEL_SIZE、CRS 和 BANDS。</translation>
+    </message>
+    <message>
+      <source>CRS must be projected (metres), not geographic.</source>
+      <translation>CRS 必须是投影坐标系（单位为米），而非地理坐标系。</translation>
+    </message>
+    <message>
+      <source>Unmix optical properties (US-DART)</source>
+      <translation>解混光学特性（US-DART）</translation>
+    </message>
+    <message>
+      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison.</source>
+      <translation>利用 US-DART 方法，从地表反射率影像和分类的三维场景模型中，为每个场景元素反演一幅光学特性 (OP) 图——不透明元素为朗伯反射率，半透明元素为反照率（r + t，按元素表中的 r/t 比例拆分）：纯像元选择、滑动窗口线性光谱混合分析、基于蒙特卡洛三维辐射传输模型的梯度迭代，以及光谱规则校正。场景只追踪一次；每次迭代都复用该追踪结果。METHOD dart-calibration 运行 DART-calibration 基准方法（先 LSMA，再逐像元缩放）以供比较。</translation>
+    </message>
+    <message>
+      <source>Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; band names (B2, B3, ...) must match the element table's columns.</source>
+      <translation>投影坐标参考系中的多光谱地表反射率（例如 Sentinel-2 L2A）；波段名称（B2、B3 等）必须与元素表的列一致。</translation>
+    </message>
+    <message>
+      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
+      <translation>反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
+    </message>
+    <message>
+      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
+      <translation>可选的 Sentinel-2 瓦片 MTD_TL.xml：其平均太阳角和观测角将替代角度参数。</translation>
+    </message>
+    <message>
+      <source>us-dart (PPS, LSMA, gradient iterations, SC) or dart-calibration (the baseline: LSMA then per-pixel Newton scaling of all OPs).</source>
+      <translation>us-dart（PPS、LSMA、梯度迭代、SC）或 dart-calibration（基准方法：先 LSMA，再对所有 OP 进行逐像元牛顿缩放）。</translation>
+    </message>
+    <message>
+      <source>Moving window whose pixels share each element's OP; it must hold at least as many pixels as there are elements.</source>
+      <translation>滑动窗口，窗口内像元共享每个元素的 OP；其像元数必须不少于元素数。</translation>
+    </message>
+    <message>
+      <source>Rectangle or inscribed ellipse.</source>
+      <translation>矩形或内切椭圆。</translation>
+    </message>
+    <message>
+      <source>Gradient iterations after LSMA (they stop earlier once the simulated image matches the image).</source>
+      <translation>LSMA 之后的梯度迭代次数（一旦模拟影像与影像相符即提前停止）。</translation>
+    </message>
+    <message>
+      <source>Erode pure-pixel zones by this many pixels, dropping boundary pixels hit by co-registration error.</source>
+      <translation>将纯像元区域腐蚀此数量的像元，剔除受配准误差影响的边界像元。</translation>
+    </message>
+    <message>
+      <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
+      <translation>可选的已知 OP 图文件夹 &lt;element&gt;.tif（伪影像）：报告将给出 OP 误差和精度表。</translation>
+    </message>
+    <message>
+      <source>Add the OP maps to the project in a layer group, styled as true-colour composites.</source>
+      <translation>将 OP 图以图层组形式添加到项目中，并以真彩色合成方式显示。</translation>
+    </message>
+    <message>
+      <source>One GeoTIFF &lt;element&gt;.tif per element, one band per image band, NoData where the element's fraction is below MIN_FRACTION.</source>
+      <translation>每个元素一个 GeoTIFF &lt;element&gt;.tif，影像的每个波段对应一个波段，元素比例低于 MIN_FRACTION 处为 NoData。</translation>
+    </message>
+    <message>
+      <source>The image simulated with the retrieved OP maps.</source>
+      <translation>用反演的 OP 图模拟的影像。</translation>
+    </message>
+    <message>
+      <source>HTML report: convergence per iteration, final errors, true-colour composites.</source>
+      <translation>HTML 报告：每次迭代的收敛情况、最终误差、真彩色合成图。</translation>
+    </message>
+    <message>
+      <source>CSV of image and OP errors per element (OP errors need TRUTH).</source>
+      <translation>按元素统计的影像误差和 OP 误差的 CSV（OP 误差需要 TRUTH）。</translation>
+    </message>
+    <message>
+      <source>Shift applied to the mock-up to co-register it with the image (see unmix3d:coregister).</source>
+      <translation>施加于场景模型以使其与影像配准的偏移（参见 unmix3d:coregister）。</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 tile metadata</source>
+      <translation>Sentinel-2 瓦片元数据</translation>
+    </message>
+    <message>
+      <source>Method</source>
+      <translation>方法</translation>
+    </message>
+    <message>
+      <source>Window (rows x columns)</source>
+      <translation>窗口（行 x 列）</translation>
+    </message>
+    <message>
+      <source>Window shape</source>
+      <translation>窗口形状</translation>
+    </message>
+    <message>
+      <source>Erosion of pure zones (pixels)</source>
+      <translation>纯像元区域腐蚀（像元）</translation>
+    </message>
+    <message>
+      <source>True OP maps (validation)</source>
+      <translation>真实 OP 图（验证）</translation>
+    </message>
+    <message>
+      <source>Load OP maps in the project</source>
+      <translation>将 OP 图加载到项目中</translation>
+    </message>
+    <message>
+      <source>Final simulated image</source>
+      <translation>最终模拟影像</translation>
+    </message>
+    <message>
+      <source>Accuracy table</source>
+      <translation>精度表</translation>
+    </message>
+    <message>
+      <source>Canceled: no OP map was written.</source>
+      <translation>已取消：未写入任何 OP 图。</translation>
     </message>
   </context>
 </TS>
