@@ -1072,6 +1072,10 @@
       <translation>将纯像元区域腐蚀此数量的像元，剔除受配准误差影响的边界像元。</translation>
     </message>
     <message>
+      <source>Start translucent elements at sqrt(R) of their pure pixels and elements without a pixel at least half pure at their purest pixels, as in the US-DART paper. By default Unmix3D solves the traced model at pure pixels for translucent elements (sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds) and fits one scene-wide OP for elements never half pure.</source>
+      <translation>按 US-DART 论文的做法：半透明要素以其纯像元的 sqrt(R) 为初值，没有任何至少一半纯净像元的要素以其最纯像元为初值。默认情况下，Unmix3D 在纯像元处求解已追踪的模型来获得半透明要素的初值（对于茂密冠层，红波段的 sqrt(R) 约为反照率的 3 倍，超出 EPSILON 边界），并为从未达到一半纯净度的要素拟合一个全场景统一的 OP。</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>可选的已知 OP 图文件夹 &lt;element&gt;.tif（伪影像）：报告将给出 OP 误差和精度表。</translation>
     </message>
@@ -1118,6 +1122,10 @@
     <message>
       <source>Erosion of pure zones (pixels)</source>
       <translation>纯像元区域腐蚀（像元）</translation>
+    </message>
+    <message>
+      <source>Pure pixel start as published</source>
+      <translation>按论文方法的纯像元初值</translation>
     </message>
     <message>
       <source>True OP maps (validation)</source>

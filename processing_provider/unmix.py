@@ -140,6 +140,14 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                               defaultValue=0, minValue=0),
                  "Erode pure-pixel zones by this many pixels, dropping boundary pixels hit by "
                  "co-registration error.", advanced=True)
+        self.add(QgsProcessingParameterBoolean("PAPER_PPS", tr("Pure pixel start as published"),
+                                               defaultValue=False),
+                 "Start translucent elements at sqrt(R) of their pure pixels and elements without "
+                 "a pixel at least half pure at their purest pixels, as in the US-DART paper. By "
+                 "default Unmix3D solves the traced model at pure pixels for translucent elements "
+                 "(sqrt(R) is about 3 times the albedo at red for dense canopies, outside the "
+                 "EPSILON bounds) and fits one scene-wide OP for elements never half pure.",
+                 advanced=True)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
@@ -235,6 +243,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             min_fraction=self.parameterAsDouble(parameters, "MIN_FRACTION", context),
             erosion=self.parameterAsInt(parameters, "EROSION", context),
         )
+        if self.parameterAsBool(parameters, "PAPER_PPS", context):
+            settings.translucent_start, settings.scene_fit_below = "sqrt", 0.0
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

@@ -6,8 +6,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="${1:-$ROOT/demo_output}"
-TRUTH_SAMPLES="${TRUTH_SAMPLES:-1024}"
-SAMPLES="${SAMPLES:-64}"
+TRUTH_SAMPLES="${TRUTH_SAMPLES:-4096}"
+SAMPLES="${SAMPLES:-256}"
 QP="$ROOT/scripts/qgis_process.sh"
 PY="$ROOT/.venv/bin/python"
 mkdir -p "$OUT"
@@ -43,7 +43,7 @@ for method in us-dart dart-calibration; do
   index=0; [ "$method" = dart-calibration ] && index=1
   run unmix3d:unmix "$OUT/unmix_$method.json" IMAGE="$OUT/satellite.tif" MOCKUP="$MOCKUP" \
     ELEMENTS="$ELEMENTS" "${geometry[@]}" METHOD=$index SAMPLES="$SAMPLES" SEED=7 \
-    WINDOW=5x5 ITERATIONS=8 TRUTH="$(field "$OUT/scene.json" TRUTH)" \
+    WINDOW="${WINDOW:-7x7}" ITERATIONS=8 TRUTH="$(field "$OUT/scene.json" TRUTH)" \
     OUTPUT_FOLDER="$OUT/$method" SIMULATED="$OUT/$method/simulated.tif" \
     REPORT="$OUT/$method/report.html" ACCURACY="$OUT/$method/accuracy.csv"
 done

@@ -34,6 +34,10 @@ class UnmixParameters:
     min_fraction: float = 0.05  # below this visible fraction an element's OP is NoData
     erosion: int = 0  # erosion iterations of pure-pixel zones
     tolerance: float = 1e-5  # GI stops when the median relative image error is below
+    # "model": a translucent element's start at its pure pixels solves the traced model for
+    # its albedo (Newton on the cached trace); "sqrt": the paper's sqrt(R), which is far off
+    # in the visible for dense canopies (3x at red), beyond the (1 +- EPSILON) bounds
+    translucent_start: str = "model"
     # An element whose purest pixels are less pure than this starts from one scene-wide
     # least-squares OP instead of the value of mostly-mixed pixels (0 keeps the paper's PPS)
     scene_fit_below: float = 0.5
@@ -138,6 +142,9 @@ def unmix(
             )
     op_pps = pure.op
     simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
+    if p.translucent_start == "model" and p.method == US_DART:
+        op_pps = _model_start(trace, image, op_pps, pure, scene.translucent, bands, skyl)
+        simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
     impure = ~(pure.threshold >= p.scene_fit_below - 1e-9)
     if p.scene_fit_below > 0 and impure.any() and p.method == US_DART:
         op_pps = _scene_fit(image, simulated, gradients, op_pps, impure, masks, valid)
@@ -229,6 +236,27 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
     if unsolved:
         op = median_fill(op, solved[:, None], footprint)
     return op, unsolved
+
+
+def _model_start(trace, image, op, pure, translucent, bands, skyl, steps: int = 8):
+    """Translucent elements' start: at their pure pixels, the albedo for which the traced
+    model gives the observed reflectance (Newton steps on the cached trace, the other
+    elements at their PPS values), then spread from the pure pixels as PPS does."""
+    from .pps import nearest_fill
+
+    op = op.copy()
+    for i in np.flatnonzero(translucent):
+        mask = pure.masks[i]
+        if mask is None:
+            continue
+        for _ in range(steps):
+            simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                step = (image - simulated) / gradients[:, i]
+            step = np.where(np.isfinite(step), step, 0.0)
+            op[:, i] = np.where(mask, np.clip(op[:, i] + step, 1e-4, 1.0), op[:, i])
+        op[:, i] = nearest_fill(mask, op[:, i][:, mask])
+    return op
 
 
 def _scene_fit(image, simulated, gradients, op, impure, masks, valid):

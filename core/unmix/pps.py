@@ -24,6 +24,7 @@ class PureSelection:
     op: np.ndarray  # (bands, elements, rows, cols): first-guess OPs everywhere
     threshold: np.ndarray  # (elements,): fraction threshold used, NaN when none was found
     pure_count: np.ndarray  # (elements,): number of pure pixels used
+    masks: list  # per element: (rows, cols) bool pure pixels, or None
 
 
 def pure_mask(fraction: np.ndarray, valid: np.ndarray, threshold: float, erosion: int):
@@ -52,6 +53,7 @@ def select_pure_pixels(
     op = np.empty((bands, n_elements, rows, cols))
     used = np.full(n_elements, np.nan)
     counts = np.zeros(n_elements, dtype=np.int64)
+    masks = [None] * n_elements
     thresholds = np.arange(threshold, lowest - 1e-9, -step)
     for i in range(n_elements):
         mask = None
@@ -64,11 +66,13 @@ def select_pure_pixels(
             op[:, i] = initial_op[:, i, None, None]
             continue
         counts[i] = mask.sum()
+        masks[i] = mask
         values = image[:, mask]  # (bands, pure)
         if translucent[i]:
             values = np.sqrt(np.clip(values, 0.0, None))
         op[:, i] = nearest_fill(mask, values)
-    return PureSelection(np.where(np.isnan(op), np.nan, np.clip(op, 0.0, 1.0)), used, counts)
+    return PureSelection(np.where(np.isnan(op), np.nan, np.clip(op, 0.0, 1.0)), used, counts,
+                         masks)
 
 
 def nearest_fill(mask: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -152,3 +152,24 @@ def test_calibration_scales_every_element_of_a_pixel_alike():
     new = _calibration_step(op, image, simulated, gradients, np.ones((1, 1), bool))
     np.testing.assert_allclose(new[0, :, 0, 0], [0.24, 0.12])  # Newton step, ratio kept
     np.testing.assert_allclose(np.einsum("beij,beij->bij", gradients, new), image)
+
+
+def test_model_start_recovers_a_dark_leaf_that_the_square_root_start_cannot():
+    """A leaf sheet over soil at red: R ~ r is tiny, sqrt(R) is 4x the albedo, and the paper's
+    (1 +- 0.5) x PPS bounds then exclude the truth; the model-based start does not."""
+    from scenes import sheet_scene
+
+    scene = sheet_scene()
+    scene.elements.elements[1].rt_ratio = 8.0
+    traced = trace(scene, grid_over(40, 4), Geometry(30, 100, 0, 0), samples=16, seed=1)
+    truth = np.zeros((1, 2, 10, 10))
+    truth[0, 0], truth[0, 1] = 0.15, 0.04  # soil reflectance, leaf albedo
+    image, _, _ = evaluate_op_maps(traced, truth, ["B1"], 0.1)
+    valid = np.ones((10, 10), bool)
+    errors = {}
+    for start in ("model", "sqrt"):
+        result = unmix(traced, image, valid, ["B1"], 0.1,
+                       UnmixParameters(window=(3, 3), iterations=4, translucent_start=start))
+        errors[start] = np.abs(result.op[0, 1] / 0.04 - 1)
+    assert np.median(errors["model"]) < 1e-3
+    assert np.median(errors["sqrt"]) > 0.5
