@@ -4,7 +4,8 @@ the cached gradient-iteration loop against a loop that re-traces the scene every
 measured in the same run.
 
 Run: .venv/bin/python benchmarks/bench_unmix.py [--scenes vegetation urban]
-     [--truth-samples 1024] [--samples 64] [--iterations 8] [--retrace-iterations 2]
+     [--truth-samples 4096] [--samples 256] [--window 7] [--iterations 8]
+     [--retrace-iterations 2]
 Prints one JSON object.
 """
 
@@ -68,7 +69,8 @@ def run_scene(name: str, args) -> dict:
         inversion = trace(scene, grid, geometry, samples=args.samples, seed=7)
         trace_seconds = time.perf_counter() - start
         result = unmix(inversion, image, valid, bands, skyl,
-                       UnmixParameters(method=method, iterations=args.iterations), truth=truth)
+                       UnmixParameters(method=method, iterations=args.iterations,
+                                       window=(args.window, args.window)), truth=truth)
         stages[method] = {"trace_s": trace_seconds, **{f"{k}_s": v for k, v in
                                                         result.seconds.items()},
                           "total_s": trace_seconds + sum(result.seconds.values()),
@@ -102,9 +104,10 @@ def run_scene(name: str, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenes", nargs="+", default=["vegetation", "urban"])
-    parser.add_argument("--truth-samples", type=int, default=1024)
-    parser.add_argument("--samples", type=int, default=64)
+    parser.add_argument("--truth-samples", type=int, default=4096)
+    parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--iterations", type=int, default=8)
+    parser.add_argument("--window", type=int, default=7)
     parser.add_argument("--retrace-iterations", type=int, default=2)
     args = parser.parse_args()
     import numba

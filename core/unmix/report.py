@@ -12,6 +12,7 @@ from .. import html_report as report_html
 from .pipeline import UnmixResult
 
 RGB = ("B4", "B3", "B2")
+FLOOR_PERCENT = 1e-4  # bottom of the convergence plots' log axis (errors are clipped there)
 
 
 def _convergence(result: UnmixResult, element_names, bands) -> str:
@@ -20,8 +21,9 @@ def _convergence(result: UnmixResult, element_names, bands) -> str:
     for i, name in enumerate(element_names):
         fig = report_html.figure(11, 3.6)
         left, right = fig.subplots(1, 2)
-        colours = [fig.colormaps["viridis"](k / max(1, len(bands) - 1))
-                   if hasattr(fig, "colormaps") else None for k in range(len(bands))]
+        from matplotlib import colormaps
+
+        colours = [colormaps["viridis"](k / max(1, len(bands) - 1)) for k in range(len(bands))]
         for b, band in enumerate(bands):
             stats = [entry["image_error"] for entry in result.history]
             mean = np.array([100 * s["mean"][i, b] for s in stats])
@@ -31,13 +33,17 @@ def _convergence(result: UnmixResult, element_names, bands) -> str:
             q3 = np.array([100 * s["q3"][i, b] for s in stats])
             x = np.arange(len(stages)) + (b - len(bands) / 2) * 0.02
             colour = colours[b]
-            left.errorbar(x, mean, yerr=std, label=band, color=colour, capsize=2, lw=1)
-            right.errorbar(x, median, yerr=[median - q1, q3 - median], label=band,
-                           color=colour, capsize=2, lw=1)
+            # log axis: error bars reaching zero or below are drawn down to the floor
+            left.errorbar(x, mean, yerr=[np.minimum(std, mean - FLOOR_PERCENT), std],
+                          label=band, color=colour, capsize=2, lw=1)
+            right.errorbar(x, median, yerr=[np.minimum(median - q1, median - FLOOR_PERCENT),
+                                            q3 - median], label=band, color=colour, capsize=2,
+                           lw=1)
         for ax, title in ((left, "mean +- std"), (right, "median +- IQR")):
             ax.set_xticks(range(len(stages)))
             ax.set_xticklabels(stages, rotation=45, ha="right", fontsize=7)
-            ax.set_yscale("symlog", linthresh=0.01)
+            ax.set_yscale("log")
+            ax.set_ylim(bottom=FLOOR_PERCENT)
             ax.set_ylabel("relative image error (%)")
             ax.set_title(f"{name}: {title}", fontsize=10)
         right.legend(fontsize=6, ncol=2)
