@@ -121,13 +121,13 @@ def read_obj(path: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
 
     Parts are the ``g`` groups (``o`` objects where a file has no groups; the file's name
     where it has neither). Polygons are fan-triangulated; texture and normal indices and
-    negative (relative) indices are understood. One pass over the file: trimesh's
-    group-splitting loader takes minutes on city mock-ups with thousands of groups.
+    negative (relative) indices are understood. One pass over the file, turning every
+    ``CHUNK`` lines into numpy arrays so that memory stays near that of the arrays
+    (trimesh's group-splitting loader takes minutes on city mock-ups with thousands of
+    groups).
     """
     name = os.path.basename(path)
-    vertex_lines: list[str] = []
-    faces: list[list[int]] = []
-    face_part: list[int] = []
+    reader = _ObjChunks(name)
     part_names: list[str] = []
     current = -1
     uses_groups = False
@@ -135,20 +135,12 @@ def read_obj(path: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         for number, line in enumerate(handle, start=1):
             head = line[:2]
             if head == "v ":
-                vertex_lines.append(line[2:])
+                reader.vertex(line)
             elif head == "f ":
-                corners = []
-                for token in line[2:].split():
-                    index = int(token.split("/", 1)[0])
-                    corners.append(index - 1 if index > 0 else len(vertex_lines) + index)
-                if len(corners) < 3:
-                    raise MockupError(f"{name} line {number}: a face needs 3 vertices")
                 if current < 0:
                     part_names.append(os.path.splitext(name)[0])
                     current = 0
-                for k in range(1, len(corners) - 1):
-                    faces.append([corners[0], corners[k], corners[k + 1]])
-                    face_part.append(current)
+                reader.face(line, current, number)
             elif head in ("g ", "o "):
                 if head == "o " and uses_groups:
                     continue
@@ -157,20 +149,93 @@ def read_obj(path: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
                 if label not in part_names:
                     part_names.append(label)
                 current = part_names.index(label)
-    if not faces:
+    vertices, faces, part = reader.finish()
+    if not len(faces):
         raise MockupError(f"{name} contains no triangles")
-    try:
-        numbers = np.array(" ".join(vertex_lines).split(), dtype=np.float64)
-        if numbers.size != 3 * len(vertex_lines):  # x y z [w] or x y z r g b
-            numbers = np.array([line.split()[:3] for line in vertex_lines], dtype=np.float64)
-    except ValueError:
-        raise MockupError(f"{name}: a vertex line does not hold numbers x y z") from None
-    vertices = numbers.reshape(-1, 3)
-    faces_array = np.asarray(faces, dtype=np.int64)
-    if faces_array.max() >= len(vertices) or faces_array.min() < 0:
+    if faces.max() >= len(vertices) or faces.min() < 0:
         raise MockupError(f"{name}: a face refers to a vertex that does not exist")
-    part = np.asarray(face_part, dtype=np.int32)
     used = np.unique(part)  # groups without faces are not parts
     remap = np.full(len(part_names), -1, dtype=np.int32)
     remap[used] = np.arange(len(used), dtype=np.int32)
-    return vertices[faces_array], remap[part], [part_names[i] for i in used]
+    return vertices[faces], remap[part], [part_names[i] for i in used]
+
+
+class _ObjChunks:
+    """Accumulates OBJ vertex and face lines and converts them to arrays chunk by chunk."""
+
+    CHUNK = 500_000
+
+    def __init__(self, name: str):
+        self.name = name
+        self.vertex_lines: list[str] = []
+        self.vertex_arrays: list[np.ndarray] = []
+        self.vertex_count = 0
+        self.face_lines: list[str] = []
+        self.face_info: list[tuple[int, int, int]] = []  # (part, vertices so far, line number)
+        self.face_arrays: list[np.ndarray] = []
+        self.part_arrays: list[np.ndarray] = []
+
+    def vertex(self, line: str) -> None:
+        self.vertex_lines.append(line[2:])
+        self.vertex_count += 1
+        if len(self.vertex_lines) >= self.CHUNK:
+            self._flush_vertices()
+
+    def face(self, line: str, part: int, number: int) -> None:
+        self.face_lines.append(line[2:])
+        self.face_info.append((part, self.vertex_count, number))
+        if len(self.face_lines) >= self.CHUNK:
+            self._flush_faces()
+
+    def _flush_vertices(self) -> None:
+        if not self.vertex_lines:
+            return
+        try:
+            numbers = np.array(" ".join(self.vertex_lines).split(), dtype=np.float64)
+            if numbers.size != 3 * len(self.vertex_lines):  # x y z [w] or x y z r g b
+                numbers = np.array([v.split()[:3] for v in self.vertex_lines], dtype=np.float64)
+        except ValueError:
+            raise MockupError(f"{self.name}: a vertex line does not hold numbers x y z") \
+                from None
+        self.vertex_arrays.append(numbers.reshape(-1, 3))
+        self.vertex_lines = []
+
+    def _flush_faces(self) -> None:
+        if not self.face_lines:
+            return
+        text = " ".join(self.face_lines)
+        info = np.array(self.face_info, dtype=np.int64)
+        tokens = text.split()
+        fast = "/" not in text and len(tokens) == 3 * len(self.face_lines)
+        if fast:
+            faces = np.array(tokens, dtype=np.int64).reshape(-1, 3)
+            fast = bool((faces > 0).all())
+        if fast:
+            self.face_arrays.append(faces - 1)
+            self.part_arrays.append(info[:, 0].astype(np.int32))
+        else:
+            faces, parts = [], []
+            for line, (part, count, number) in zip(self.face_lines, info, strict=True):
+                corners = []
+                for token in line.split():
+                    index = int(token.split("/", 1)[0])
+                    corners.append(index - 1 if index > 0 else count + index)
+                if len(corners) < 3:
+                    raise MockupError(f"{self.name} line {number}: a face needs 3 vertices")
+                for k in range(1, len(corners) - 1):
+                    faces.append((corners[0], corners[k], corners[k + 1]))
+                    parts.append(part)
+            self.face_arrays.append(np.asarray(faces, dtype=np.int64).reshape(-1, 3))
+            self.part_arrays.append(np.asarray(parts, dtype=np.int32))
+        self.face_lines, self.face_info = [], []
+
+    def finish(self):
+        self._flush_vertices()
+        self._flush_faces()
+        vertices = (np.concatenate(self.vertex_arrays) if self.vertex_arrays
+                    else np.zeros((0, 3)))
+        faces = (np.concatenate(self.face_arrays) if self.face_arrays
+                 else np.zeros((0, 3), dtype=np.int64))
+        parts = (np.concatenate(self.part_arrays) if self.part_arrays
+                 else np.zeros(0, dtype=np.int32))
+        return vertices, faces, parts
