@@ -300,6 +300,14 @@
       <translation>La maquette 3D classifiée (groupes OBJ, PLY, STL, glTF/GLB) dans le SCR projeté de l'image, en mètres, z vers le haut.</translation>
     </message>
     <message>
+      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
+      <translation>Réflectance = valeur x SCALE + OFFSET (Sentinel-2 L2A : 0.0001).</translation>
+    </message>
+    <message>
+      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
+      <translation>Ajouté après la mise à l'échelle (Sentinel-2 L2A depuis la baseline de traitement 04.00 : -0.1).</translation>
+    </message>
+    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
       <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules.</translation>
     </message>
@@ -318,6 +326,18 @@
     <message>
       <source>3D mock-up</source>
       <translation>Maquette 3D</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>Image de réflectance de surface</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>Échelle</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>Décalage</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>
@@ -780,18 +800,6 @@
       <translation>Inversion de type 3D-Diff : la structure 3D de la scène étant connue, trouve les spectres partagés par toute l'image (ou par zones) de chaque élément libre — réflectance des éléments opaques, réflectance ET transmittance des éléments translucides (feuilles), y compris les éléments que le capteur ne voit jamais directement — ou les paramètres PROSPECT-D des éléments foliaires, par minimisation quasi-Newton bornée (L-BFGS-B) de l'erreur quadratique sur l'image avec des gradients exacts. Chaque géométrie d'image est tracée une seule fois ; chaque pas d'optimisation est une évaluation algébrique de ce tracé. Des images supplémentaires de la même scène sous d'autres angles ou à d'autres dates séparent r de t là où une seule vue ne le peut pas. Rapporte les valeurs restituées avec leurs erreurs standard, la corrélation entre paramètres (ce que les images ne peuvent pas séparer) et l'historique de la fonction de coût.</translation>
     </message>
     <message>
-      <source>Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) must match the element table's band columns where those give start values.</source>
-      <translation>Réflectance de surface de la scène dans un SCR projeté ; les noms de bandes (B2, B3, ...) doivent correspondre aux colonnes de bandes de la table des éléments lorsque celles-ci donnent des valeurs initiales.</translation>
-    </message>
-    <message>
-      <source>Reflectance = value x SCALE + OFFSET for every image (Sentinel-2 L2A: 0.0001).</source>
-      <translation>Réflectance = valeur x SCALE + OFFSET pour toutes les images (Sentinel-2 L2A : 0.0001).</translation>
-    </message>
-    <message>
-      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
-      <translation>Ajouté après la mise à l'échelle (Sentinel-2 L2A depuis la baseline de traitement 04.00 : -0.1).</translation>
-    </message>
-    <message>
       <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
       <translation>Éléments séparés par des virgules dont les spectres sont connus (pris dans la table des éléments, qui doit donner toutes les bandes) ; tout élément non nommé ici ni dans PROSPECT_ELEMENTS est libre.</translation>
     </message>
@@ -850,18 +858,6 @@
     <message>
       <source>CSV of the correlation between every pair of retrieved parameters.</source>
       <translation>CSV de la corrélation entre chaque paire de paramètres restitués.</translation>
-    </message>
-    <message>
-      <source>Surface reflectance image</source>
-      <translation>Image de réflectance de surface</translation>
-    </message>
-    <message>
-      <source>Scale</source>
-      <translation>Échelle</translation>
-    </message>
-    <message>
-      <source>Offset</source>
-      <translation>Décalage</translation>
     </message>
     <message>
       <source>Fixed elements</source>
@@ -1038,14 +1034,6 @@
     <message>
       <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison.</source>
       <translation>Restitue une carte de propriétés optiques (OP) par élément de la scène — réflectance lambertienne pour les éléments opaques, albédo (r + t, réparti selon le rapport r/t de la table des éléments) pour les éléments translucides — à partir d'une image de réflectance de surface et d'une maquette 3D classifiée, avec la méthode US-DART : sélection des pixels purs, analyse linéaire de mélange spectral par fenêtre glissante, itérations de gradient sur un modèle de transfert radiatif 3D Monte-Carlo, et correction par règles spectrales. La scène est tracée une seule fois ; chaque itération réutilise ce tracé. METHOD dart-calibration exécute la méthode de référence DART-calibration (LSMA puis mise à l'échelle par pixel) à des fins de comparaison.</translation>
-    </message>
-    <message>
-      <source>Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; band names (B2, B3, ...) must match the element table's columns.</source>
-      <translation>Réflectance de surface multispectrale (p. ex. Sentinel-2 L2A) dans un SCR projeté ; les noms de bandes (B2, B3, ...) doivent correspondre aux colonnes de la table des éléments.</translation>
-    </message>
-    <message>
-      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
-      <translation>Réflectance = valeur x SCALE + OFFSET (Sentinel-2 L2A : 0.0001).</translation>
     </message>
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>

@@ -300,6 +300,14 @@
       <translation>分类的三维场景模型（OBJ 分组、PLY、STL、glTF/GLB），位于影像的投影坐标参考系中，单位为米，z 轴向上。</translation>
     </message>
     <message>
+      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
+      <translation>反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
+    </message>
+    <message>
+      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
+      <translation>缩放后加上的值（Sentinel-2 L2A 自处理基线 04.00 起：-0.1）。</translation>
+    </message>
+    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
       <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔。</translation>
     </message>
@@ -318,6 +326,18 @@
     <message>
       <source>3D mock-up</source>
       <translation>三维场景模型</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>地表反射率影像</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>缩放系数</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>偏移量</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>
@@ -780,18 +800,6 @@
       <translation>3D-Diff 式反演：在场景三维结构已知的情况下，求出每个自由元素在整幅影像（或各分区）上共享的光谱——不透明元素的反射率，半透明元素（叶片）的反射率和透射率，包括传感器从未直接看到的元素——或叶片元素的 PROSPECT-D 参数，方法是使用精确梯度，通过有界拟牛顿法（L-BFGS-B）最小化影像误差平方。每种影像几何只追踪一次；每个优化步骤都是对该追踪结果的代数求值。同一场景在其他角度或日期的额外影像，可以在单一视角无法区分时分离 r 和 t。报告反演值及其标准误差、参数间的相关性（影像无法区分的部分）以及损失函数历史。</translation>
     </message>
     <message>
-      <source>Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) must match the element table's band columns where those give start values.</source>
-      <translation>场景的地表反射率，位于投影坐标参考系中；若元素表的波段列提供初始值，波段名称（B2、B3 等）必须与这些列一致。</translation>
-    </message>
-    <message>
-      <source>Reflectance = value x SCALE + OFFSET for every image (Sentinel-2 L2A: 0.0001).</source>
-      <translation>对所有影像，反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
-    </message>
-    <message>
-      <source>Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).</source>
-      <translation>缩放后加上的值（Sentinel-2 L2A 自处理基线 04.00 起：-0.1）。</translation>
-    </message>
-    <message>
       <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
       <translation>以逗号分隔的、光谱已知的元素（取自元素表，元素表须给出所有波段）；未在此处或 PROSPECT_ELEMENTS 中列出的元素均为自由元素。</translation>
     </message>
@@ -850,18 +858,6 @@
     <message>
       <source>CSV of the correlation between every pair of retrieved parameters.</source>
       <translation>每对反演参数之间相关性的 CSV。</translation>
-    </message>
-    <message>
-      <source>Surface reflectance image</source>
-      <translation>地表反射率影像</translation>
-    </message>
-    <message>
-      <source>Scale</source>
-      <translation>缩放系数</translation>
-    </message>
-    <message>
-      <source>Offset</source>
-      <translation>偏移量</translation>
     </message>
     <message>
       <source>Fixed elements</source>
@@ -1038,14 +1034,6 @@
     <message>
       <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison.</source>
       <translation>利用 US-DART 方法，从地表反射率影像和分类的三维场景模型中，为每个场景元素反演一幅光学特性 (OP) 图——不透明元素为朗伯反射率，半透明元素为反照率（r + t，按元素表中的 r/t 比例拆分）：纯像元选择、滑动窗口线性光谱混合分析、基于蒙特卡洛三维辐射传输模型的梯度迭代，以及光谱规则校正。场景只追踪一次；每次迭代都复用该追踪结果。METHOD dart-calibration 运行 DART-calibration 基准方法（先 LSMA，再逐像元缩放）以供比较。</translation>
-    </message>
-    <message>
-      <source>Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; band names (B2, B3, ...) must match the element table's columns.</source>
-      <translation>投影坐标参考系中的多光谱地表反射率（例如 Sentinel-2 L2A）；波段名称（B2、B3 等）必须与元素表的列一致。</translation>
-    </message>
-    <message>
-      <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
-      <translation>反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
     </message>
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>

@@ -37,6 +37,22 @@ def add_scene_parameters(algorithm, elements_help: str) -> None:
     )
 
 
+def add_reflectance_parameters(algorithm, image_help: str) -> None:
+    """IMAGE and the SCALE / OFFSET that turn its values into surface reflectance."""
+    from qgis.core import QgsProcessingParameterRasterLayer
+
+    algorithm.add(QgsProcessingParameterRasterLayer("IMAGE", tr("Surface reflectance image")),
+                  image_help)
+    algorithm.add(QgsProcessingParameterNumber("SCALE", tr("Scale"),
+                                               QgsProcessingParameterNumber.Double,
+                                               defaultValue=1.0),
+                  "Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).")
+    algorithm.add(QgsProcessingParameterNumber("OFFSET", tr("Offset"),
+                                               QgsProcessingParameterNumber.Double,
+                                               defaultValue=0.0),
+                  "Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).")
+
+
 def add_geometry_parameters(algorithm) -> None:
     for name, label, default, maximum, text in (
         ("SUN_ZENITH", "Sun zenith angle (degrees)", 30.0, 89.9,

@@ -17,7 +17,6 @@ from qgis.core import (
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsRasterLayer,
     QgsVectorLayer,
@@ -29,6 +28,7 @@ from .common import (
     BOUNDARIES,
     FeedbackProgress,
     add_geometry_parameters,
+    add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     load_scene,
@@ -88,17 +88,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
     IMAGE, MOCKUP, ELEMENTS = "IMAGE", "MOCKUP", "ELEMENTS"
 
     def declare(self):
-        self.add(QgsProcessingParameterRasterLayer(self.IMAGE, tr("Surface reflectance image")),
-                 "Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) "
-                 "must match the element table's band columns where those give start values.")
-        self.add(QgsProcessingParameterNumber("SCALE", tr("Scale"),
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=1.0),
-                 "Reflectance = value x SCALE + OFFSET for every image (Sentinel-2 L2A: 0.0001).")
-        self.add(QgsProcessingParameterNumber("OFFSET", tr("Offset"),
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=0.0),
-                 "Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).")
+        add_reflectance_parameters(
+            self, "Surface reflectance of the scene in a projected CRS; band names (B2, B3, ...) "
+            "must match the element table's band columns where those give start values.")
         add_scene_parameters(
             self,
             "CSV with one row per element: element, match (globs on mock-up part names), type "

@@ -15,7 +15,6 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
-    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
@@ -25,6 +24,7 @@ from .common import (
     BOUNDARIES,
     FeedbackProgress,
     add_geometry_parameters,
+    add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     load_in_group,
@@ -71,17 +71,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
     IMAGE, MOCKUP, ELEMENTS = "IMAGE", "MOCKUP", "ELEMENTS"
 
     def declare(self):
-        self.add(QgsProcessingParameterRasterLayer(self.IMAGE, tr("Surface reflectance image")),
-                 "Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; "
-                 "band names (B2, B3, ...) must match the element table's columns.")
-        self.add(QgsProcessingParameterNumber("SCALE", tr("Scale"),
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=1.0),
-                 "Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).")
-        self.add(QgsProcessingParameterNumber("OFFSET", tr("Offset"),
-                                              QgsProcessingParameterNumber.Double,
-                                              defaultValue=0.0),
-                 "Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).")
+        add_reflectance_parameters(
+            self, "Multispectral surface reflectance (e.g. Sentinel-2 L2A) in a projected CRS; "
+            "band names (B2, B3, ...) must match the element table's columns.")
         add_scene_parameters(
             self,
             "CSV with one row per element: element, match (globs on mock-up part names), type "
