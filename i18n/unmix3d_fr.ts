@@ -1060,8 +1060,8 @@
       <translation>Éroder les zones de pixels purs de ce nombre de pixels, en écartant les pixels de bordure affectés par l'erreur de co-registration.</translation>
     </message>
     <message>
-      <source>Start translucent elements at sqrt(R) of their pure pixels and elements without a pixel at least half pure at their purest pixels, as in the US-DART paper. By default Unmix3D solves the traced model at pure pixels for translucent elements (sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds) and fits one scene-wide OP for elements never half pure.</source>
-      <translation>Initialise les éléments translucides à sqrt(R) de leurs pixels purs, et les éléments sans aucun pixel pur au moins à moitié à leurs pixels les plus purs, comme dans l'article US-DART. Par défaut, Unmix3D résout le modèle tracé aux pixels purs pour les éléments translucides (sqrt(R) vaut environ 3 fois l'albédo dans le rouge pour des couverts denses, hors des bornes EPSILON) et ajuste une OP unique sur toute la scène pour les éléments jamais purs à moitié.</translation>
+      <source>Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART paper. By default Unmix3D solves the traced model for their albedo at their pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds.</source>
+      <translation>Initialise les éléments translucides à sqrt(R) de leurs pixels purs, comme dans l'article US-DART. Par défaut, Unmix3D résout plutôt le modèle tracé pour leur albédo à leurs pixels purs : pour des couverts denses, sqrt(R) vaut environ 3 fois l'albédo dans le rouge, hors des bornes EPSILON.</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>

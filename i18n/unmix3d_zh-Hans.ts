@@ -1060,8 +1060,8 @@
       <translation>将纯像元区域腐蚀此数量的像元，剔除受配准误差影响的边界像元。</translation>
     </message>
     <message>
-      <source>Start translucent elements at sqrt(R) of their pure pixels and elements without a pixel at least half pure at their purest pixels, as in the US-DART paper. By default Unmix3D solves the traced model at pure pixels for translucent elements (sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds) and fits one scene-wide OP for elements never half pure.</source>
-      <translation>按 US-DART 论文的做法：半透明要素以其纯像元的 sqrt(R) 为初值，没有任何至少一半纯净像元的要素以其最纯像元为初值。默认情况下，Unmix3D 在纯像元处求解已追踪的模型来获得半透明要素的初值（对于茂密冠层，红波段的 sqrt(R) 约为反照率的 3 倍，超出 EPSILON 边界），并为从未达到一半纯净度的要素拟合一个全场景统一的 OP。</translation>
+      <source>Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART paper. By default Unmix3D solves the traced model for their albedo at their pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds.</source>
+      <translation>按 US-DART 论文的做法，以纯像元的 sqrt(R) 作为半透明要素的初值。默认情况下，Unmix3D 改为在其纯像元处求解已追踪的模型以获得反照率：对于茂密冠层，红波段的 sqrt(R) 约为反照率的 3 倍，超出 EPSILON 边界。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>

@@ -134,11 +134,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "co-registration error.", advanced=True)
         self.add(QgsProcessingParameterBoolean("PAPER_PPS", tr("Pure pixel start as published"),
                                                defaultValue=False),
-                 "Start translucent elements at sqrt(R) of their pure pixels and elements without "
-                 "a pixel at least half pure at their purest pixels, as in the US-DART paper. By "
-                 "default Unmix3D solves the traced model at pure pixels for translucent elements "
-                 "(sqrt(R) is about 3 times the albedo at red for dense canopies, outside the "
-                 "EPSILON bounds) and fits one scene-wide OP for elements never half pure.",
+                 "Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART "
+                 "paper. By default Unmix3D solves the traced model for their albedo at their "
+                 "pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense "
+                 "canopies, outside the EPSILON bounds.",
                  advanced=True)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
@@ -236,7 +235,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             erosion=self.parameterAsInt(parameters, "EROSION", context),
         )
         if self.parameterAsBool(parameters, "PAPER_PPS", context):
-            settings.translucent_start, settings.scene_fit_below = "sqrt", 0.0
+            settings.translucent_start = "sqrt"
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

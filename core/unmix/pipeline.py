@@ -38,9 +38,6 @@ class UnmixParameters:
     # its albedo (Newton on the cached trace); "sqrt": the paper's sqrt(R), which is far off
     # in the visible for dense canopies (3x at red), beyond the (1 +- EPSILON) bounds
     translucent_start: str = "model"
-    # An element whose purest pixels are less pure than this starts from one scene-wide
-    # least-squares OP instead of the value of mostly-mixed pixels (0 keeps the paper's PPS)
-    scene_fit_below: float = 0.5
 
 
 @dataclass
@@ -144,10 +141,6 @@ def unmix(
     simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
     if p.translucent_start == "model" and p.method == US_DART:
         op_pps = _model_start(trace, image, op_pps, pure, scene.translucent, bands, skyl)
-        simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
-    impure = ~(pure.threshold >= p.scene_fit_below - 1e-9)
-    if p.scene_fit_below > 0 and impure.any() and p.method == US_DART:
-        op_pps = _scene_fit(image, simulated, gradients, op_pps, impure, masks, valid)
         simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
     seconds["pps"] = time.perf_counter() - start
     record("PPS", op_pps, simulated)
@@ -257,27 +250,6 @@ def _model_start(trace, image, op, pure, translucent, bands, skyl, steps: int = 
             op[:, i] = np.where(mask, np.clip(op[:, i] + step, 1e-4, 1.0), op[:, i])
         op[:, i] = nearest_fill(mask, op[:, i][:, mask])
     return op
-
-
-def _scene_fit(image, simulated, gradients, op, impure, masks, valid):
-    """One OP per band for each element in ``impure``, shared by the whole scene: the bounded
-    least-squares fit of the linearised model over every pixel where those elements appear.
-    Walls seen from near nadir, for instance, are never the main part of a pixel, and a
-    pixel that is 10 % wall says little about walls; the whole image says more."""
-    from scipy.optimize import lsq_linear
-
-    chosen = np.flatnonzero(impure)
-    rows = valid & masks[chosen].any(axis=0)
-    if not rows.any():
-        return op
-    fitted = op.copy()
-    for b in range(image.shape[0]):
-        a = gradients[b][chosen][:, rows].T  # (pixels, impure elements)
-        target = (image[b] - simulated[b])[rows] + (a * op[b][chosen][:, rows].T).sum(axis=1)
-        solution = lsq_linear(a, target, bounds=(0.0, 1.0)).x
-        for k, i in enumerate(chosen):
-            fitted[b, i] = solution[k]
-    return fitted
 
 
 def _window_any(mask: np.ndarray, footprint: np.ndarray) -> np.ndarray:
