@@ -230,13 +230,20 @@ def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, 
                     per_batch[batch] += c * value
                     for v in range(n_variables):
                         a = exponents[u, v]
-                        if a > 0:
-                            partial = a * x[p, b, v] ** (a - 1)
+                        if a == 0:
+                            continue
+                        xv = x[p, b, v]
+                        if xv != 0.0:  # d(x^a)/dx = a x^a / x: one division per variable
+                            partial = a * value / xv
+                        elif a == 1:  # at x = 0 only the linear term survives
+                            partial = 1.0
                             for w in range(n_variables):
                                 aw = exponents[u, w]
                                 if w != v and aw > 0:
                                     partial *= x[p, b, w] ** aw
-                            gradient[p, v, b] += c * partial / batches
+                        else:
+                            partial = 0.0
+                        gradient[p, v, b] += c * partial / batches
             mean = per_batch.mean()
             image[p, b] = mean
             if batches > 1:

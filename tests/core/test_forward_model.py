@@ -209,6 +209,12 @@ def test_per_pixel_evaluation_agrees_with_uniform_and_gradients():
     np.testing.assert_allclose(error, uniform_error, rtol=1e-8)
     np.testing.assert_allclose(gradient, result.polynomials.gradients(x, [0.2, 0.4]),
                                rtol=1e-10, atol=1e-14)
+    # a variable at exactly zero (a leaf that transmits nothing): derivatives stay exact
+    x[:, scene.var_t[1]] = 0.0
+    maps = np.broadcast_to(x[:, :, None, None], x.shape + (5, 5))
+    _, gradient, _ = result.polynomials.reflectance_per_pixel(maps, [0.2, 0.4])
+    np.testing.assert_allclose(gradient, result.polynomials.gradients(x, [0.2, 0.4]),
+                               rtol=1e-10, atol=1e-14)
 
 
 def test_albedo_gradient_is_the_chain_rule_of_r_and_t():
