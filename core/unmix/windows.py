@@ -122,6 +122,16 @@ def _active_set(gram, rhs, lower, upper, start, variables):
     crossed, release a bound variable whose multiplier says the objective would drop."""
     x = start.copy()
     m = variables.shape[0]
+    # elements left out of this window's unknowns keep their start value: their share of
+    # the signal moves to the right-hand side
+    in_set = np.zeros(x.shape[0], np.bool_)
+    for a in range(m):
+        in_set[variables[a]] = True
+    rhs = rhs.copy()
+    for k in range(x.shape[0]):
+        if not in_set[k]:
+            for i in range(x.shape[0]):
+                rhs[i] -= gram[i, k] * start[k]
     for a in range(m):
         i = variables[a]
         x[i] = min(max(x[i], lower[i]), upper[i])
