@@ -15,6 +15,13 @@ RGB = ("B4", "B3", "B2")
 FLOOR_PERCENT = 1e-4  # bottom of the convergence plots' log axis (errors are clipped there)
 
 
+def _bars(centre, low, high):
+    """Error-bar lengths below and above ``centre``, clipped to the log axis' floor."""
+    low = np.maximum(np.nan_to_num(low, nan=FLOOR_PERCENT), FLOOR_PERCENT)
+    high = np.nan_to_num(high, nan=FLOOR_PERCENT)
+    return [np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)]
+
+
 def _convergence(result: UnmixResult, element_names, bands) -> str:
     stages = [entry["stage"] for entry in result.history]
     parts = []
@@ -33,12 +40,12 @@ def _convergence(result: UnmixResult, element_names, bands) -> str:
             q3 = np.array([100 * s["q3"][i, b] for s in stats])
             x = np.arange(len(stages)) + (b - len(bands) / 2) * 0.02
             colour = colours[b]
-            # log axis: error bars reaching zero or below are drawn down to the floor
-            left.errorbar(x, mean, yerr=[np.minimum(std, mean - FLOOR_PERCENT), std],
-                          label=band, color=colour, capsize=2, lw=1)
-            right.errorbar(x, median, yerr=[np.minimum(median - q1, median - FLOOR_PERCENT),
-                                            q3 - median], label=band, color=colour, capsize=2,
-                           lw=1)
+            # log axis: errors of exactly zero sit on the floor, and so do the bars below it
+            mean, median = np.maximum(mean, FLOOR_PERCENT), np.maximum(median, FLOOR_PERCENT)
+            left.errorbar(x, mean, yerr=_bars(mean, mean - std, mean + std), label=band,
+                          color=colour, capsize=2, lw=1)
+            right.errorbar(x, median, yerr=_bars(median, q1, q3), label=band, color=colour,
+                           capsize=2, lw=1)
         for ax, title in ((left, "mean +- std"), (right, "median +- IQR")):
             ax.set_xticks(range(len(stages)))
             ax.set_xticklabels(stages, rotation=45, ha="right", fontsize=7)

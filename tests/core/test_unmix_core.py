@@ -173,3 +173,22 @@ def test_model_start_recovers_a_dark_leaf_that_the_square_root_start_cannot():
         errors[start] = np.abs(result.op[0, 1] / 0.04 - 1)
     assert np.median(errors["model"]) < 1e-3
     assert np.median(errors["sqrt"]) > 0.5
+
+
+def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
+    """A flat scene is fitted exactly (errors of 0, on a log axis) and an element may have no
+    pixel at all (NaN statistics): the report is still written, with its figures."""
+    from unmix3d.core.unmix.report import unmix_report
+
+    scene, traced = two_soils
+    truth = np.broadcast_to(np.array([[0.2, 0.1], [0.3, 0.4]])[:, :, None, None],
+                            (2, 2, 20, 20)).copy()
+    image, _, _ = evaluate_op_maps(traced, truth, ["B4", "B8"], 0.2)
+    valid = np.ones((20, 20), bool)
+    result = unmix(traced, image, valid, ["B4", "B8"], 0.2,
+                   UnmixParameters(window=(3, 3), iterations=2), truth=truth)
+    result.history[0]["image_error"]["median"][1] = np.nan
+    path = tmp_path / "report.html"
+    text = unmix_report(result, image, valid, ["soil_a", "soil_b"], ["B4", "B8"], {"x": 1},
+                        path=str(path))
+    assert path.read_text() == text and text.count("data:image/png;base64") == 2
