@@ -1,7 +1,18 @@
 """Processing tests: QGIS is started by pytest-qgis; the provider is registered once."""
 
+import gc
+
 import pytest
 from qgis.core import QgsApplication
+
+
+@pytest.fixture(autouse=True)
+def collect_processing_contexts():
+    """Free each test's leftovers (processing contexts held in reference cycles, such as a
+    caught exception's traceback) while QGIS still runs: collected after QGIS has exited,
+    a context's layer store closes GDAL datasets on a dead GDAL and crashes the process."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
