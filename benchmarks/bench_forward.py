@@ -43,6 +43,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from memory import reset_peak, status_kib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,23 +54,6 @@ def _import_package():
     from package_import import import_unmix3d
 
     import_unmix3d()
-
-
-def _status_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return -1
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _mib(kib: int) -> float:
@@ -130,12 +114,12 @@ def child_large(args, meta) -> dict:
     scene, load_s, prepare_s = _load(meta["obj_path"], meta["elements_csv"])
     compile_s = _warm_up(scene, meta)
     grid = _grid(meta, args.size)
-    rss_before = _status_kib("VmRSS")
-    reset = _reset_peak()
+    rss_before = status_kib("VmRSS")
+    reset = reset_peak()
     t0 = time.perf_counter()
     result = trace(scene, grid, _geometry(meta), samples=args.samples, seed=1)
     seconds = time.perf_counter() - t0
-    trace_peak = _status_kib("VmHWM")
+    trace_peak = status_kib("VmHWM")
     polynomials = result.polynomials
     pixels = grid.rows * grid.cols
     return {
@@ -150,8 +134,8 @@ def child_large(args, meta) -> dict:
         "camera_paths_per_s": round(pixels * args.samples / seconds),
         "rss_before_trace_mib": _mib(rss_before),
         "trace_peak_increase_mib": _mib(trace_peak - rss_before) if reset else None,
-        "peak_rss_mib": _mib(max(trace_peak, _status_kib("VmHWM"))) if reset else _mib(
-            _status_kib("VmHWM")),
+        "peak_rss_mib": _mib(max(trace_peak, status_kib("VmHWM"))) if reset else _mib(
+            status_kib("VmHWM")),
         "peak_reset_supported": reset,
         "polynomial_cache": {
             "nbytes": int(polynomials.nbytes),

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from memory import status_kib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from package_import import import_unmix3d  # noqa: E402
@@ -28,11 +29,7 @@ from unmix3d.core.simulate import prepare_scene  # noqa: E402
 
 
 def peak_rss_mib() -> float:
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    return status_kib("VmHWM") / 1024
 
 
 def write_obj(path: str, triangles: int, seed: int = 0) -> None:

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from memory import reset_peak, status_kib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,23 +113,6 @@ def make_rays(tri: np.ndarray, n_rays: int, seed: int = 1) -> tuple[np.ndarray, 
     return org.astype(np.float32).astype(np.float64), dirs.astype(np.float32).astype(np.float64)
 
 
-def _rss_kib(field: str) -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return -1
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
 def run_child(scene_file: str, n_rays: int, repeat: int) -> dict:
     """Measure one scene (in a fresh process)."""
     import numba
@@ -144,12 +128,12 @@ def run_child(scene_file: str, n_rays: int, repeat: int) -> dict:
 
     tri = np.load(scene_file)
     n = tri.shape[0]
-    rss0 = _rss_kib("VmRSS")
-    reset_ok = _reset_peak()
+    rss0 = status_kib("VmRSS")
+    reset_ok = reset_peak()
     t0 = time.perf_counter()
     bvh = bvh_mod.build_bvh(tri)
     build_s = time.perf_counter() - t0
-    peak = _rss_kib("VmHWM")
+    peak = status_kib("VmHWM")
     if not reset_ok:
         peak = -1
     bvh_bytes = bvh.nodes_b.nbytes + bvh.tris.nbytes + bvh.tri_ids.nbytes  # nodes_c aliases
