@@ -308,6 +308,22 @@
       <translation>Ajouté après la mise à l'échelle (Sentinel-2 L2A depuis la baseline de traitement 04.00 : -0.1).</translation>
     </message>
     <message>
+      <source>Angle between the vertical and the direction of the sun.</source>
+      <translation>Angle entre la verticale et la direction du soleil.</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
+      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2).</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor.</source>
+      <translation>Angle entre la verticale et la direction du capteur.</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north.</source>
+      <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
+    </message>
+    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
       <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules.</translation>
     </message>
@@ -338,6 +354,22 @@
     <message>
       <source>Offset</source>
       <translation>Décalage</translation>
+    </message>
+    <message>
+      <source>Sun zenith angle (degrees)</source>
+      <translation>Angle zénithal solaire (degrés)</translation>
+    </message>
+    <message>
+      <source>Sun azimuth angle (degrees)</source>
+      <translation>Angle azimutal solaire (degrés)</translation>
+    </message>
+    <message>
+      <source>View zenith angle (degrees)</source>
+      <translation>Angle zénithal de visée (degrés)</translation>
+    </message>
+    <message>
+      <source>View azimuth angle (degrees)</source>
+      <translation>Angle azimutal de visée (degrés)</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>

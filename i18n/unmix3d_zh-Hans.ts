@@ -308,6 +308,22 @@
       <translation>缩放后加上的值（Sentinel-2 L2A 自处理基线 04.00 起：-0.1）。</translation>
     </message>
     <message>
+      <source>Angle between the vertical and the direction of the sun.</source>
+      <translation>铅垂方向与太阳方向之间的夹角。</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
+      <translation>太阳方向，自北顺时针量算（与 Sentinel-2 元数据一致）。</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor.</source>
+      <translation>铅垂方向与传感器方向之间的夹角。</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north.</source>
+      <translation>传感器方向，自北顺时针量算。</translation>
+    </message>
+    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
       <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔。</translation>
     </message>
@@ -338,6 +354,22 @@
     <message>
       <source>Offset</source>
       <translation>偏移量</translation>
+    </message>
+    <message>
+      <source>Sun zenith angle (degrees)</source>
+      <translation>太阳天顶角（度）</translation>
+    </message>
+    <message>
+      <source>Sun azimuth angle (degrees)</source>
+      <translation>太阳方位角（度）</translation>
+    </message>
+    <message>
+      <source>View zenith angle (degrees)</source>
+      <translation>观测天顶角（度）</translation>
+    </message>
+    <message>
+      <source>View azimuth angle (degrees)</source>
+      <translation>观测方位角（度）</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>

@@ -54,21 +54,18 @@ def add_reflectance_parameters(algorithm, image_help: str) -> None:
 
 
 def add_geometry_parameters(algorithm) -> None:
-    for name, label, default, maximum, text in (
-        ("SUN_ZENITH", "Sun zenith angle (degrees)", 30.0, 89.9,
-         "Angle between the vertical and the direction of the sun."),
-        ("SUN_AZIMUTH", "Sun azimuth angle (degrees)", 150.0, 360.0,
-         "Direction of the sun, clockwise from north (as in Sentinel-2 metadata)."),
-        ("VIEW_ZENITH", "View zenith angle (degrees)", 0.0, 89.9,
-         "Angle between the vertical and the direction of the sensor."),
-        ("VIEW_AZIMUTH", "View azimuth angle (degrees)", 0.0, 360.0,
-         "Direction of the sensor, clockwise from north."),
-    ):
-        algorithm.add(
-            QgsProcessingParameterNumber(name, tr(label), QgsProcessingParameterNumber.Double,
-                                         defaultValue=default, minValue=0.0, maxValue=maximum),
-            text,
-        )
+    def angle(name, label, default, maximum):
+        return QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
+                                            defaultValue=default, minValue=0.0, maxValue=maximum)
+
+    algorithm.add(angle("SUN_ZENITH", tr("Sun zenith angle (degrees)"), 30.0, 89.9),
+                  "Angle between the vertical and the direction of the sun.")
+    algorithm.add(angle("SUN_AZIMUTH", tr("Sun azimuth angle (degrees)"), 150.0, 360.0),
+                  "Direction of the sun, clockwise from north (as in Sentinel-2 metadata).")
+    algorithm.add(angle("VIEW_ZENITH", tr("View zenith angle (degrees)"), 0.0, 89.9),
+                  "Angle between the vertical and the direction of the sensor.")
+    algorithm.add(angle("VIEW_AZIMUTH", tr("View azimuth angle (degrees)"), 0.0, 360.0),
+                  "Direction of the sensor, clockwise from north.")
     algorithm.add(
         QgsProcessingParameterString("SKYL", tr("Skylight ratio SKYL"), defaultValue="0.2"),
         "Share of the downward irradiance that comes from the sky (isotropic): one value, or "
