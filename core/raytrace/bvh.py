@@ -656,6 +656,32 @@ def _inv(d):
     return _INV_ZERO
 
 
+@numba.njit(cache=True, inline="always")
+def _slab_ray(ox, oy, oz, dx, dy, dz):
+    """What the slab test needs of a ray: inverse direction, origin times it, and for each
+    axis the near and far plane columns of a node record (from the direction's sign, so an
+    inverted, empty child box always misses)."""
+    ix = _inv(dx)
+    iy = _inv(dy)
+    iz = _inv(dz)
+    nx = 0 if ix >= 0.0 else 12
+    ny = 4 if iy >= 0.0 else 16
+    nz = 8 if iz >= 0.0 else 20
+    return ix, iy, iz, ox * ix, oy * iy, oz * iz, nx, ny, nz, 12 - nx, 20 - ny, 28 - nz
+
+
+@numba.njit(cache=True, inline="always")
+def _child_interval(nb, node, c, ray, tmin, tmax):
+    """Entry and exit distances of the ray through child ``c`` of ``node`` (entry > exit:
+    missed)."""
+    ix, iy, iz, oxi, oyi, ozi, nx, ny, nz, fx, fy, fz = ray
+    entry = _max4(nb[node, nx + c] * ix - oxi, nb[node, ny + c] * iy - oyi,
+                  nb[node, nz + c] * iz - ozi, tmin)
+    exit_ = _min4(nb[node, fx + c] * ix - oxi, nb[node, fy + c] * iy - oyi,
+                  nb[node, fz + c] * iz - ozi, tmax)
+    return entry, exit_
+
+
 @numba.njit(cache=True)
 def closest_hit(
     bvh: BVH,
@@ -676,19 +702,7 @@ def closest_hit(
     nb = bvh.nodes_b
     nc = bvh.nodes_c
     tris = bvh.tris
-    ix = _inv(dx)
-    iy = _inv(dy)
-    iz = _inv(dz)
-    # near/far planes per axis from the direction's sign (an inverted box then always misses)
-    nx = 0 if ix >= 0.0 else 12
-    ny = 4 if iy >= 0.0 else 16
-    nz = 8 if iz >= 0.0 else 20
-    fx = 12 - nx
-    fy = 20 - ny
-    fz = 28 - nz
-    oxi = ox * ix
-    oyi = oy * iy
-    ozi = oz * iz
+    ray = _slab_ray(ox, oy, oz, dx, dy, dz)
     stack = _stack_i32()
     stack_t = _stack_f64()
     sp = 0
@@ -698,18 +712,7 @@ def closest_hit(
     while True:
         sp0 = sp
         for c in range(4):
-            tn = _max4(
-                nb[node, nx + c] * ix - oxi,
-                nb[node, ny + c] * iy - oyi,
-                nb[node, nz + c] * iz - ozi,
-                tmin,
-            )
-            tf = _min4(
-                nb[node, fx + c] * ix - oxi,
-                nb[node, fy + c] * iy - oyi,
-                nb[node, fz + c] * iz - ozi,
-                best_t,
-            )
+            tn, tf = _child_interval(nb, node, c, ray, tmin, best_t)
             if tn <= tf:
                 ref = nc[node, 24 + c]
                 cnt = nc[node, 28 + c]
@@ -759,35 +762,13 @@ def any_hit(
     nb = bvh.nodes_b
     nc = bvh.nodes_c
     tris = bvh.tris
-    ix = _inv(dx)
-    iy = _inv(dy)
-    iz = _inv(dz)
-    nx = 0 if ix >= 0.0 else 12
-    ny = 4 if iy >= 0.0 else 16
-    nz = 8 if iz >= 0.0 else 20
-    fx = 12 - nx
-    fy = 20 - ny
-    fz = 28 - nz
-    oxi = ox * ix
-    oyi = oy * iy
-    ozi = oz * iz
+    ray = _slab_ray(ox, oy, oz, dx, dy, dz)
     stack = _stack_i32()
     sp = 0
     node = 0
     while True:
         for c in range(4):
-            tn = _max4(
-                nb[node, nx + c] * ix - oxi,
-                nb[node, ny + c] * iy - oyi,
-                nb[node, nz + c] * iz - ozi,
-                tmin,
-            )
-            tf = _min4(
-                nb[node, fx + c] * ix - oxi,
-                nb[node, fy + c] * iy - oyi,
-                nb[node, fz + c] * iz - ozi,
-                tmax,
-            )
+            tn, tf = _child_interval(nb, node, c, ray, tmin, tmax)
             if tn <= tf:
                 ref = nc[node, 24 + c]
                 cnt = nc[node, 28 + c]
