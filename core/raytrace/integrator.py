@@ -47,6 +47,7 @@ MAX_CROSSINGS = 10000  # turbid boundaries one ray may cross before it is taken 
 OPAQUE_DEPTH = 40.0  # optical depth beyond which a shadow ray counts as blocked (e^-40)
 MAX_STRETCHES = 512  # stretches in media one ray segment may record before it is lost
 NEE_NORMALS = 8  # leaf normals averaged in the sun estimate at a turbid collision
+NEE_DEPTHS = 2  # collisions, stratified in depth, that see the sun per turbid stretch
 
 
 @numba.njit(cache=True, inline="always")
@@ -333,45 +334,56 @@ def _trace_pixel(
             # a leaf inside the media, met with probability 1 - exp(-tau)
             collided = False
             if tau > 0.0:
-                k, cx, cy, cz = _collision_point(box, periodic, ddx, ddy, ddz, seg_start,
-                                                 seg_length, seg_sigma, n_seg, tau, through,
-                                                 uniform(state))
-                medium = pick_medium(seg_inside[k], density, g_table, ddz, seg_sigma[k],
-                                     uniform(state))
-                leaf_element = medium_element[medium]
-                visible = _sun_transmittance(bvh, box, periodic, tri_medium, normals, density,
-                                             g_table, seg_inside[k], scratch, cx, cy, cz, sun,
-                                             0.0, 0.0, 0.0, 1.0)
+                # the sun seen from NEE_DEPTHS collisions stratified along the free path
+                # (the sunlit share changes fast with depth); the path goes on from one
                 lit_side = 0.0
-                if visible > 0.0:
-                    w_r = 0.0
-                    w_t = 0.0
-                    for _ in range(NEE_NORMALS):
-                        lx, ly, lz = leaf_normal(theta_table, spherical, medium, ddx, ddy, ddz,
-                                                 state)
-                        c = sun[0] * lx + sun[1] * ly + sun[2] * lz
-                        if c > 0.0:
-                            w_r += c
-                            lit_side += 1.0
-                        else:
-                            w_t -= c
-                    scale = weight * (1.0 - through) * visible / (NEE_NORMALS * sun[2])
-                    if w_r > 0.0:
-                        key0, key1 = _pack(exponents, var_r[leaf_element], SUN, batch)
-                        keys0, keys1, values, count = _append(keys0, keys1, values, count,
-                                                              key0, key1, scale * w_r)
-                    if w_t > 0.0:
-                        key0, key1 = _pack(exponents, var_t[leaf_element], SUN, batch)
-                        keys0, keys1, values, count = _append(keys0, keys1, values, count,
-                                                              key0, key1, scale * w_t)
-                if depth == 0:
-                    first_hits[leaf_element] += 1.0 - through
-                    sunlit_hits[leaf_element] += ((1.0 - through) * visible * lit_side
-                                                  / NEE_NORMALS)
+                go_on = int(uniform(state) * NEE_DEPTHS)
+                cx = cy = cz = 0.0
+                medium = 0
+                k_go = 0
+                for stratum in range(NEE_DEPTHS):
+                    k, qx, qy, qz = _collision_point(
+                        box, periodic, ddx, ddy, ddz, seg_start, seg_length, seg_sigma, n_seg,
+                        tau, through, (stratum + uniform(state)) / NEE_DEPTHS)
+                    q_medium = pick_medium(seg_inside[k], density, g_table, ddz, seg_sigma[k],
+                                           uniform(state))
+                    if stratum == go_on:
+                        cx, cy, cz, medium, k_go = qx, qy, qz, q_medium, k
+                    leaf_element = medium_element[q_medium]
+                    visible = _sun_transmittance(bvh, box, periodic, tri_medium, normals,
+                                                 density, g_table, seg_inside[k], scratch,
+                                                 qx, qy, qz, sun, 0.0, 0.0, 0.0, 1.0)
+                    if visible > 0.0:
+                        w_r = 0.0
+                        w_t = 0.0
+                        for _ in range(NEE_NORMALS):
+                            lx, ly, lz = leaf_normal(theta_table, spherical, q_medium, ddx,
+                                                     ddy, ddz, state)
+                            c = sun[0] * lx + sun[1] * ly + sun[2] * lz
+                            if c > 0.0:
+                                w_r += c
+                                lit_side += visible
+                            else:
+                                w_t -= c
+                        scale = (weight * (1.0 - through) * visible
+                                 / (NEE_NORMALS * NEE_DEPTHS * sun[2]))
+                        if w_r > 0.0:
+                            key0, key1 = _pack(exponents, var_r[leaf_element], SUN, batch)
+                            keys0, keys1, values, count = _append(keys0, keys1, values, count,
+                                                                  key0, key1, scale * w_r)
+                        if w_t > 0.0:
+                            key0, key1 = _pack(exponents, var_t[leaf_element], SUN, batch)
+                            keys0, keys1, values, count = _append(keys0, keys1, values, count,
+                                                                  key0, key1, scale * w_t)
+                    if depth == 0:
+                        first_hits[leaf_element] += (1.0 - through) / NEE_DEPTHS
+                        sunlit_hits[leaf_element] += ((1.0 - through) * lit_side
+                                                      / (NEE_NORMALS * NEE_DEPTHS))
+                    lit_side = 0.0
                 if uniform(state) >= through:  # the path goes on from the leaf
                     collided = True
-                    inside[:] = seg_inside[k]
-                    element = leaf_element
+                    inside[:] = seg_inside[k_go]
+                    element = medium_element[medium]
                     px, py, pz = cx, cy, cz
                     nx, ny, nz = leaf_normal(theta_table, spherical, medium, ddx, ddy, ddz,
                                              state)
