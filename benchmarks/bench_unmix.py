@@ -76,7 +76,8 @@ def run_scene(name: str, args) -> dict:
                           "total_s": trace_seconds + sum(result.seconds.values()),
                           "iterations_run": len(result.history) - 2}
         rows += accuracy_rows(f"{name} scene, {label}", elements.names, image,
-                              result.simulated, result.op, result.op_valid, truth)
+                              result.simulated, result.op, result.op_valid, truth,
+                              result.truth_simulated)
 
     # cached GI iterations vs re-tracing at every iteration (same evaluation otherwise)
     op = np.broadcast_to(truth_values[:, :, None, None] * 1.05, truth.shape).copy()

@@ -258,7 +258,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
 
         names = scene.elements.names
         rows = accuracy_rows(f"{layer.name()}, {method}", names, image, result.simulated,
-                             result.op, result.op_valid, truth)
+                             result.op, result.op_valid, truth, result.truth_simulated)
         table = accuracy_markdown(rows)
         feedback.pushInfo(table)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)

@@ -32,9 +32,10 @@ Uncertainty
     parameters (r, t or PROSPECT parameters) and r the residuals, the sandwich
     ``cov = H^-1 (sum_pixels s s^T) H^-1 * n / (n - p)``, ``H = J^T W J``,
     ``s = J_pixel^T W r_pixel``: it holds for noise that differs from pixel to pixel and is
-    shared by a pixel's bands, in the image and in the traced model alike. The correlation matrix shows what the
-    images cannot separate. Parameters whose gradient is ~0 in every pixel (an element no
-    path meets) are frozen at their prior and reported as unidentifiable.
+    shared by a pixel's bands, in the image and in the traced model alike. The correlation
+    matrix shows what the images cannot separate. Parameters whose gradient is ~0 in every
+    pixel (an element no path meets) are frozen at their prior and reported as
+    unidentifiable.
 """
 
 from __future__ import annotations
@@ -589,7 +590,7 @@ def retrieve(
         _, _, per_zone = d.evaluate(x, gradient=False)
         image = np.full(d.view.image.shape, np.nan)
         flat = image.reshape(nb, -1)
-        for (pixels, _, obs, w), sim in zip(d.parts, per_zone, strict=True):
+        for (pixels, _, obs, _), sim in zip(d.parts, per_zone, strict=True):
             flat[:, pixels] = sim.T
             squared += float(((sim - obs) ** 2).sum())
             n_sse += sim.size

@@ -121,16 +121,20 @@ def grid(pixel: float) -> PixelGrid:
     return PixelGrid(X0, Y0 + SIZE, pixel, pixel, n, n)
 
 
-#: Sun fixed, three views: nadir, 40 degrees forward and backward along the sun's plane.
+#: (sun zenith, sun azimuth, view zenith, view azimuth), degrees. One date: the sun at 30
+#: degrees, three views (nadir, 40 degrees forward and backward along the sun's plane).
 GEOMETRIES = ((30.0, 150.0, 0.0, 0.0), (30.0, 150.0, 40.0, 150.0), (30.0, 150.0, 40.0, 330.0))
+#: A second date, sun at 55 degrees: nadir, and 40 degrees towards the sun, where the
+#: crowns are seen lit from behind and leaf transmittance weighs most.
+SECOND_DATE = ((55.0, 150.0, 0.0, 0.0), (55.0, 150.0, 40.0, 150.0))
 FINE_PIXEL = 0.5
 
 
-def skyl() -> np.ndarray:
-    """Per-band skylight ratio of a clear sky with the sun at 30 degrees."""
+def skyl(sun_zenith: float = 30.0) -> np.ndarray:
+    """Per-band skylight ratio of a clear sky with the sun at ``sun_zenith`` degrees."""
     from ..scene.spectra import skyl_clear_sky
 
-    values = skyl_clear_sky(30.0)
+    values = skyl_clear_sky(sun_zenith)
     return np.array([values[b] for b in BANDS])
 
 
@@ -149,7 +153,7 @@ def observations(scene: Scene, truth_samples: int = 128, model_samples: int = 12
         geometry = Geometry(*angles)
         truth = trace(scene, grid(FINE_PIXEL), geometry, samples=truth_samples,
                       seed=truth_seed + k)
-        image, _ = truth.reflectance(x, skyl())
+        image, _ = truth.reflectance(x, skyl(angles[0]))
         start = time.perf_counter()
         model = trace(scene, grid(FINE_PIXEL), geometry, samples=model_samples,
                       seed=model_seed + k)
@@ -173,6 +177,7 @@ def views_at(observed, pixel: float, count: int | None = None):
     for k, (image, model) in enumerate(observed[:count]):
         poly = model.polynomials if factor == 1 else model.polynomials.aggregate(factor)
         coarse = image if factor == 1 else block_mean(image, factor)
-        views.append(View(poly, coarse, np.ones(coarse.shape[1:], bool), skyl(),
+        views.append(View(poly, coarse, np.ones(coarse.shape[1:], bool),
+                          skyl(model.geometry.sun_zenith),
                           name=f"view {k + 1} at {pixel:g} m"))
     return views

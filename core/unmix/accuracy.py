@@ -1,6 +1,10 @@
 """Accuracy in the layout of the US-DART paper: absolute relative errors of the image and of
 the OPs, median and mean, per element, over every band and every pixel where the element's
-OP map holds a value."""
+OP map holds a value.
+
+When the true OPs are known (demo scenes), the *image error floor* is the image error of the
+true OPs evaluated on the same trace: the Monte Carlo noise of the trace and of the
+pseudo-image, which no retrieval on that trace can go below."""
 
 from __future__ import annotations
 
@@ -22,14 +26,19 @@ class AccuracyRow:
     op_median: float
     op_mean: float
     pixels: int
+    image_floor_median: float = float("nan")  # per cent: true OPs on the same trace
 
 
 def accuracy_rows(case: str, element_names: list[str], image: np.ndarray,
                   simulated: np.ndarray, op: np.ndarray, op_valid: np.ndarray,
-                  truth: np.ndarray | None) -> list[AccuracyRow]:
+                  truth: np.ndarray | None,
+                  truth_simulated: np.ndarray | None = None) -> list[AccuracyRow]:
     """``image``/``simulated`` (bands, rows, cols); ``op``/``truth`` (bands, elements, rows,
-    cols); ``op_valid`` (elements, rows, cols). Errors in per cent."""
+    cols); ``op_valid`` (elements, rows, cols); ``truth_simulated``: the image of the true
+    OPs on the same trace (for the floor). Errors in per cent."""
     image_error = relative_error(simulated, image)
+    floor_error = (None if truth_simulated is None
+                   else relative_error(truth_simulated, image))
     rows = []
     for i, name in enumerate(element_names):
         mask = op_valid[i]
@@ -41,11 +50,17 @@ def accuracy_rows(case: str, element_names: list[str], image: np.ndarray,
             errors = errors[np.isfinite(errors)]
             if errors.size:
                 op_median, op_mean = 100 * np.median(errors), 100 * np.mean(errors)
+        floor = float("nan")
+        if floor_error is not None:
+            floor_values = floor_error[:, mask]
+            floor_values = floor_values[np.isfinite(floor_values)]
+            if floor_values.size:
+                floor = 100 * float(np.median(floor_values))
         rows.append(AccuracyRow(
             case, name,
             100 * float(np.median(values)) if values.size else float("nan"),
             100 * float(np.mean(values)) if values.size else float("nan"),
-            float(op_median), float(op_mean), int(mask.sum()),
+            float(op_median), float(op_mean), int(mask.sum()), floor,
         ))
     return rows
 
@@ -54,20 +69,22 @@ def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) ->
     """A markdown table; ``published`` maps (case, element) to the paper's
     (image median, OP median, OP mean) in per cent, shown beside ours."""
     lines = ["| case | element | pixels | image error median % | image error mean % | "
-             "OP error median % | OP error mean % | published (image med / OP med / OP mean) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "OP error median % | OP error mean % | image error floor median % | "
+             "published (image med / OP med / OP mean) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         paper = (published or {}).get((row.case, row.element))
         paper_text = " / ".join(f"{v:.2f}" for v in paper) if paper else "-"
         lines.append(
             f"| {row.case} | {row.element} | {row.pixels} | {row.image_median:.3f} | "
-            f"{row.image_mean:.3f} | {row.op_median:.3f} | {row.op_mean:.3f} | {paper_text} |"
+            f"{row.image_mean:.3f} | {row.op_median:.3f} | {row.op_mean:.3f} | "
+            f"{row.image_floor_median:.3f} | {paper_text} |"
         )
     return "\n".join(lines) + "\n"
 
 
 CSV_COLUMNS = ["case", "element", "pixels", "image_error_median_pct", "image_error_mean_pct",
-               "op_error_median_pct", "op_error_mean_pct"]
+               "op_error_median_pct", "op_error_mean_pct", "image_error_floor_median_pct"]
 
 
 def accuracy_csv(rows: list[AccuracyRow]) -> str:
@@ -76,7 +93,8 @@ def accuracy_csv(rows: list[AccuracyRow]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow([row.case, row.element, row.pixels, f"{row.image_median:.6g}",
-                         f"{row.image_mean:.6g}", f"{row.op_median:.6g}", f"{row.op_mean:.6g}"])
+                         f"{row.image_mean:.6g}", f"{row.op_median:.6g}", f"{row.op_mean:.6g}",
+                         f"{row.image_floor_median:.6g}"])
     return buffer.getvalue()
 
 
@@ -85,7 +103,8 @@ def read_accuracy_csv(path, case: str | None = None) -> list[AccuracyRow]:
     with open(path, newline="", encoding="utf-8") as handle:
         return [AccuracyRow(case or r["case"], r["element"], float(r["image_error_median_pct"]),
                             float(r["image_error_mean_pct"]), float(r["op_error_median_pct"]),
-                            float(r["op_error_mean_pct"]), int(r["pixels"]))
+                            float(r["op_error_mean_pct"]), int(r["pixels"]),
+                            float(r.get("image_error_floor_median_pct") or "nan"))
                 for r in csv.DictReader(handle)]
 
 

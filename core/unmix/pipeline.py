@@ -60,6 +60,8 @@ class UnmixResult:
     history: list[dict] = field(default_factory=list)  # per stage: errors, unsolved counts
     seconds: dict[str, float] = field(default_factory=dict)
     rule_breaks: np.ndarray | None = None
+    #: the true OPs' image on the same trace, when the truth is known (image error floor)
+    truth_simulated: np.ndarray | None = None
 
 
 def relative_error(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -193,9 +195,12 @@ def unmix(
         simulated, _, _ = evaluate_op_maps(trace, op, bands, skyl)
         record("SC", op, simulated)
     seconds["sc"] = time.perf_counter() - start
+    truth_simulated = None
+    if truth is not None:
+        truth_simulated = evaluate_op_maps(trace, truth, bands, skyl)[0]
     step(total_steps, "done")
     return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
-                       seconds=seconds, rule_breaks=breaks)
+                       seconds=seconds, rule_breaks=breaks, truth_simulated=truth_simulated)
 
 
 def _table_ops(scene, bands: list[str]) -> np.ndarray:

@@ -192,3 +192,19 @@ def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
     text = unmix_report(result, image, valid, ["soil_a", "soil_b"], ["B4", "B8"], {"x": 1},
                         path=str(path))
     assert path.read_text() == text and text.count("data:image/png;base64") == 2
+
+
+def test_accuracy_rows_give_the_image_error_floor_of_the_true_ops(tmp_path):
+    from unmix3d.core.unmix.accuracy import accuracy_csv, accuracy_rows, read_accuracy_csv
+
+    image = np.full((1, 2, 2), 0.2)
+    truth_simulated = image * np.array([[1.0, 1.01], [0.99, 1.0]])  # errors 0, 1, 1, 0 %
+    op = np.full((1, 1, 2, 2), 0.3)
+    rows = accuracy_rows("case", ["soil"], image, image * 1.02, op, np.ones((1, 2, 2), bool),
+                         op * 1.25, truth_simulated)
+    assert rows[0].image_median == pytest.approx(2.0)
+    assert rows[0].image_floor_median == pytest.approx(0.5)
+    assert rows[0].op_median == pytest.approx(20.0)
+    path = tmp_path / "accuracy.csv"
+    path.write_text(accuracy_csv(rows))
+    assert read_accuracy_csv(path)[0].image_floor_median == pytest.approx(0.5)
