@@ -852,8 +852,12 @@
       <translation>Autres images de la même scène (autres angles de visée ou dates), mêmes bandes que IMAGE, grille quelconque ; chacune est tracée avec sa propre géométrie issue de GEOMETRIES_EXTRA.</translation>
     </message>
     <message>
-      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees). SKYL is shared by all images.</source>
-      <translation>Un 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' par image supplémentaire, dans leur ordre, séparés par ';' (degrés). SKYL est commun à toutes les images.</translation>
+      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees).</source>
+      <translation>Un 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' par image supplémentaire, dans leur ordre, séparés par ';' (degrés).</translation>
+    </message>
+    <message>
+      <source>Optional: the skylight ratio of each extra image, in their order, separated by ';' (one value or one per band, comma-separated). Empty: every image uses SKYL, which is right for views of one date; another date has another sun and another sky.</source>
+      <translation>Facultatif : le rapport de lumière diffuse du ciel de chaque image supplémentaire, dans leur ordre, séparés par ';' (une valeur ou une par bande, séparées par des virgules). Vide : toutes les images utilisent SKYL, ce qui convient aux visées d'une même date ; une autre date a un autre soleil et un autre ciel.</translation>
     </message>
     <message>
       <source>Optional: each zone gets its own spectra. A raster of zone values (NoData: pixel not used) or polygons with a zone field (ZONE_FIELD). A pixel uses its zone's values for every element its light met. A zone without pixels is an error.</source>
@@ -914,6 +918,10 @@
     <message>
       <source>Geometries of extra images</source>
       <translation>Géométries des images supplémentaires</translation>
+    </message>
+    <message>
+      <source>Skylight ratios of extra images</source>
+      <translation>Rapports de lumière du ciel des images supplémentaires</translation>
     </message>
     <message>
       <source>Zones (raster or polygons)</source>

@@ -852,8 +852,12 @@
       <translation>同一场景的其他影像（其他观测角度或日期），波段与 IMAGE 相同，网格不限；每幅影像按 GEOMETRIES_EXTRA 中各自的几何进行追踪。</translation>
     </message>
     <message>
-      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees). SKYL is shared by all images.</source>
-      <translation>每幅额外影像一组 'sun_zenith,sun_azimuth,view_zenith,view_azimuth'，按影像顺序排列，以 ';' 分隔（单位为度）。所有影像共用 SKYL。</translation>
+      <source>One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in their order, separated by ';' (degrees).</source>
+      <translation>每个额外影像一组 'sun_zenith,sun_azimuth,view_zenith,view_azimuth'，按影像顺序，以 ';' 分隔（度）。</translation>
+    </message>
+    <message>
+      <source>Optional: the skylight ratio of each extra image, in their order, separated by ';' (one value or one per band, comma-separated). Empty: every image uses SKYL, which is right for views of one date; another date has another sun and another sky.</source>
+      <translation>可选：每个额外影像的天空光比例，按影像顺序，以 ';' 分隔（一个值或每个波段一个值，以逗号分隔）。留空：所有影像使用 SKYL，适用于同一日期的多角度观测；不同日期的太阳和天空不同。</translation>
     </message>
     <message>
       <source>Optional: each zone gets its own spectra. A raster of zone values (NoData: pixel not used) or polygons with a zone field (ZONE_FIELD). A pixel uses its zone's values for every element its light met. A zone without pixels is an error.</source>
@@ -914,6 +918,10 @@
     <message>
       <source>Geometries of extra images</source>
       <translation>额外影像的几何</translation>
+    </message>
+    <message>
+      <source>Skylight ratios of extra images</source>
+      <translation>额外影像的天空光比例</translation>
     </message>
     <message>
       <source>Zones (raster or polygons)</source>

@@ -66,6 +66,19 @@ def parse_geometries(text: str, count: int) -> list[tuple[float, float, float, f
     return out
 
 
+def parse_extra_skyl(text: str, count: int, bands: int, shared) -> list:
+    """"v;v1,...,vn;..." -> one skylight ratio array per extra image; empty: ``shared``."""
+    items = [item for item in str(text or "").split(";") if item.strip()]
+    if not items:
+        return [shared] * count
+    if len(items) != count:
+        raise QgsProcessingException(tr(
+            f"SKYL_EXTRA gives {len(items)} entries but IMAGES_EXTRA has {count} images: "
+            f"write one value, or one per band, per extra image, separated by ';'"))
+    return [parse_values(item, bands, f"SKYL_EXTRA entry {k + 1}")
+            for k, item in enumerate(items)]
+
+
 class RetrieveAlgorithm(Unmix3DAlgorithm):
     NAME = "retrieve"
     LABEL = "Retrieve element spectra or leaf biochemistry (3D-Diff)"
@@ -126,7 +139,13 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         self.add(QgsProcessingParameterString("GEOMETRIES_EXTRA", tr("Geometries of extra images"),
                                               optional=True, defaultValue=""),
                  "One 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, in "
-                 "their order, separated by ';' (degrees). SKYL is shared by all images.")
+                 "their order, separated by ';' (degrees).")
+        self.add(QgsProcessingParameterString("SKYL_EXTRA", tr("Skylight ratios of extra images"),
+                                              optional=True, defaultValue=""),
+                 "Optional: the skylight ratio of each extra image, in their order, separated "
+                 "by ';' (one value or one per band, comma-separated). Empty: every image uses "
+                 "SKYL, which is right for views of one date; another date has another sun "
+                 "and another sky.")
         self.add(QgsProcessingParameterMapLayer(
             "ZONES", tr("Zones (raster or polygons)"), optional=True,
             types=[QgsProcessing.TypeRaster, QgsProcessing.TypeVectorPolygon]),
@@ -293,9 +312,12 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
 
-        acquisitions = [Acquisition(g, geometry, im, ok, skyl, zones, name)
-                        for (name, g, im, ok), geometry, zones
-                        in zip(images, geometries, zone_maps, strict=True)]
+        skyls = [skyl] + parse_extra_skyl(
+            self.parameterAsString(parameters, "SKYL_EXTRA", context), len(extra_layers),
+            len(bands), skyl)
+        acquisitions = [Acquisition(g, geometry, im, ok, image_skyl, zones, name)
+                        for (name, g, im, ok), geometry, zones, image_skyl
+                        in zip(images, geometries, zone_maps, skyls, strict=True)]
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

@@ -126,6 +126,16 @@ def test_prospect_leaves_and_zone_polygons(run_algorithm, forest, tmp_path):
     assert any(r["status"] == "derived" and r["quantity"] == "t" for r in rows)
 
 
+def test_extra_images_use_their_own_skylight_ratio(run_algorithm, forest, tmp_path):
+    """Both images were rendered with SKYL 0.1: telling the algorithm that the extra one
+    had 1 (no direct sun) must make the fit worse, so SKYL_EXTRA reaches that image's model."""
+    right = run_algorithm("unmix3d:retrieve", parameters(
+        forest, tmp_path, SKYL_EXTRA="0.1", REPORT=None, CORRELATION=None, SIMULATED=None))
+    wrong = run_algorithm("unmix3d:retrieve", parameters(
+        forest, tmp_path, SKYL_EXTRA="1", REPORT=None, CORRELATION=None, SIMULATED=None))
+    assert wrong["RMSE"] > 1.5 * right["RMSE"]
+
+
 @pytest.mark.parametrize("extra, message", [
     ({"GEOMETRIES_EXTRA": ""}, "GEOMETRIES_EXTRA gives 0 geometries"),
     ({"GEOMETRIES_EXTRA": "30,150,40"}, "must be four numbers"),
@@ -134,6 +144,8 @@ def test_prospect_leaves_and_zone_polygons(run_algorithm, forest, tmp_path):
     ({"FIXED_ELEMENTS": "soil"}, "fixed element 'soil' has no value for band"),
     ({"FIXED_ELEMENTS": "rock"}, "unknown element"),
     ({"SKYL": "0.1,0.2"}, "SKYL has 2 values"),
+    ({"SKYL_EXTRA": "0.1;0.2"}, "SKYL_EXTRA gives 2 entries but IMAGES_EXTRA has 1"),
+    ({"SKYL_EXTRA": "0.1,0.2"}, "SKYL_EXTRA entry 1 has 2 values"),
 ])
 def test_bad_input_is_named(run_algorithm, forest, tmp_path, extra, message):
     with pytest.raises(QgsProcessingException, match=message):
