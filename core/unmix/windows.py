@@ -136,26 +136,24 @@ def _active_set(gram, rhs, lower, upper, start, variables):
         i = variables[a]
         x[i] = min(max(x[i], lower[i]), upper[i])
     state = np.zeros(m, np.int8)  # 0 free, -1 at lower, +1 at upper
+    free = np.empty(m, np.int64)
+    system = np.empty((m, m))
+    z = np.empty(m)
     for _ in range(4 * m + 4):
-        free = np.empty(m, np.int64)
         f = 0
         for a in range(m):
             if state[a] == 0:
                 free[f] = a
                 f += 1
-        z = np.empty(f)
-        if f > 0:
-            system = np.empty((f, f))
-            right = np.empty(f)
-            for a in range(f):
-                ia = variables[free[a]]
-                right[a] = rhs[ia]
-                for b in range(m):
-                    if state[b] != 0:
-                        right[a] -= gram[ia, variables[b]] * x[variables[b]]
-                for b in range(f):
-                    system[a, b] = gram[ia, variables[free[b]]]
-            z = np.linalg.solve(system, right)
+        for a in range(f):
+            ia = variables[free[a]]
+            z[a] = rhs[ia]
+            for b in range(m):
+                if state[b] != 0:
+                    z[a] -= gram[ia, variables[b]] * x[variables[b]]
+            for b in range(f):
+                system[a, b] = gram[ia, variables[free[b]]]
+        _cholesky_solve(system, z, f)
         # walk from x towards z until the first bound
         step = 1.0
         blocking = -1
@@ -194,6 +192,34 @@ def _active_set(gram, rhs, lower, upper, start, variables):
             break
         state[release] = 0
     return x
+
+
+@numba.njit(cache=True)
+def _cholesky_solve(system, right, n):
+    """Solve the leading n x n block of a symmetric positive definite ``system`` in place
+    (``right`` becomes the solution): no allocation, no LAPACK call, which for 2-10
+    unknowns solved millions of times is most of the cost."""
+    for j in range(n):
+        d = system[j, j]
+        for k in range(j):
+            d -= system[j, k] * system[j, k]
+        d = math.sqrt(max(d, 1e-300))
+        system[j, j] = d
+        for i in range(j + 1, n):
+            v = system[i, j]
+            for k in range(j):
+                v -= system[i, k] * system[j, k]
+            system[i, j] = v / d
+    for i in range(n):
+        v = right[i]
+        for k in range(i):
+            v -= system[i, k] * right[k]
+        right[i] = v / system[i, i]
+    for i in range(n - 1, -1, -1):
+        v = right[i]
+        for k in range(i + 1, n):
+            v -= system[k, i] * right[k]
+        right[i] = v / system[i, i]
 
 
 def median_fill(values: np.ndarray, solved: np.ndarray, footprint: np.ndarray) -> np.ndarray:
