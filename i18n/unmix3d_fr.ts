@@ -1100,8 +1100,12 @@
       <translation>Éroder les zones de pixels purs de ce nombre de pixels, en écartant les pixels de bordure affectés par l'erreur de co-registration.</translation>
     </message>
     <message>
-      <source>Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART paper. By default Unmix3D solves the traced model for their albedo at their pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds.</source>
-      <translation>Initialise les éléments translucides à sqrt(R) de leurs pixels purs, comme dans l'article US-DART. Par défaut, Unmix3D résout plutôt le modèle tracé pour leur albédo à leurs pixels purs : pour des couverts denses, sqrt(R) vaut environ 3 fois l'albédo dans le rouge, hors des bornes EPSILON.</translation>
+      <source>Start every element at the reflectance of its pure pixels (sqrt of it for translucent elements), as in the US-DART paper. By default Unmix3D solves the traced model for each element's OP at its pure pixels, purest elements first, the others at their starts: a pure pixel at the 0.9 threshold still holds 10 % of other elements, walls seen from above are never more than a fifth of a pixel, and sqrt(R) is about 3 times a dense canopy's albedo at red, all outside the EPSILON bounds.</source>
+      <translation>Démarrer chaque élément à la réflectance de ses pixels purs (sa racine carrée pour les éléments translucides), comme dans l'article US-DART. Par défaut, Unmix3D résout le modèle tracé pour l'OP de chaque élément à ses pixels purs, les éléments les plus purs d'abord, les autres à leur valeur de départ : un pixel pur au seuil de 0,9 contient encore 10 % d'autres éléments, des murs vus d'en haut ne dépassent jamais un cinquième de pixel, et sqrt(R) vaut environ 3 fois l'albédo d'un couvert dense dans le rouge, tous hors des bornes EPSILON.</translation>
+    </message>
+    <message>
+      <source>Levenberg-Marquardt damping: each OP is held to its current value by this times its diagonal normal-equation term. The converged solution is the same, but what a window cannot tell apart (every pixel the same mix, as inside a uniform plot) stays put instead of following the Monte Carlo noise. 0 is the paper's undamped solve.</source>
+      <translation>Amortissement de Levenberg-Marquardt : chaque OP est retenue à sa valeur courante par ce facteur fois son terme diagonal des équations normales. La solution convergée est la même, mais ce qu'une fenêtre ne peut pas distinguer (tous les pixels avec le même mélange, comme à l'intérieur d'une parcelle uniforme) reste en place au lieu de suivre le bruit Monte Carlo. 0 correspond à la résolution non amortie de l'article.</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1154,6 +1158,10 @@
     <message>
       <source>Pure pixel start as published</source>
       <translation>Initialisation par pixels purs comme publiée</translation>
+    </message>
+    <message>
+      <source>Damping of window solves</source>
+      <translation>Amortissement des résolutions par fenêtre</translation>
     </message>
     <message>
       <source>True OP maps (validation)</source>

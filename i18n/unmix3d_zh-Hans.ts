@@ -1100,8 +1100,12 @@
       <translation>将纯像元区域腐蚀此数量的像元，剔除受配准误差影响的边界像元。</translation>
     </message>
     <message>
-      <source>Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART paper. By default Unmix3D solves the traced model for their albedo at their pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense canopies, outside the EPSILON bounds.</source>
-      <translation>按 US-DART 论文的做法，以纯像元的 sqrt(R) 作为半透明要素的初值。默认情况下，Unmix3D 改为在其纯像元处求解已追踪的模型以获得反照率：对于茂密冠层，红波段的 sqrt(R) 约为反照率的 3 倍，超出 EPSILON 边界。</translation>
+      <source>Start every element at the reflectance of its pure pixels (sqrt of it for translucent elements), as in the US-DART paper. By default Unmix3D solves the traced model for each element's OP at its pure pixels, purest elements first, the others at their starts: a pure pixel at the 0.9 threshold still holds 10 % of other elements, walls seen from above are never more than a fifth of a pixel, and sqrt(R) is about 3 times a dense canopy's albedo at red, all outside the EPSILON bounds.</source>
+      <translation>按 US-DART 论文的做法，以纯像元的反射率（半透明元素取其平方根）作为每个元素的初值。默认情况下，Unmix3D 在纯像元处对追踪模型求解每个元素的光学属性，纯度最高的元素优先，其他元素取其初值：阈值 0.9 的纯像元仍含 10% 的其他元素，从上方看到的墙面从不超过像元的五分之一，而在红光波段 sqrt(R) 约为茂密冠层反照率的 3 倍，这些都超出了 EPSILON 界限。</translation>
+    </message>
+    <message>
+      <source>Levenberg-Marquardt damping: each OP is held to its current value by this times its diagonal normal-equation term. The converged solution is the same, but what a window cannot tell apart (every pixel the same mix, as inside a uniform plot) stays put instead of following the Monte Carlo noise. 0 is the paper's undamped solve.</source>
+      <translation>Levenberg-Marquardt 阻尼：每个光学属性以该系数乘以其法方程对角项被约束在当前值附近。收敛解不变，但窗口无法区分的部分（所有像元混合比例相同，如均匀地块内部）保持不动，而不会跟随蒙特卡罗噪声。0 表示论文中不加阻尼的求解。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1154,6 +1158,10 @@
     <message>
       <source>Pure pixel start as published</source>
       <translation>按论文方法的纯像元初值</translation>
+    </message>
+    <message>
+      <source>Damping of window solves</source>
+      <translation>窗口求解的阻尼</translation>
     </message>
     <message>
       <source>True OP maps (validation)</source>

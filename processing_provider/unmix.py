@@ -134,10 +134,22 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "co-registration error.", advanced=True)
         self.add(QgsProcessingParameterBoolean("PAPER_PPS", tr("Pure pixel start as published"),
                                                defaultValue=False),
-                 "Start translucent elements at sqrt(R) of their pure pixels, as in the US-DART "
-                 "paper. By default Unmix3D solves the traced model for their albedo at their "
-                 "pure pixels instead: sqrt(R) is about 3 times the albedo at red for dense "
-                 "canopies, outside the EPSILON bounds.",
+                 "Start every element at the reflectance of its pure pixels (sqrt of it for "
+                 "translucent elements), as in the US-DART paper. By default Unmix3D solves "
+                 "the traced model for each element's OP at its pure pixels, purest elements "
+                 "first, the others at their starts: a pure pixel at the 0.9 threshold still "
+                 "holds 10 % of other elements, walls seen from above are never more than a "
+                 "fifth of a pixel, and sqrt(R) is about 3 times a dense canopy's albedo at "
+                 "red, all outside the EPSILON bounds.",
+                 advanced=True)
+        self.add(QgsProcessingParameterNumber("DAMPING", tr("Damping of window solves"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=0.3, minValue=0.0),
+                 "Levenberg-Marquardt damping: each OP is held to its current value by this "
+                 "times its diagonal normal-equation term. The converged solution is the same, "
+                 "but what a window cannot tell apart (every pixel the same mix, as inside a "
+                 "uniform plot) stays put instead of following the Monte Carlo noise. 0 is the "
+                 "paper's undamped solve.",
                  advanced=True)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
@@ -233,9 +245,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             epsilon=self.parameterAsDouble(parameters, "EPSILON", context),
             min_fraction=self.parameterAsDouble(parameters, "MIN_FRACTION", context),
             erosion=self.parameterAsInt(parameters, "EROSION", context),
+            damping=self.parameterAsDouble(parameters, "DAMPING", context),
         )
         if self.parameterAsBool(parameters, "PAPER_PPS", context):
-            settings.translucent_start = "sqrt"
+            settings.start = "paper"
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

@@ -45,10 +45,24 @@ class UnmixParameters:
     solve_fraction: float = 0.0
     erosion: int = 0  # erosion iterations of pure-pixel zones
     tolerance: float = 1e-5  # GI stops when the median relative image error is below
-    # "model": a translucent element's start at its pure pixels solves the traced model for
-    # its albedo (Newton on the cached trace); "sqrt": the paper's sqrt(R), which is far off
-    # in the visible for dense canopies (3x at red), beyond the (1 +- EPSILON) bounds
-    translucent_start: str = "model"
+    # "model": every element's start solves the traced model at its pure pixels (Newton on
+    # the cached trace, the other elements at their current starts, the purest elements
+    # first); "paper": R (opaque) or sqrt(R) (translucent) of the pure pixels, as published.
+    # R includes the other elements that share a "pure" pixel (10 % at the 0.9 threshold,
+    # up to 90 % once it has stepped down to 0.1, as for walls seen from above) and, for
+    # leaves, sqrt(R) is about 3x the albedo at red: both lie outside the (1 +- EPSILON)
+    # bounds the iterations may explore
+    start: str = "model"
+    # elements whose pure pixels were found only below this visible fraction start at the
+    # median of their pure-pixel solutions: one pixel's solution is its residual divided by
+    # a small gradient, mostly noise
+    median_start_below: float = 0.5
+    # Levenberg-Marquardt damping of the window solves: each unknown is held to its current
+    # value by damping * (its diagonal Gram term). The fixed point is the same least-squares
+    # solution, but a direction a window cannot see (collinear gradients, e.g. a uniform plot
+    # where every pixel has the same mix) moves slowly instead of following the noise. 0 is
+    # the paper's undamped solve.
+    damping: float = 0.3
 
 
 @dataclass
@@ -105,6 +119,10 @@ def unmix(
     p = parameters or UnmixParameters()
     if p.method not in METHODS:
         raise ValueError(f"METHOD '{p.method}' is not one of {', '.join(METHODS)}")
+    if p.start not in ("model", "paper"):
+        raise ValueError(f"start '{p.start}' is not 'model' or 'paper'")
+    if p.damping < 0:
+        raise ValueError(f"DAMPING {p.damping} must be >= 0 (0: the paper's undamped solve)")
     scene = trace.scene
     n_elements = len(scene.elements.elements)
     footprint = window_footprint(p.window, p.window_shape)
@@ -152,8 +170,10 @@ def unmix(
             )
     op_pps = pure.op
     simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
-    if p.translucent_start == "model" and p.method == US_DART:
-        op_pps = _model_start(trace, image, op_pps, pure, scene.translucent, bands, skyl)
+    if p.start == "model" and p.method == US_DART:
+        purest_first = np.argsort(-np.nan_to_num(pure.threshold, nan=-1.0), kind="stable")
+        op_pps = _model_start(trace, image, op_pps, pure, purest_first, bands, skyl,
+                              p.median_start_below)
         simulated, gradients, _ = evaluate_op_maps(trace, op_pps, bands, skyl)
     seconds["pps"] = time.perf_counter() - start
     record("PPS", op_pps, simulated)
@@ -241,7 +261,7 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
         np.ascontiguousarray(np.moveaxis(upper, 1, -1).reshape(flat)),
         np.ascontiguousarray(np.moveaxis(current, 1, -1).reshape(flat)),
         np.ascontiguousarray(present.reshape(flat)),
-        p.min_determinant, p.max_condition, p.max_spectral_radius,
+        p.min_determinant, p.max_condition, p.max_spectral_radius, p.damping,
     )
     op = np.moveaxis(x.reshape(bands, *valid.shape, n_elements), -1, 1)
     solved = (status.reshape(bands, *valid.shape) == SOLVED) & valid
@@ -251,14 +271,16 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
     return op, unsolved
 
 
-def _model_start(trace, image, op, pure, translucent, bands, skyl, steps: int = 8):
-    """Translucent elements' start: at their pure pixels, the albedo for which the traced
-    model gives the observed reflectance (Newton steps on the cached trace, the other
-    elements at their PPS values), then spread from the pure pixels as PPS does."""
+def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: float,
+                 steps: int = 8):
+    """Starts of ``elements``, in that order: at each one's pure pixels, the OP for which
+    the traced model gives the observed reflectance (Newton steps on the cached trace, the
+    other elements at their current starts), then spread from the pure pixels as PPS does,
+    or their median when the pure pixels were found below ``median_below``."""
     from .pps import nearest_fill
 
     op = op.copy()
-    for i in np.flatnonzero(translucent):
+    for i in elements:
         mask = pure.masks[i]
         if mask is None:
             continue
@@ -266,9 +288,14 @@ def _model_start(trace, image, op, pure, translucent, bands, skyl, steps: int = 
             simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = (image - simulated) / gradients[:, i]
-            step = np.where(np.isfinite(step), step, 0.0)
+            step = np.where(np.isfinite(step) & mask, step, 0.0)
             op[:, i] = np.where(mask, np.clip(op[:, i] + step, 1e-4, 1.0), op[:, i])
-        op[:, i] = nearest_fill(mask, op[:, i][:, mask])
+            if np.abs(step).max() < 1e-9:  # converged (linear in a pure opaque OP)
+                break
+        if pure.threshold[i] < median_below - 1e-9:
+            op[:, i] = np.median(op[:, i][:, mask], axis=1)[:, None, None]
+        else:
+            op[:, i] = nearest_fill(mask, op[:, i][:, mask])
     return op
 
 

@@ -77,8 +77,9 @@ def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
 
 @numba.njit(parallel=True, cache=True)
 def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_condition,
-                  max_spectral_radius):
-    """Solve min ||A x - y||^2 with lower <= x <= upper for every window.
+                  max_spectral_radius, damping=0.0):
+    """Solve min ||A x - y||^2 + damping * sum_i (A^T A)_ii (x_i - start_i)^2 with
+    lower <= x <= upper for every window (the stability checks look at A^T A undamped).
 
     All arrays are flattened to (N, I[, I]); ``present`` marks the elements that appear in a
     window (others keep ``start``). Returns x (N, I) and a status per window (SOLVED,
@@ -111,7 +112,15 @@ def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_
                 or largest > max_spectral_radius):
             status[w] = UNSTABLE
             continue
-        x_out[w] = _active_set(gram[w], rhs[w], lower[w], upper[w], start[w], free[:m])
+        if damping > 0.0:
+            damped = gram[w].copy()
+            right = rhs[w].copy()
+            for i in range(n_elements):
+                right[i] += damping * gram[w, i, i] * start[w, i]
+                damped[i, i] *= 1.0 + damping
+            x_out[w] = _active_set(damped, right, lower[w], upper[w], start[w], free[:m])
+        else:
+            x_out[w] = _active_set(gram[w], rhs[w], lower[w], upper[w], start[w], free[:m])
     return x_out, status
 
 

@@ -20,7 +20,7 @@ from unmix3d.core.unmix.windows import (
 )
 
 
-def test_pure_threshold_steps_down_and_translucent_start_is_the_square_root():
+def test_pure_threshold_steps_down_and_the_paper_start_is_the_square_root():
     fractions = np.zeros((2, 4, 4))
     fractions[0] = 1.0
     fractions[0, 1, 1], fractions[1, 1, 1] = 0.25, 0.75  # best "pure" leaf pixel: 0.75
@@ -120,6 +120,33 @@ def two_soils():
     return scene, trace(scene, grid, Geometry(30, 150, 0, 0), samples=64, seed=2)
 
 
+def test_damped_window_solves_hold_unseen_directions_and_keep_the_fixed_point():
+    """Collinear gradients (every pixel the same mix) leave x1 + x2 determined and x1 - x2
+    not: undamped, the noise moves both far from the start; damped, the unseen difference
+    stays at the start. On a well-posed window, damped steps repeated from any start
+    converge to the undamped solution (the damping vanishes at the fixed point)."""
+    a = np.array([[1.0, 1.01], [1.0, 0.99], [1.0, 1.01], [1.0, 0.99]])  # 4 pixels, 2 elements
+    start = np.array([[0.2, 0.3]])
+    y = a @ start[0] + np.array([0.002, -0.002, 0.002, -0.002])  # a little noise
+    collinear, rhs = (a.T @ a / 4)[None], (a.T @ y / 4)[None]
+    lower, upper, present = np.zeros((1, 2)), np.ones((1, 2)), np.ones((1, 2), bool)
+    free, status = solve_bounded(collinear, rhs, lower, upper, start, present, 0.0, 1e12, 10.0)
+    held, _ = solve_bounded(collinear, rhs, lower, upper, start, present, 0.0, 1e12, 10.0,
+                            0.3)
+    assert status[0] == SOLVED
+    assert abs((free[0, 0] - free[0, 1]) - (-0.1)) > 0.3
+    assert held[0, 0] - held[0, 1] == pytest.approx(-0.1, abs=0.01)
+    assert held[0].sum() == pytest.approx(0.5, abs=0.01)
+
+    gram = np.array([[[2.0, 0.5], [0.5, 1.0]]])
+    rhs = np.array([[0.9, 0.6]])
+    exact = np.linalg.solve(gram[0], rhs[0])
+    x = np.array([[0.9, 0.1]])
+    for _ in range(40):
+        x, _ = solve_bounded(gram, rhs, lower, upper, x, present, 0.0, 1e6, 10.0, 0.3)
+    np.testing.assert_allclose(x[0], exact, atol=1e-9)
+
+
 def test_both_methods_recover_both_soils_in_mixed_pixels(two_soils):
     scene, traced = two_soils
     bands = ["B4", "B8"]
@@ -167,12 +194,36 @@ def test_model_start_recovers_a_dark_leaf_that_the_square_root_start_cannot():
     image, _, _ = evaluate_op_maps(traced, truth, ["B1"], 0.1)
     valid = np.ones((10, 10), bool)
     errors = {}
-    for start in ("model", "sqrt"):
+    for start in ("model", "paper"):
         result = unmix(traced, image, valid, ["B1"], 0.1,
-                       UnmixParameters(window=(3, 3), iterations=4, translucent_start=start))
+                       UnmixParameters(window=(3, 3), iterations=4, start=start))
         errors[start] = np.abs(result.op[0, 1] / 0.04 - 1)
     assert np.median(errors["model"]) < 1e-3
-    assert np.median(errors["sqrt"]) > 0.5
+    assert np.median(errors["paper"]) > 0.5
+
+
+def test_model_start_of_an_element_never_seen_pure():
+    """A 1.25 m strip inside 5 m pixels is at most 25 % of any pixel: the paper's start reads
+    the mixed pixel's reflectance as the strip's; the model start solves the trace for it
+    (exactly, on a noise-free flat scene), and takes the median over the strip's pixels."""
+    size, strip = 50.0, (X0 + 21.25, X0 + 22.5)  # on the 8 x 8 sample strata: exact
+    parts = {"soil": rectangle(X0, Y0, strip[0], Y0 + size, 0.0)
+             + rectangle(strip[1], Y0, X0 + size, Y0 + size, 0.0),
+             "strip": rectangle(*strip[:1], Y0, strip[1], Y0 + size, 0.0)}
+    scene = build(parts, table(("soil", "opaque", {"B4": 0.3}, None),
+                               ("strip", "opaque", {"B4": 0.5}, None)))
+    traced = trace(scene, grid_over(size, 5), Geometry(30, 150, 0, 0), samples=256, seed=2)
+    assert traced.fractions[1].max() == pytest.approx(0.25)
+    truth = np.zeros((1, 2, 10, 10))
+    truth[0, 0], truth[0, 1] = 0.3, 0.08  # the table's 0.5 for the strip is a poor guess
+    image, _, _ = evaluate_op_maps(traced, truth, ["B4"], 0.2)
+    starts = {}
+    for start in ("model", "paper"):
+        result = unmix(traced, image, np.ones((10, 10), bool), ["B4"], 0.2,
+                       UnmixParameters(window=(3, 3), iterations=1, start=start), truth=truth)
+        starts[start] = result.history[0]["op_error"]["median"][1, 0]  # PPS stage, strip
+    assert starts["model"] < 1e-6
+    assert starts["paper"] > 1.0  # 0.25 * 0.08 + 0.75 * 0.3 read as the strip's 0.08
 
 
 def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
