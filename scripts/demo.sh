@@ -6,7 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT="${1:-$ROOT/demo_output}"
-TRUTH_SAMPLES="${TRUTH_SAMPLES:-4096}"
+TRUTH_SAMPLES="${TRUTH_SAMPLES:-2048}"
 SAMPLES="${SAMPLES:-256}"
 QP="$ROOT/scripts/qgis_process.sh"
 PY="$ROOT/.venv/bin/python"
