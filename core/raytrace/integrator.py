@@ -248,10 +248,12 @@ def _trace_pixel(
 
     Each ray segment is followed to its first facet; when it crosses turbid media of
     optical depth tau, both outcomes are scored: the sun (or sky) seen from the facet
-    behind, weighted exp(-tau), and the sun seen from a collision drawn inside the media,
-    weighted 1 - exp(-tau), its leaf normal averaged over NEE_NORMALS draws. The path then
-    continues from one of the two, chosen with those probabilities (unbiased splitting:
-    the single-scattered sun loses the noise of "leaf or soil", the paths stay one each).
+    behind, weighted exp(-tau), and the sun seen from NEE_DEPTHS collisions drawn inside the
+    media, stratified in free-path depth (the sunlit share falls fast with depth), weighted
+    (1 - exp(-tau)) / NEE_DEPTHS, each leaf normal averaged over NEE_NORMALS draws. The path
+    then continues from the facet or from one of those collisions, chosen with those
+    probabilities (unbiased splitting: the single-scattered sun loses the noise of "leaf or
+    soil" and most of "how deep", the paths stay one each).
     """
     x0, y0, dx, dy, cols, z_ref = grid[0], grid[1], grid[2], grid[3], int(grid[4]), grid[5]
     row = pixel // cols
