@@ -368,6 +368,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 "zones": ", ".join(result.zone_names), "samples per pixel": samples,
                 "seed": seed, "weighting": weighting,
                 "SKYL": ", ".join(f"{v:g}" for v in skyl),
+                "SKYL of extra images": "; ".join(
+                    ", ".join(f"{v:g}" for v in np.atleast_1d(extra_skyl))
+                    for extra_skyl in skyls[1:]) or "-",
                 "tracing time (s)": round(result.trace_seconds, 2),
             }
             write_atomic(result_html(result, [im for _, _, im, _ in images],

@@ -32,7 +32,9 @@ Uncertainty
     parameters (r, t or PROSPECT parameters) and r the residuals, the sandwich
     ``cov = H^-1 (sum_pixels s s^T) H^-1 * n / (n - p)``, ``H = J^T W J``,
     ``s = J_pixel^T W r_pixel``: it holds for noise that differs from pixel to pixel and is
-    shared by a pixel's bands, in the image and in the traced model alike. The correlation
+    shared by a pixel's bands, in the image and in the traced model alike (the scores leave
+    out the loss's Monte Carlo debiasing term, a second-order change, and the SMOOTHNESS
+    penalty, which the standard errors ignore). The correlation
     matrix shows what the images cannot separate. Parameters whose gradient is ~0 in every
     pixel (an element no path meets) are frozen at their prior and reported as
     unidentifiable.

@@ -4,7 +4,8 @@ OP map holds a value.
 
 When the true OPs are known (demo scenes), the *image error floor* is the image error of the
 true OPs evaluated on the same trace: the Monte Carlo noise of the trace and of the
-pseudo-image, which no retrieval on that trace can go below."""
+pseudo-image, below which a retrieval goes only by fitting that noise (as DART calibration's
+per-pixel fit does)."""
 
 from __future__ import annotations
 

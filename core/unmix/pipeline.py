@@ -217,7 +217,13 @@ def unmix(
     seconds["sc"] = time.perf_counter() - start
     truth_simulated = None
     if truth is not None:
-        truth_simulated = evaluate_op_maps(trace, truth, bands, skyl)[0]
+        from ..forward import fill_from_table
+
+        try:  # NoData in the true maps: the table's values, as the simulation used
+            truth_simulated = evaluate_op_maps(trace, fill_from_table(truth, scene, bands),
+                                               bands, skyl)[0]
+        except ValueError:  # holes the table cannot fill: no floor
+            truth_simulated = None
     step(total_steps, "done")
     return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
                        seconds=seconds, rule_breaks=breaks, truth_simulated=truth_simulated)

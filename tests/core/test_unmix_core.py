@@ -169,6 +169,20 @@ def test_both_methods_recover_both_soils_in_mixed_pixels(two_soils):
     assert np.max(results["us-dart"]) < 1e-6 and np.max(results["dart-calibration"]) < 1e-6
 
 
+def test_image_error_floor_fills_missing_true_maps_from_the_table(two_soils):
+    """A true map that is NoData (here all of soil_b's) is filled with the table's value, as
+    the simulation that made the image did, so the floor covers every pixel."""
+    scene, traced = two_soils
+    bands = ["B4", "B8"]
+    truth = np.broadcast_to(np.array([[0.2, 0.1], [0.3, 0.4]])[:, :, None, None],
+                            (2, 2, 20, 20)).copy()
+    image, _, _ = evaluate_op_maps(traced, truth, bands, 0.2)
+    truth[:, 1] = np.nan
+    result = unmix(traced, image, np.ones((20, 20), bool), bands, 0.2,
+                   UnmixParameters(window=(3, 3), iterations=1), truth=truth)
+    np.testing.assert_allclose(result.truth_simulated, image, rtol=1e-12)
+
+
 def test_calibration_scales_every_element_of_a_pixel_alike():
     from unmix3d.core.unmix.pipeline import _calibration_step
 
