@@ -141,6 +141,14 @@ class PixelPolynomials:
         shape = (-1, self.rows, self.cols)
         return mean.T.reshape(shape), error.T.reshape(shape)
 
+    def subset(self, pixels: np.ndarray) -> PixelPolynomials:
+        """The polynomials of ``pixels`` (flat indices) only, as a 1-column grid: for work
+        that needs a few pixels of a large image."""
+        pixels = np.asarray(pixels, dtype=np.int64)
+        rows = (pixels[:, None] * self.batches + np.arange(self.batches)).ravel()
+        return PixelPolynomials(self.coefficients[rows], self.exponents, pixels.size, 1,
+                                self.batches)
+
     # ---------------------------------------------------------------------------------
     def aggregate(self, factor: int) -> PixelPolynomials:
         """The same polynomials on a grid ``factor`` times coarser (block means), exact where

@@ -283,6 +283,8 @@ def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: fl
     the traced model gives the observed reflectance (Newton steps on the cached trace, the
     other elements at their current starts), then spread from the pure pixels as PPS does,
     or their median when the pure pixels were found below ``median_below``."""
+    from dataclasses import replace
+
     from .pps import nearest_fill
 
     op = op.copy()
@@ -290,18 +292,23 @@ def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: fl
         mask = pure.masks[i]
         if mask is None:
             continue
+        # only the pure pixels are evaluated (a 1-column grid of them)
+        pure_trace = replace(trace, polynomials=trace.polynomials.subset(np.flatnonzero(mask)))
+        pure_op = op[:, :, mask][..., None]
+        pure_image = image[:, mask][..., None]
         for _ in range(steps):
-            simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+            simulated, gradients, _ = evaluate_op_maps(pure_trace, pure_op, bands, skyl)
             with np.errstate(divide="ignore", invalid="ignore"):
-                step = (image - simulated) / gradients[:, i]
-            step = np.where(np.isfinite(step) & mask, step, 0.0)
-            op[:, i] = np.where(mask, np.clip(op[:, i] + step, 1e-4, 1.0), op[:, i])
+                step = (pure_image - simulated) / gradients[:, i]
+            step = np.where(np.isfinite(step), step, 0.0)
+            pure_op[:, i] = np.clip(pure_op[:, i] + step, 1e-4, 1.0)
             if np.abs(step).max() < 1e-9:  # converged (linear in a pure opaque OP)
                 break
+        values = pure_op[:, i, :, 0]  # (bands, pure pixels)
         if pure.threshold[i] < median_below - 1e-9:
-            op[:, i] = np.median(op[:, i][:, mask], axis=1)[:, None, None]
+            op[:, i] = np.median(values, axis=1)[:, None, None]
         else:
-            op[:, i] = nearest_fill(mask, op[:, i][:, mask])
+            op[:, i] = nearest_fill(mask, values)
     return op
 
 
