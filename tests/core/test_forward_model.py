@@ -198,6 +198,19 @@ def test_coarser_grid_is_the_exact_block_mean():
         result.polynomials.aggregate(3)
 
 
+def test_pixel_subset_keeps_those_pixels_values_and_errors():
+    scene = leaf_cloud_scene()
+    result = trace(scene, grid_over(20, 2), Geometry(30, 0), samples=16, seed=9)
+    x = scene.variables(np.array([[0.3, 0.4]]), np.array([[0, 0.4]]))
+    image, error = result.reflectance(x, 0.1)
+    pixels = np.array([0, 17, 42, 99])
+    part, part_error = result.polynomials.subset(pixels).reflectance(x, 0.1)
+    assert part.shape == (1, 4, 1)
+    np.testing.assert_allclose(part[0, :, 0], image.reshape(1, -1)[0, pixels], rtol=1e-12)
+    np.testing.assert_allclose(part_error[0, :, 0], error.reshape(1, -1)[0, pixels],
+                               rtol=1e-12)
+
+
 def test_per_pixel_evaluation_agrees_with_uniform_and_gradients():
     scene = leaf_cloud_scene()
     result = trace(scene, grid_over(20, 4), Geometry(30, 0), samples=16, seed=9)
