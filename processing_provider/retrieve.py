@@ -369,7 +369,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 "seed": seed, "weighting": weighting,
                 "SKYL": ", ".join(f"{v:g}" for v in skyl),
                 "SKYL of extra images": "; ".join(
-                    ", ".join(f"{v:g}" for v in np.atleast_1d(extra_skyl))
+                    ", ".join(f"{v:g}" for v in extra_skyl)
                     for extra_skyl in skyls[1:]) or "-",
                 "tracing time (s)": round(result.trace_seconds, 2),
             }

@@ -223,7 +223,7 @@ def unmix(
             truth_simulated = evaluate_op_maps(trace, fill_from_table(truth, scene, bands),
                                                bands, skyl)[0]
         except ValueError:  # holes the table cannot fill: no floor
-            truth_simulated = None
+            pass
     step(total_steps, "done")
     return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
                        seconds=seconds, rule_breaks=breaks, truth_simulated=truth_simulated)

@@ -112,15 +112,13 @@ def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_
                 or largest > max_spectral_radius):
             status[w] = UNSTABLE
             continue
+        system, right = gram[w], rhs[w]
         if damping > 0.0:
-            damped = gram[w].copy()
-            right = rhs[w].copy()
+            system, right = system.copy(), right.copy()
             for i in range(n_elements):
                 right[i] += damping * gram[w, i, i] * start[w, i]
-                damped[i, i] *= 1.0 + damping
-            x_out[w] = _active_set(damped, right, lower[w], upper[w], start[w], free[:m])
-        else:
-            x_out[w] = _active_set(gram[w], rhs[w], lower[w], upper[w], start[w], free[:m])
+                system[i, i] *= 1.0 + damping
+        x_out[w] = _active_set(system, right, lower[w], upper[w], start[w], free[:m])
     return x_out, status
 
 
