@@ -1108,6 +1108,14 @@
       <translation>Amortissement de Levenberg-Marquardt : chaque OP est retenue à sa valeur courante par ce facteur fois son terme diagonal des équations normales. La solution convergée est la même, mais ce qu'une fenêtre ne peut pas distinguer (tous les pixels avec le même mélange, comme à l'intérieur d'une parcelle uniforme) reste en place au lieu de suivre le bruit Monte Carlo. 0 correspond à la résolution non amortie de l'article.</translation>
     </message>
     <message>
+      <source>By default an element that is never at least half of any pixel (walls seen from above) gets one OP per band for the whole scene, solved jointly with the other elements' window OPs: a window sees it in a few pixels at a fifth of their area, and its solution there is mostly Monte Carlo noise. Check this to solve it per window, as in the US-DART paper.</source>
+      <translation>Par défaut, un élément qui n'occupe jamais au moins la moitié d'un pixel (les murs vus d'en haut) reçoit une seule OP par bande pour toute la scène, résolue conjointement avec les OP par fenêtre des autres éléments : une fenêtre ne le voit que dans quelques pixels, sur un cinquième de leur surface, et sa solution y est surtout du bruit Monte Carlo. Cocher pour le résoudre par fenêtre, comme dans l'article US-DART.</translation>
+    </message>
+    <message>
+      <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
+      <translation>Après les itérations, multiplier les OP de tous les éléments d'un pixel et d'une bande par un même facteur jusqu'à ce que l'image simulée égale l'image (l'étape de la calibration DART, US-DART seulement). L'erreur image disparaît alors, et ce qu'elle contenait (bruit Monte Carlo, erreur de maquette) passe dans les cartes d'OP : sur la démo végétation, l'erreur image médiane passe de 1,2 % à 0 et l'erreur d'OP de la végétation de 0,4 % à 1,1 %.</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>Dossier facultatif de cartes OP connues &lt;element&gt;.tif (pseudo-images) : le rapport donne alors les erreurs sur les OP et le tableau de précision.</translation>
     </message>
@@ -1164,6 +1172,14 @@
       <translation>Amortissement des résolutions par fenêtre</translation>
     </message>
     <message>
+      <source>Solve minor elements per window</source>
+      <translation>Résoudre les éléments mineurs par fenêtre</translation>
+    </message>
+    <message>
+      <source>Close the image exactly</source>
+      <translation>Reproduire l'image exactement</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>Vraies cartes OP (validation)</translation>
     </message>
@@ -1178,6 +1194,10 @@
     <message>
       <source>Accuracy table</source>
       <translation>Tableau de précision</translation>
+    </message>
+    <message>
+      <source>CLOSURE applies to US-DART only: DART calibration already fits every pixel.</source>
+      <translation>CLOSURE ne s'applique qu'à US-DART : la calibration DART ajuste déjà chaque pixel.</translation>
     </message>
     <message>
       <source>Canceled: no OP map was written.</source>

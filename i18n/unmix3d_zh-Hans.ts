@@ -1108,6 +1108,14 @@
       <translation>Levenberg-Marquardt 阻尼：每个光学属性以该系数乘以其法方程对角项被约束在当前值附近。收敛解不变，但窗口无法区分的部分（所有像元混合比例相同，如均匀地块内部）保持不动，而不会跟随蒙特卡罗噪声。0 表示论文中不加阻尼的求解。</translation>
     </message>
     <message>
+      <source>By default an element that is never at least half of any pixel (walls seen from above) gets one OP per band for the whole scene, solved jointly with the other elements' window OPs: a window sees it in a few pixels at a fifth of their area, and its solution there is mostly Monte Carlo noise. Check this to solve it per window, as in the US-DART paper.</source>
+      <translation>默认情况下，从未占据任何像元一半以上的要素（俯视的墙面）在整个场景中每个波段只有一个OP，与其他要素的窗口OP联合求解：窗口只在少数像元中看到它，且仅占其面积的五分之一，其窗口解主要是蒙特卡罗噪声。勾选此项则按窗口求解，与US-DART论文相同。</translation>
+    </message>
+    <message>
+      <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
+      <translation>迭代之后，将每个像元、每个波段中所有要素的OP乘以同一因子，直到模拟图像等于图像（DART定标的步骤，仅限US-DART）。图像误差随之消失，其中包含的内容（蒙特卡罗噪声、模型误差）转入OP图：在植被演示中，图像误差中位数从1.2%降至0，植被OP误差从0.4%升至1.1%。</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>可选的已知 OP 图文件夹 &lt;element&gt;.tif（伪影像）：报告将给出 OP 误差和精度表。</translation>
     </message>
@@ -1164,6 +1172,14 @@
       <translation>窗口求解的阻尼</translation>
     </message>
     <message>
+      <source>Solve minor elements per window</source>
+      <translation>按窗口求解次要要素</translation>
+    </message>
+    <message>
+      <source>Close the image exactly</source>
+      <translation>精确闭合图像</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>真实 OP 图（验证）</translation>
     </message>
@@ -1178,6 +1194,10 @@
     <message>
       <source>Accuracy table</source>
       <translation>精度表</translation>
+    </message>
+    <message>
+      <source>CLOSURE applies to US-DART only: DART calibration already fits every pixel.</source>
+      <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
       <source>Canceled: no OP map was written.</source>

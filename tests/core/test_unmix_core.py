@@ -220,13 +220,7 @@ def test_model_start_of_an_element_never_seen_pure():
     """A 1.25 m strip inside 5 m pixels is at most 25 % of any pixel: the paper's start reads
     the mixed pixel's reflectance as the strip's; the model start solves the trace for it
     (exactly, on a noise-free flat scene), and takes the median over the strip's pixels."""
-    size, strip = 50.0, (X0 + 21.25, X0 + 22.5)  # on the 8 x 8 sample strata: exact
-    parts = {"soil": rectangle(X0, Y0, strip[0], Y0 + size, 0.0)
-             + rectangle(strip[1], Y0, X0 + size, Y0 + size, 0.0),
-             "strip": rectangle(*strip[:1], Y0, strip[1], Y0 + size, 0.0)}
-    scene = build(parts, table(("soil", "opaque", {"B4": 0.3}, None),
-                               ("strip", "opaque", {"B4": 0.5}, None)))
-    traced = trace(scene, grid_over(size, 5), Geometry(30, 150, 0, 0), samples=256, seed=2)
+    scene, traced = strip_scene()
     assert traced.fractions[1].max() == pytest.approx(0.25)
     truth = np.zeros((1, 2, 10, 10))
     truth[0, 0], truth[0, 1] = 0.3, 0.08  # the table's 0.5 for the strip is a poor guess
@@ -273,3 +267,115 @@ def test_accuracy_rows_give_the_image_error_floor_of_the_true_ops(tmp_path):
     path = tmp_path / "accuracy.csv"
     path.write_text(accuracy_csv(rows))
     assert read_accuracy_csv(path)[0].image_floor_median == pytest.approx(0.5)
+
+
+def test_minor_scene_solve_equals_the_joint_least_squares():
+    """The Schur-complement solve gives the minor element's scene-wide OP of the joint
+    problem: every window with its own OPs of the others (fixed where absent), summed
+    window least squares, here built pixel by pixel and solved densely."""
+    from unmix3d.core.unmix.pipeline import _minor_scene_solve
+    from unmix3d.core.unmix.windows import assemble
+
+    rng = np.random.default_rng(3)
+    rows = cols = 5
+    gradients = rng.uniform(0.1, 1.0, (1, 3, rows, cols))  # elements 0, 1 other; 2 minor
+    gradients[0, 2] *= 0.2
+    target = rng.uniform(0.1, 0.5, (1, rows, cols))
+    valid = np.ones((rows, cols), bool)
+    valid[1, 3] = False
+    footprint = window_footprint((3, 3))
+    gram, rhs, _ = assemble(gradients, target, valid, footprint)
+    present = np.ones((1, rows, cols, 3), bool)
+    present[0, :2, :, 0] = False  # element 0 absent from the top rows' windows: fixed there
+    current = np.full((1, rows, cols, 3), 0.3)
+    minor = np.array([False, False, True])
+    wide = (np.full((1, rows * cols, 3), -10.0), np.full((1, rows * cols, 3), 10.0))
+    value = _minor_scene_solve(gram.reshape(1, -1, 3, 3), rhs.reshape(1, -1, 3),
+                               present.reshape(1, -1, 3), current.reshape(1, -1, 3),
+                               *wide, minor)[0, 0]
+
+    equations, right = [], []
+    unknown = {}
+    for i in range(rows):
+        for j in range(cols):
+            for e in (0, 1):
+                if present[0, i, j, e]:
+                    unknown[i, j, e] = len(unknown)
+    beta = len(unknown)
+    for i in range(rows):
+        for j in range(cols):
+            pixels = [(k, m) for k in range(i - 1, i + 2) for m in range(j - 1, j + 2)
+                      if 0 <= k < rows and 0 <= m < cols and valid[k, m]]
+            weight = 1 / np.sqrt(len(pixels))
+            for k, m in pixels:
+                row = np.zeros(beta + 1)
+                y = target[0, k, m]
+                for e in (0, 1):
+                    if present[0, i, j, e]:
+                        row[unknown[i, j, e]] = gradients[0, e, k, m]
+                    else:
+                        y -= gradients[0, e, k, m] * current[0, i, j, e]
+                row[beta] = gradients[0, 2, k, m]
+                equations.append(weight * row)
+                right.append(weight * y)
+    exact = np.linalg.lstsq(np.array(equations), np.array(right), rcond=None)[0][beta]
+    assert value == pytest.approx(exact, rel=1e-6)  # the solve adds a 1e-10 relative ridge
+
+
+def strip_scene():
+    """A 1.25 m strip inside 5 m pixels, at most 25 % of any pixel, over soil; its edges
+    lie on the 16 x 16 sample strata, so its fractions are exact."""
+    size, strip = 50.0, (X0 + 21.25, X0 + 22.5)
+    parts = {"soil": rectangle(X0, Y0, strip[0], Y0 + size, 0.0)
+             + rectangle(strip[1], Y0, X0 + size, Y0 + size, 0.0),
+             "strip": rectangle(*strip[:1], Y0, strip[1], Y0 + size, 0.0)}
+    scene = build(parts, table(("soil", "opaque", {"B4": 0.3}, None),
+                               ("strip", "opaque", {"B4": 0.5}, None)))
+    return scene, trace(scene, grid_over(size, 5), Geometry(30, 150, 0, 0), samples=256, seed=2)
+
+
+def test_minor_element_is_solved_scene_wide_through_the_noise():
+    """With 1 % noise on the image, each window sees the strip in 3 of its 9 pixels at a
+    quarter of their area: per window its OP is mostly noise; solved once for the scene,
+    jointly with every window's soil, it averages the noise of all the strip's pixels.
+    RMS errors over 24 noise draws (the scene-wide one is a single value per draw)."""
+    scene, traced = strip_scene()
+    truth = np.zeros((1, 2, 10, 10))
+    truth[0, 0], truth[0, 1] = 0.3, 0.08
+    exact, _, _ = evaluate_op_maps(traced, truth, ["B4"], 0.2)
+    errors = {"scene": [], "window": []}
+    for draw in range(24):
+        image = exact * (1 + 0.01 * np.random.default_rng(draw).standard_normal(exact.shape))
+        for minor in errors:
+            result = unmix(traced, image, np.ones((10, 10), bool), ["B4"], 0.2,
+                           UnmixParameters(window=(3, 3), iterations=4, minor_elements=minor))
+            strip = result.op_valid[1]
+            errors[minor].append(result.op[0, 1][strip] / 0.08 - 1)
+            if minor == "scene":
+                assert np.ptp(result.op[0, 1][strip]) == 0.0  # one OP for the scene
+    rms = {k: np.sqrt(np.mean(np.concatenate(v) ** 2)) for k, v in errors.items()}
+    assert rms["scene"] < rms["window"] / 1.5  # measured ratio 2.3; 24 draws: +- 15 %
+
+
+def test_closure_matches_the_image_and_moves_its_noise_into_the_ops(two_soils):
+    """Closure scales a pixel's OPs alike until the image is matched: the image error goes
+    to zero, the noise it held goes into the OPs, and each pixel keeps its OP ratios."""
+    scene, traced = two_soils
+    bands = ["B4", "B8"]
+    truth = np.broadcast_to(np.array([[0.2, 0.1], [0.3, 0.4]])[:, :, None, None],
+                            (2, 2, 20, 20)).copy()
+    image, _, _ = evaluate_op_maps(traced, truth, bands, 0.2)
+    image *= 1 + 0.005 * np.random.default_rng(1).standard_normal(image.shape)
+    valid = np.ones((20, 20), bool)
+    results = {closure: unmix(traced, image, valid, bands, 0.2,
+                              UnmixParameters(window=(5, 5), iterations=4, closure=closure),
+                              truth=truth) for closure in (False, True)}
+    open_, closed = results[False], results[True]
+    assert np.median(np.abs(open_.simulated / image - 1)) > 1e-3
+    np.testing.assert_allclose(closed.simulated, image, rtol=1e-7)
+    assert closed.history[-1]["stage"] == "closure"
+    mixed = (traced.fractions > 0.05).all(axis=0)
+    ratio = closed.op / open_.op  # one factor per pixel and band for both soils
+    np.testing.assert_allclose(ratio[:, 0][:, mixed], ratio[:, 1][:, mixed], rtol=1e-9)
+    op_error = {k: np.median(np.abs(r.op / truth - 1)) for k, r in results.items()}
+    assert op_error[True] > 2 * op_error[False]

@@ -149,6 +149,21 @@ def test_unmix_writes_op_maps_report_and_accuracy(run_algorithm, scene_files, sa
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+def test_closure_and_minor_elements_reach_the_run(run_algorithm, scene_files, satellite,
+                                                 tmp_path):
+    """CLOSURE makes the simulated image equal the image (float32 outputs); the report and
+    the accuracy table say which settings ran."""
+    _, result = satellite
+    out = tmp_path / "closed"
+    run_unmix(run_algorithm, scene_files, result["OUTPUT"], out, CLOSURE=True,
+              WEAK_PER_WINDOW=True)
+    image, simulated = read_raster(result["OUTPUT"]), read_raster(out / "simulated.tif")
+    np.testing.assert_allclose(simulated.data, image.data, rtol=1e-5)
+    report = (out / "report.html").read_text()
+    assert "minor elements" in report and "window" in report and "closure" in report
+    assert "+ closure" in (out / "accuracy.csv").read_text()
+
+
 def test_scaled_reflectance_is_refused_with_the_fix(run_algorithm, scene_files, satellite,
                                                     tmp_path):
     _, result = satellite
