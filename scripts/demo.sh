@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main job, end to end through qgis_process on the built-in vegetation scene:
 # build the scene, render a pseudo-satellite image (many samples, its own seed), unmix it
-# with US-DART and with the DART-calibration baseline (few samples, another seed), and
+# with US-DART (with and without CLOSURE) and with the DART-calibration baseline (few samples, another seed), and
 # write OP maps, reports and the accuracy table (paper layout) into demo_output/.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,10 +39,13 @@ run unmix3d:simulate "$OUT/simulate.json" MOCKUP="$MOCKUP" ELEMENTS="$ELEMENTS" 
   REFERENCE="$(field "$OUT/scene.json" GRID)" "${geometry[@]}" SAMPLES="$TRUTH_SAMPLES" \
   SEED=20250101 OUTPUT="$OUT/satellite.tif" FRACTIONS="$OUT/satellite_fractions.tif"
 
-for method in us-dart dart-calibration; do
+# US-DART as is, US-DART with CLOSURE (the image matched exactly, its noise moved into the
+# OPs), and the DART-calibration baseline
+for method in us-dart us-dart-closure dart-calibration; do
   index=0; [ "$method" = dart-calibration ] && index=1
+  closure=false; [ "$method" = us-dart-closure ] && closure=true
   run unmix3d:unmix "$OUT/unmix_$method.json" IMAGE="$OUT/satellite.tif" MOCKUP="$MOCKUP" \
-    ELEMENTS="$ELEMENTS" "${geometry[@]}" METHOD=$index SAMPLES="$SAMPLES" SEED=7 \
+    ELEMENTS="$ELEMENTS" "${geometry[@]}" METHOD=$index CLOSURE=$closure SAMPLES="$SAMPLES" SEED=7 \
     WINDOW="${WINDOW:-7x7}" ITERATIONS=8 TRUTH="$(field "$OUT/scene.json" TRUTH)" \
     OUTPUT_FOLDER="$OUT/$method" SIMULATED="$OUT/$method/simulated.tif" \
     REPORT="$OUT/$method/report.html" ACCURACY="$OUT/$method/accuracy.csv"
