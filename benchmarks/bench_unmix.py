@@ -1,7 +1,7 @@
-"""US-DART and DART calibration on the built-in demo scenes: the accuracy table in the
-paper's layout with the published figures beside ours, wall time per stage, and the cost of
-the cached gradient-iteration loop against a loop that re-traces the scene every iteration,
-measured in the same run.
+"""US-DART (with and without CLOSURE) and DART calibration on the built-in demo scenes: the
+accuracy table in the paper's layout with the published figures beside ours, wall time per
+stage, and the cost of the cached gradient-iteration loop against a loop that re-traces the
+scene every iteration, measured in the same run.
 
 Run: .venv/bin/python benchmarks/bench_unmix.py [--scenes vegetation urban]
      [--truth-samples 4096] [--samples 256] [--window 7] [--iterations 8]
@@ -64,17 +64,22 @@ def run_scene(name: str, args) -> dict:
     valid = np.ones(demo.shape, dtype=bool)
 
     rows, stages = [], {}
-    for method, label in (("us-dart", "US-DART"), ("dart-calibration", "DART calibration")):
-        start = time.perf_counter()
-        inversion = trace(scene, grid, geometry, samples=args.samples, seed=7)
-        trace_seconds = time.perf_counter() - start
+    cases = (("us-dart", False, "US-DART"), ("us-dart", True, "US-DART + closure"),
+             ("dart-calibration", False, "DART calibration"))
+    for method, closure, label in cases:
+        if not closure:  # each method traces for itself; closure reuses US-DART's trace
+            start = time.perf_counter()
+            inversion = trace(scene, grid, geometry, samples=args.samples, seed=7)
+            trace_seconds = time.perf_counter() - start
         result = unmix(inversion, image, valid, bands, skyl,
                        UnmixParameters(method=method, iterations=args.iterations,
-                                       window=(args.window, args.window)), truth=truth)
-        stages[method] = {"trace_s": trace_seconds, **{f"{k}_s": v for k, v in
-                                                        result.seconds.items()},
-                          "total_s": trace_seconds + sum(result.seconds.values()),
-                          "iterations_run": len(result.history) - 2}
+                                       window=(args.window, args.window), closure=closure),
+                       truth=truth)
+        seconds = {f"{k}_s": v for k, v in result.seconds.items()}
+        stages[method + (" + closure" if closure else "")] = {
+            "trace_s": trace_seconds, **seconds,
+            "total_s": trace_seconds + sum(result.seconds.values()),
+            "iterations_run": len(result.history) - 2 - closure}
         rows += accuracy_rows(f"{name} scene, {label}", elements.names, image,
                               result.simulated, result.op, result.op_valid, truth,
                               result.truth_simulated)

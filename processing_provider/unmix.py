@@ -64,7 +64,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         "gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule "
         "correction. The scene is traced once; every iteration re-uses that trace. METHOD "
         "dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for "
-        "comparison."
+        "comparison. Departures from the paper, each switchable back: model-based starts, "
+        "damped window solves, and one scene-wide OP for elements never half of a pixel; "
+        "CLOSURE optionally matches the image exactly at the end."
     )
     REQUIRES = ("numba", "trimesh")
 
