@@ -153,7 +153,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "uniform plot) stays put instead of following the Monte Carlo noise. 0 is the "
                  "paper's undamped solve.",
                  advanced=True)
-        self.add(QgsProcessingParameterBoolean("WEAK_PER_WINDOW",
+        self.add(QgsProcessingParameterBoolean("MINOR_PER_WINDOW",
                                                tr("Solve minor elements per window"),
                                                defaultValue=False),
                  "By default an element that is never at least half of any pixel (walls seen "
@@ -266,7 +266,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             min_fraction=self.parameterAsDouble(parameters, "MIN_FRACTION", context),
             erosion=self.parameterAsInt(parameters, "EROSION", context),
             damping=self.parameterAsDouble(parameters, "DAMPING", context),
-            minor_elements="window" if self.parameterAsBool(parameters, "WEAK_PER_WINDOW",
+            minor_elements="window" if self.parameterAsBool(parameters, "MINOR_PER_WINDOW",
                                                            context) else "scene",
             closure=self.parameterAsBool(parameters, "CLOSURE", context),
         )

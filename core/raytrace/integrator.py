@@ -238,6 +238,19 @@ def _facet_sun(keys0, keys1, values, count, exponents, element, var_r, var_t, tr
 
 
 @numba.njit(cache=True)
+def jitter_columns(n):
+    """Columns of the most nearly square grid of exactly ``n`` cells (the largest divisor of
+    ``n`` not above its square root): 512 samples give 16 x 32 strata, not 512 random
+    points; a prime count gives n strips across the pixel."""
+    columns = int(math.sqrt(n))
+    while columns * columns > n:  # rounding of the square root
+        columns -= 1
+    while n % columns:
+        columns -= 1
+    return columns
+
+
+@numba.njit(cache=True)
 def _trace_pixel(
     pixel, bvh, normals, tri_element, var_r, var_t, translucent, box, periodic, sun, view,
     grid, samples, batches, seed, rr_depth, rr_survival, n_variables, tri_medium,
@@ -278,18 +291,18 @@ def _trace_pixel(
     per_batch = np.zeros(batches, np.int64)
     for s in range(samples):
         per_batch[s % batches] += 1
+    strata_x = np.empty(batches, np.int64)  # jittered grid strata_x x (n / strata_x)
+    for batch in range(batches):
+        strata_x[batch] = jitter_columns(per_batch[batch])
     for s in range(samples):
-        # each batch is an independent, stratified estimate of the pixel (jittered grid when
-        # its sample count is a square), so batch means give an honest standard error
+        # each batch is an independent estimate of the pixel, stratified on a jittered grid,
+        # so batch means give an honest standard error
         batch = s % batches
         index = s // batches
-        strata = int(math.sqrt(per_batch[batch]))
-        if strata * strata == per_batch[batch]:
-            sx = ((index % strata) + uniform(state)) / strata
-            sy = ((index // strata) + uniform(state)) / strata
-        else:
-            sx = uniform(state)
-            sy = uniform(state)
+        columns = strata_x[batch]
+        rows = per_batch[batch] // columns
+        sx = ((index % columns) + uniform(state)) / columns
+        sy = ((index // columns) + uniform(state)) / rows
         # point of the reference plane, moved back along the view direction above the scene
         ox = x0 + (col + sx) * dx + view[0] * lift
         oy = y0 - (row + sy) * dy + view[1] * lift

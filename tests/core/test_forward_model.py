@@ -121,6 +121,31 @@ def test_box_on_plane_fractions_and_shadow_match_geometry():
           lambda r: r.fractions)
 
 
+def test_pixel_samples_are_stratified_whatever_their_count():
+    """A horizontal edge 3 m into 5 m pixels: independent random samples would estimate
+    the 0.6 fraction with the binomial standard error sqrt(f (1 - f) / n); a jittered grid
+    (here 128 samples in 4 batches of 4 x 8 strata, 32 not being a square) puts every
+    sample but one row of strata on a sure side, about a third of that error."""
+    from unmix3d.core.raytrace.integrator import jitter_columns
+
+    for n in (1, 7, 32, 97, 512, 1000):
+        columns = jitter_columns(n)
+        assert n % columns == 0 and columns <= n // columns
+        assert not any(n % c == 0 for c in range(columns + 1, int(np.sqrt(n)) + 1))
+    size, edge = 100.0, Y0 + 100.0 - 3.0 - 5.0 * 9  # 3 m below the top of pixel row 9
+    parts = {"north": rectangle(X0, edge, X0 + size, Y0 + size, 0.0),
+             "south": rectangle(X0, Y0, X0 + size, edge, 0.0)}
+    scene = build(parts, table(("north", "opaque", {"B1": 0.2}, None),
+                               ("south", "opaque", {"B1": 0.4}, None)))
+    samples = 128
+    result = trace(scene, grid_over(size, 5), Geometry(30, 180, 0, 0), samples=samples,
+                   seed=11)
+    north = result.fractions[0, 9]  # the 20 pixels the edge crosses
+    binomial = np.sqrt(0.6 * 0.4 / samples)
+    assert abs(north.mean() - 0.6) < 3 * binomial / np.sqrt(north.size)
+    assert np.sqrt(np.mean((north - 0.6) ** 2)) < 0.6 * binomial
+
+
 def test_gradients_equal_finite_differences():
     scene = leaf_cloud_scene()
     geometry = Geometry(30, 150, 10, 0)

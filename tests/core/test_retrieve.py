@@ -52,20 +52,20 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
             + f"  [{result.iterations} it, {result.seconds:.1f} s]")
         assert result.history[-1] < result.history[0]
         assert not result.warnings
-        # the standard errors describe the errors: z = error / std has an RMS near 1 (the
-        # homoscedastic s^2 (J^T W J)^-1 gave 2-4 for leaves at 0.5 m)
+        # the standard errors describe the errors: z = error / std has an RMS near 1. Pooled
+        # over bands and components: one component's RMS over 6 bands that share their
+        # Monte Carlo paths has too few degrees of freedom to bound (0.27-2.0 seen)
         z = (result.variables[0] - truth) / result.variables_std[0]
-        z_rms[pixel] = np.sqrt(np.mean(z**2, axis=0))
+        z_rms[pixel] = np.sqrt(np.mean(z**2))
         # the loss's optimum, not an iteration cap
         assert "CONVERGENCE" in result.message
     # the target at the finest resolution: max RMSE over components <= 0.005
     assert rows[0.5].max() <= 0.005, rows[0.5]
     # opaque components are far better constrained than leaves at every resolution
     assert rows[10.0][:2].max() <= 0.002
-    print("RMS of error / standard error per component:",
-          {pixel: np.round(values, 2).tolist() for pixel, values in z_rms.items()})
+    print("RMS of error / standard error:", z_rms)
     for pixel in (0.5, 2.5):
-        assert np.all((z_rms[pixel] >= 0.3) & (z_rms[pixel] <= 2.0)), (pixel, z_rms[pixel])
+        assert 0.6 <= z_rms[pixel] <= 1.6, (pixel, z_rms[pixel])  # 1.15 and 0.84 measured
 
 
 def test_single_view_cannot_separate_r_from_t_as_well(experiment):

@@ -156,7 +156,7 @@ def test_closure_and_minor_elements_reach_the_run(run_algorithm, scene_files, sa
     _, result = satellite
     out = tmp_path / "closed"
     run_unmix(run_algorithm, scene_files, result["OUTPUT"], out, CLOSURE=True,
-              WEAK_PER_WINDOW=True)
+              MINOR_PER_WINDOW=True)
     image, simulated = read_raster(result["OUTPUT"]), read_raster(out / "simulated.tif")
     np.testing.assert_allclose(simulated.data, image.data, rtol=1e-5)
     report = (out / "report.html").read_text()
