@@ -79,7 +79,8 @@ def run_scene(name: str, args) -> dict:
         stages[method + (" + closure" if closure else "")] = {
             "trace_s": trace_seconds, **seconds,
             "total_s": trace_seconds + sum(result.seconds.values()),
-            "iterations_run": len(result.history) - 2 - closure}
+            "iterations_run": sum(h["stage"].startswith("iteration")
+                                  for h in result.history)}
         rows += accuracy_rows(f"{name} scene, {label}", elements.names, image,
                               result.simulated, result.op, result.op_valid, truth,
                               result.truth_simulated)

@@ -1112,8 +1112,8 @@
       <translation>默认情况下，从未占据任何像元一半以上的要素（俯视的墙面）在整个场景中每个波段只有一个OP，与其他要素的窗口OP联合求解：窗口只在少数像元中看到它，且仅占其面积的五分之一，其窗口解主要是蒙特卡罗噪声。勾选此项则按窗口求解，与US-DART论文相同。</translation>
     </message>
     <message>
-      <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
-      <translation>迭代之后，将每个像元、每个波段中所有要素的OP乘以同一因子，直到模拟图像等于图像（DART定标的步骤，仅限US-DART）。图像误差随之消失，其中包含的内容（蒙特卡罗噪声、模型误差）转入OP图：在植被演示中，图像误差中位数从1.2%降至0，植被OP误差从0.4%升至1.1%。</translation>
+      <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only; the spectral rules then keep the last word). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
+      <translation>迭代之后，将每个像元、每个波段中所有要素的OP乘以同一因子，直到模拟图像等于图像（DART定标的步骤，仅限US-DART；之后由光谱规则做最终校正）。图像误差随之消失，其中包含的内容（蒙特卡罗噪声、模型误差）转入OP图：在植被演示中，图像误差中位数从1.2%降至0，植被OP误差从0.4%升至1.1%。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>

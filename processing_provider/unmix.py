@@ -166,7 +166,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                defaultValue=False),
                  "After the iterations, scale every element's OP in a pixel and band by one "
                  "factor until the simulated image equals the image (DART calibration's step, "
-                 "US-DART only). The image error then vanishes, and what it held (Monte Carlo "
+                 "US-DART only; the spectral rules then keep the last word). The image error "
+                 "then vanishes, and what it held (Monte Carlo "
                  "noise, mock-up error) goes into the OP maps: on the vegetation demo the "
                  "median image error falls from 1.2 % to 0 and the vegetation OP error rises "
                  "from 0.4 % to 1.1 %.",
@@ -275,6 +276,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         if settings.closure and method != "us-dart":
             feedback.pushWarning(tr("CLOSURE applies to US-DART only: DART calibration "
                                     "already fits every pixel."))
+            settings.closure = False
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

@@ -72,10 +72,10 @@ class UnmixParameters:
     # its solution is mostly Monte Carlo noise (urban walls: 4.4 % median error per window,
     # 0.40 % scene-wide at 1,024 spp). "window": per window, as published.
     minor_elements: str = "scene"
-    # after SC, per pixel and band, every element's OP scaled by one factor until the
+    # after the iterations, per pixel and band, every element's OP scaled by one factor until the
     # simulated image equals the image (DART calibration's Newton step): the image error
     # goes to zero, and what it held (Monte Carlo noise of trace and image, mock-up error)
-    # goes into the OPs
+    # goes into the OPs. It runs before SC, whose rules keep the last word
     closure: bool = False
 
 
@@ -200,7 +200,8 @@ def unmix(
     start = time.perf_counter()
     minor = np.zeros(n_elements, bool)
     if p.method == US_DART and p.minor_elements == "scene":
-        minor = np.nan_to_num(pure.threshold, nan=1.0) < p.median_start_below - 1e-9
+        peak = np.where(valid, trace.fractions, 0.0).max(axis=(1, 2))
+        minor = (peak > 0) & (peak < p.median_start_below)
     lower = np.clip((1 - p.epsilon) * op_pps, 0.0, 1.0)
     upper = np.clip((1 + p.epsilon) * op_pps, 0.0, 1.0)
     op, unsolved = _window_step(image, gradients, valid, op_pps, op_pps, lower, upper,
@@ -227,18 +228,9 @@ def unmix(
             break
     seconds["iterations"] = time.perf_counter() - start
 
-    # SC ---------------------------------------------------------------------------------
-    step(total_steps - 1 - closure, "spectral correction")
-    start = time.perf_counter()
-    op, breaks = apply_rules(op, masks, scene.elements, bands, footprint)
-    if breaks.any():
-        simulated, _, _ = evaluate_op_maps(trace, op, bands, skyl)
-        record("SC", op, simulated)
-    seconds["sc"] = time.perf_counter() - start
-    if closure:
-        step(total_steps - 1, "closure")
+    if closure:  # before SC: the rules keep the last word where closure breaks them
+        step(total_steps - 2, "closure")
         start = time.perf_counter()
-        simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
         for _ in range(CLOSURE_STEPS):
             op = _calibration_step(op, image, simulated, gradients, valid)
             simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
@@ -247,6 +239,15 @@ def unmix(
                 break
         record("closure", op, simulated)
         seconds["closure"] = time.perf_counter() - start
+
+    # SC ---------------------------------------------------------------------------------
+    step(total_steps - 1, "spectral correction")
+    start = time.perf_counter()
+    op, breaks = apply_rules(op, masks, scene.elements, bands, footprint)
+    if breaks.any():
+        simulated, _, _ = evaluate_op_maps(trace, op, bands, skyl)
+        record("SC", op, simulated)
+    seconds["sc"] = time.perf_counter() - start
     truth_simulated = None
     if truth is not None:
         from ..forward import fill_from_table
@@ -299,7 +300,7 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
         moved = [np.moveaxis(a, 1, -1).reshape(per_band) for a in (current, lower, upper)]
         scene_values = _minor_scene_solve(
             gram.reshape(bands, -1, n_elements, n_elements), rhs.reshape(per_band),
-            present.reshape(per_band), *moved, minor)
+            present.reshape(per_band), *moved, minor, valid.reshape(-1))
         current = current.copy()
         current[:, minor] = scene_values[:, :, None, None]
         present = present & ~minor
@@ -355,24 +356,29 @@ def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: fl
     return op
 
 
-def _minor_scene_solve(gram, rhs, present, current, lower, upper, minor):
+def _minor_scene_solve(gram, rhs, present, current, lower, upper, minor, windows):
     """Scene-wide OPs (one per band) of the ``minor`` elements, jointly with every window's
     own OPs of the others: each window's Gram system with its other unknowns eliminated
-    (Schur complement), summed over the windows and solved. Elements absent from a window
-    keep their ``current`` OP there. Arrays as in ``solve_bounded``, with a leading band
-    axis: gram (bands, N, I, I), rhs/present/current/lower/upper (bands, N, I)."""
+    (Schur complement), summed over the ``windows`` (centred on valid pixels) and solved.
+    Others absent from a window keep their ``current`` OP there; the others' bounds and
+    damping are left out (the window solves that follow apply them). A minor element whose
+    gradients the others explain everywhere (Schur diagonal < 1e-8 of its own) keeps its
+    current OP. Arrays as in ``solve_bounded``, with a leading band axis: gram
+    (bands, N, I, I), rhs/present/current/lower/upper (bands, N, I); windows (N,)."""
     minor_index = np.flatnonzero(minor)
     other_index = np.flatnonzero(~minor)
-    values = np.empty((gram.shape[0], minor_index.size))
+    kept = np.median(current[:, windows][..., minor_index], axis=1)  # (bands, minor)
+    values = kept.copy()
     for b in range(gram.shape[0]):
-        free = present[b][:, other_index]  # (N, a)
-        g_aa = gram[b][:, other_index][:, :, other_index]
-        g_ab = gram[b][:, other_index][:, :, minor_index]
-        g_bb = gram[b][:, minor_index][:, :, minor_index]
+        g = gram[b][windows]
+        free = present[b][windows][:, other_index]  # (N, a)
+        g_aa = g[:, other_index][:, :, other_index]
+        g_ab = g[:, other_index][:, :, minor_index]
+        g_bb = g[:, minor_index][:, :, minor_index]
         # others absent from a window: fixed, their share moved to the right-hand side
-        fixed_share = np.where(~free, current[b][:, other_index], 0.0)
-        r_a = rhs[b][:, other_index] - np.einsum("nij,nj->ni", g_aa, fixed_share)
-        r_b = rhs[b][:, minor_index] - np.einsum("nji,nj->ni", g_ab, fixed_share)
+        fixed_share = np.where(~free, current[b][windows][:, other_index], 0.0)
+        r_a = rhs[b][windows][:, other_index] - np.einsum("nij,nj->ni", g_aa, fixed_share)
+        r_b = rhs[b][windows][:, minor_index] - np.einsum("nji,nj->ni", g_ab, fixed_share)
         pair = free[:, :, None] & free[:, None, :]
         g_aa = np.where(pair, g_aa, 0.0)
         scale = np.einsum("nii->n", g_aa)[:, None] + 1e-300
@@ -381,14 +387,16 @@ def _minor_scene_solve(gram, rhs, present, current, lower, upper, minor):
         g_ab = np.where(free[:, :, None], g_ab, 0.0)
         r_a = np.where(free, r_a, 0.0)
         solved = np.linalg.solve(g_aa, np.concatenate([g_ab, r_a[:, :, None]], axis=2))
-        schur = g_bb - np.einsum("nai,nak->nik", g_ab, solved[:, :, :-1])
-        right = r_b - np.einsum("nai,na->ni", g_ab, solved[:, :, -1])
-        try:
-            values[b] = np.linalg.solve(schur.sum(axis=0), right.sum(axis=0))
-        except np.linalg.LinAlgError:  # a minor element no window sees: keep its OP
-            values[b] = np.median(current[b][:, minor_index], axis=0)
-    bounds_low = np.median(lower[..., minor_index], axis=1)
-    bounds_high = np.median(upper[..., minor_index], axis=1)
+        schur = (g_bb - np.einsum("nai,nak->nik", g_ab, solved[:, :, :-1])).sum(axis=0)
+        right = (r_b - np.einsum("nai,na->ni", g_ab, solved[:, :, -1])).sum(axis=0)
+        own = np.diagonal(g_bb.sum(axis=0))
+        seen = np.diagonal(schur) > 1e-8 * np.maximum(own, 1e-300)
+        if seen.any():
+            solve = np.ix_(seen, seen)
+            right = right[seen] - schur[np.ix_(seen, ~seen)] @ kept[b, ~seen]
+            values[b, seen] = np.linalg.lstsq(schur[solve], right, rcond=1e-12)[0]
+    bounds_low = np.median(lower[:, windows][..., minor_index], axis=1)
+    bounds_high = np.median(upper[:, windows][..., minor_index], axis=1)
     return np.clip(values, bounds_low, bounds_high)  # (bands, minor)
 
 

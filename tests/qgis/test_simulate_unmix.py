@@ -1,5 +1,7 @@
 """unmix3d:simulate and unmix3d:unmix as users run them, on a small scene written as OBJ."""
 
+import re
+
 import numpy as np
 import pytest
 from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
@@ -160,8 +162,14 @@ def test_closure_and_minor_elements_reach_the_run(run_algorithm, scene_files, sa
     image, simulated = read_raster(result["OUTPUT"]), read_raster(out / "simulated.tif")
     np.testing.assert_allclose(simulated.data, image.data, rtol=1e-5)
     report = (out / "report.html").read_text()
-    assert "minor elements" in report and "window" in report and "closure" in report
-    assert "+ closure" in (out / "accuracy.csv").read_text()
+    assert re.search(r"minor elements</td>\s*<td>window<", report)
+    assert re.search(r"closure</td>\s*<td>True<", report)
+    assert "us-dart + closure" in (out / "accuracy.csv").read_text()
+    # with the baseline, CLOSURE is ignored (a warning says so) and not reported as run
+    out = tmp_path / "baseline"
+    run_unmix(run_algorithm, scene_files, result["OUTPUT"], out, CLOSURE=True, METHOD=1)
+    assert re.search(r"closure</td>\s*<td>False<", (out / "report.html").read_text())
+    assert "+ closure" not in (out / "accuracy.csv").read_text()
 
 
 def test_scaled_reflectance_is_refused_with_the_fix(run_algorithm, scene_files, satellite,
