@@ -70,10 +70,11 @@ class UnmixParameters:
     # windows' OPs of the other elements (each window's system with those eliminated,
     # summed). A window sees such an element in a few pixels at a fifth of their area, and
     # its solution is mostly Monte Carlo noise (urban walls: 4.4 % median error per window,
-    # 0.40 % scene-wide at 1,024 spp). "window": per window, as published.
+    # 0.29 % scene-wide at 1,024 spp). "window": per window, as published.
     minor_elements: str = "scene"
-    # after the iterations, per pixel and band, every element's OP scaled by one factor until the
-    # simulated image equals the image (DART calibration's Newton step): the image error
+    # after the iterations, per pixel and band, every element's OP scaled by one factor
+    # until the simulated image equals the image (DART calibration's Newton step): the image
+    # error
     # goes to zero, and what it held (Monte Carlo noise of trace and image, mock-up error)
     # goes into the OPs. It runs before SC, whose rules keep the last word
     closure: bool = False
