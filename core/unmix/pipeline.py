@@ -74,9 +74,8 @@ class UnmixParameters:
     minor_elements: str = "scene"
     # after the iterations, per pixel and band, every element's OP scaled by one factor
     # until the simulated image equals the image (DART calibration's Newton step): the image
-    # error
-    # goes to zero, and what it held (Monte Carlo noise of trace and image, mock-up error)
-    # goes into the OPs. It runs before SC, whose rules keep the last word
+    # error goes to zero, and what it held (Monte Carlo noise of trace and image, mock-up
+    # error) goes into the OPs. It runs before SC, whose rules keep the last word
     closure: bool = False
 
 
