@@ -167,10 +167,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "After the iterations, scale every element's OP in a pixel and band by one "
                  "factor until the simulated image equals the image (DART calibration's step, "
                  "US-DART only; the spectral rules then keep the last word). The image error "
-                 "then vanishes, and what it held (Monte Carlo "
-                 "noise, mock-up error) goes into the OP maps: on the vegetation demo the "
-                 "median image error falls from 1.2 % to 0 and the vegetation OP error rises "
-                 "from 0.4 % to 1.1 %.",
+                 "then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into "
+                 "the OP maps: on the vegetation demo the median image error falls from 1.2 % "
+                 "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),

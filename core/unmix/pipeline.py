@@ -281,12 +281,11 @@ def _op_error_summary(op_errors: np.ndarray, masks: np.ndarray) -> dict[str, np.
 
 
 def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks, fractions,
-                 footprint, p: UnmixParameters, minor=None):
+                 footprint, p: UnmixParameters, minor):
     """One LSMA / GI solve over all windows and bands; unsolved windows filled by medians.
     ``minor`` elements, if any, take one scene-wide OP per band, solved jointly first."""
     bands, n_elements = current.shape[:2]
     gram, rhs, count = assemble(gradients, target, valid, footprint)
-    minor = np.zeros(n_elements, bool) if minor is None else minor
     mean_fraction = window_sum(np.where(valid, fractions, 0.0), footprint) / np.maximum(count,
                                                                                         1.0)
     present_count = np.stack([_window_any(masks[i], footprint)
