@@ -75,16 +75,29 @@ def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
     return gram, np.moveaxis(rhs, 1, -1), count
 
 
-@numba.njit(parallel=True, cache=True)
 def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_condition,
-                  max_spectral_radius, damping=0.0):
-    """Solve min ||A x - y||^2 + damping * sum_i (A^T A)_ii (x_i - start_i)^2 with
-    lower <= x <= upper for every window (the stability checks look at A^T A undamped).
+                  max_spectral_radius, damping=0.0, prior_weight=None, prior=None):
+    """Solve min ||A x - y||^2 + damping * sum_i (A^T A)_ii (x_i - start_i)^2
+    + sum_i prior_weight_i (A^T A)_ii (x_i - prior_i)^2 with lower <= x <= upper for every
+    window (the stability checks look at A^T A undamped).
 
     All arrays are flattened to (N, I[, I]); ``present`` marks the elements that appear in a
-    window (others keep ``start``). Returns x (N, I) and a status per window (SOLVED,
-    UNSTABLE, EMPTY).
+    window (others keep ``start``); ``prior_weight`` and ``prior`` (N, I), optional, hold
+    each window's unknowns to a value of their own (the per-pixel start). Returns x (N, I)
+    and a status per window (SOLVED, UNSTABLE, EMPTY).
     """
+    if prior_weight is None or prior is None:
+        prior_weight = np.zeros_like(rhs)
+        prior = start
+    return _solve_bounded(gram, rhs, lower, upper, start, present, min_determinant,
+                          max_condition, max_spectral_radius, float(damping),
+                          np.ascontiguousarray(prior_weight, np.float64),
+                          np.ascontiguousarray(prior, np.float64))
+
+
+@numba.njit(parallel=True, cache=True)
+def _solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_condition,
+                   max_spectral_radius, damping, prior_weight, prior):
     n, n_elements = rhs.shape
     x_out = start.copy()
     status = np.zeros(n, np.int8)
@@ -113,11 +126,16 @@ def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_
             status[w] = UNSTABLE
             continue
         system, right = gram[w], rhs[w]
-        if damping > 0.0:
+        held = damping > 0.0
+        for i in range(n_elements):
+            held = held or prior_weight[w, i] > 0.0
+        if held:
             system, right = system.copy(), right.copy()
             for i in range(n_elements):
-                right[i] += damping * gram[w, i, i] * start[w, i]
-                system[i, i] *= 1.0 + damping
+                diagonal = gram[w, i, i]
+                right[i] += diagonal * (damping * start[w, i]
+                                        + prior_weight[w, i] * prior[w, i])
+                system[i, i] = diagonal * (1.0 + damping + prior_weight[w, i])
         x_out[w] = _active_set(system, right, lower[w], upper[w], start[w], free[:m])
     return x_out, status
 

@@ -1,0 +1,89 @@
+"""Per-pixel standard errors of the OP maps.
+
+Two parts, added as variances:
+
+- **The window estimate.** A pixel's OPs are the least-squares solution of its window's M
+  equations. Their covariance is ``s^2 (A^T A)^-1`` with ``s^2`` the window's residual
+  variance ``|y - A x|^2 / (M - m)`` (m unknowns): whatever the image does not follow, the
+  Monte Carlo noise of the trace and of the image, mock-up error, is in ``s^2``. At
+  convergence of the gradient iterations the residual is the image residual
+  ``R - R_sim``, so window sums of it and of the gradients give every window's covariance
+  at once.
+- **The window's shared-OP assumption.** An element's OP differs from pixel to pixel inside a
+  window (several asphalts under one "pavement"), and in a mixed pixel that difference does
+  not show in the residual: the other elements take it up. Its size is read off the data:
+  the spread of the element's pure-pixel solutions around the pixel (within twice the
+  window), added in proportion to the share of the pixel the element does not fill.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .windows import window_sum
+
+
+def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
+                               valid: np.ndarray, present: np.ndarray,
+                               footprint: np.ndarray) -> np.ndarray:
+    """Diagonal of every window's least-squares covariance, (bands, elements, rows, cols);
+    NaN for elements absent from a window or windows without enough equations.
+
+    ``residual`` (bands, rows, cols) at the final OPs, ``gradients`` (bands, elements, rows,
+    cols), ``valid`` (rows, cols), ``present`` (elements, rows, cols) the unknowns of each
+    window."""
+    bands, n_elements = gradients.shape[:2]
+    g = np.where(valid, gradients, 0.0)
+    count = window_sum(valid.astype(np.float64), footprint)
+    products = np.empty((bands, n_elements, n_elements) + valid.shape)
+    for i in range(n_elements):
+        for k in range(i, n_elements):
+            products[:, i, k] = products[:, k, i] = g[:, i] * g[:, k]
+    gram = np.moveaxis(window_sum(products, footprint), (1, 2), (-2, -1))  # (b, r, c, I, I)
+    squared = window_sum(np.where(valid, residual, 0.0) ** 2, footprint)  # (bands, r, c)
+    unknowns = present.sum(axis=0)
+    dof = count - unknowns
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s2 = np.where(dof > 0, squared / np.maximum(dof, 1), np.nan)
+    free = np.moveaxis(present, 0, -1)  # (rows, cols, I)
+    pair = free[..., :, None] & free[..., None, :]
+    eye = np.eye(n_elements, dtype=bool)
+    scale = np.trace(gram, axis1=-2, axis2=-1)[..., None, None] + 1e-300
+    system = np.where(pair[None], gram, 0.0) + np.where(eye & ~pair[None], scale, 0.0)
+    inverse = np.linalg.pinv(system, hermitian=True)
+    diagonal = np.diagonal(inverse, axis1=-2, axis2=-1)  # (bands, rows, cols, I)
+    variance = np.moveaxis(diagonal, -1, 1) * s2[:, None]
+    return np.where(present[None] & np.isfinite(variance), np.maximum(variance, 0.0), np.nan)
+
+
+def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Local variance of each element's pure-pixel OPs (bands, elements, rows, cols; NaN
+    where not pure) within twice the window around every pixel; 0 where fewer than two
+    pure pixels are near, the spread of all the element's pure pixels (an element's OP
+    is not known better where none of its pure pixels is near), 0 for an element with fewer
+    than two pure pixels in the whole scene."""
+    rows, cols = footprint.shape
+    wide = np.ones((2 * rows + 1, 2 * cols + 1), bool)
+    known = np.isfinite(pure_values)
+    values = np.where(known, pure_values, 0.0)
+    n = window_sum(known.astype(np.float64), wide)
+    mean = window_sum(values, wide) / np.maximum(n, 1.0)
+    mean_square = window_sum(values**2, wide) / np.maximum(n, 1.0)
+    variance = np.maximum(mean_square - mean**2, 0.0) * n / np.maximum(n - 1.0, 1.0)
+    with warnings.catch_warnings():  # elements with fewer than two pure pixels: NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        overall = np.nan_to_num(np.nanvar(pure_values, axis=(-2, -1), ddof=1), nan=0.0)
+    return np.where(n >= 2, variance, overall[..., None, None])
+
+
+def op_standard_error(residual: np.ndarray, gradients: np.ndarray, valid: np.ndarray,
+                      present: np.ndarray, footprint: np.ndarray, pure_values: np.ndarray,
+                      fractions: np.ndarray) -> np.ndarray:
+    """Standard error of every OP map value (bands, elements, rows, cols), NaN where the
+    window could not estimate it."""
+    variance = window_covariance_variance(residual, gradients, valid, present, footprint)
+    share_not_filled = np.clip(1.0 - fractions, 0.0, 1.0)[None]
+    variance = variance + share_not_filled * heterogeneity_variance(pure_values, footprint)
+    return np.sqrt(variance)
