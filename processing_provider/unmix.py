@@ -304,7 +304,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         feedback.pushInfo(table)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
         written = write_op_maps(folder, names, result.op, result.op_valid, grid.geotransform,
-                                raster.crs_wkt, bands)
+                                raster.crs_wkt, bands, result.op_std)
         outputs = {"OUTPUT_FOLDER": folder}
         simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
         if simulated:
@@ -337,21 +337,30 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         return outputs
 
 
-def write_op_maps(folder, names, op, op_valid, geotransform, crs_wkt, bands) -> dict:
-    """Write every ``<element>.tif`` into a hidden staging folder first and move them in only
-    when all are written, so a failure leaves no half set of OP maps behind."""
+def write_op_maps(folder, names, op, op_valid, geotransform, crs_wkt, bands,
+                  op_std=None) -> dict:
+    """Write every ``<element>.tif`` (and its standard error ``<element>_std.tif``) into a
+    hidden staging folder first and move them in only when all are written, so a failure
+    leaves no half set of OP maps behind."""
     os.makedirs(folder, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".unmix3d-", dir=folder)
     written = {}
+    files = []
     try:
         for i, name in enumerate(names):
-            path = os.path.join(staging, f"{name}.tif")
-            write_raster(path, op[:, i], np.broadcast_to(op_valid[i], op[:, i].shape),
+            valid = np.broadcast_to(op_valid[i], op[:, i].shape)
+            write_raster(os.path.join(staging, f"{name}.tif"), op[:, i], valid,
                          geotransform, crs_wkt, bands)
-        for name in names:
-            target = os.path.join(folder, f"{name}.tif")
-            os.replace(os.path.join(staging, f"{name}.tif"), target)
-            written[name] = target
+            files.append(f"{name}.tif")
+            if op_std is not None:
+                std_valid = valid & np.isfinite(op_std[:, i])
+                write_raster(os.path.join(staging, f"{name}_std.tif"),
+                             np.nan_to_num(op_std[:, i]), std_valid, geotransform, crs_wkt,
+                             bands)
+                files.append(f"{name}_std.tif")
+        for file in files:
+            os.replace(os.path.join(staging, file), os.path.join(folder, file))
+        written = {name: os.path.join(folder, f"{name}.tif") for name in names}
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return written

@@ -58,6 +58,48 @@ def _convergence(result: UnmixResult, element_names, bands) -> str:
     return "".join(parts)
 
 
+def _uncertainty(result: UnmixResult, element_names, bands) -> str:
+    """Median standard error per element and band (absolute and relative to the OP), and a
+    map per element of the relative standard error averaged over the bands."""
+    if result.op_std is None:
+        return "<p class='note'>No standard errors were computed.</p>"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = result.op_std / result.op
+    rows = []
+    for i, name in enumerate(element_names):
+        mask = result.op_valid[i]
+        for b, band in enumerate(bands):
+            values = result.op_std[b, i][mask]
+            values = values[np.isfinite(values)]
+            shares = relative[b, i][mask]
+            shares = shares[np.isfinite(shares)]
+            rows.append([name, band, float(np.median(values)) if values.size else "-",
+                         100 * float(np.median(shares)) if shares.size else "-"])
+    table = report_html.table(["element", "band", "standard error, median",
+                               "relative standard error, median %"], rows)
+    fig = report_html.figure(3.2 * len(element_names), 3.4)
+    axes = np.atleast_1d(fig.subplots(1, len(element_names)))
+    for ax, (i, name) in zip(axes, enumerate(element_names), strict=True):
+        with np.errstate(invalid="ignore"):
+            band_mean = 100 * np.nanmean(np.where(result.op_valid[i], relative[:, i], np.nan),
+                                         axis=0) if np.isfinite(relative[:, i]).any() else None
+        if band_mean is None or not np.isfinite(band_mean).any():
+            ax.set_title(f"{name}: no value", fontsize=9)
+        else:
+            shown = ax.imshow(report_html.stride(band_mean), cmap="magma",
+                              vmin=0, vmax=float(np.nanpercentile(band_mean, 98)))
+            fig.colorbar(shown, ax=ax, fraction=0.046, label="relative std (%)")
+            ax.set_title(f"{name}: standard error / OP", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    note = ("<p class='note'>Standard error of every OP map value (written beside each map as "
+            "<code>&lt;element&gt;_std.tif</code>): the window's least-squares covariance "
+            "(its residual holds the Monte Carlo noise of trace and image) plus the spread "
+            "of the element's pure-pixel OPs for the share of the pixel it does not fill. "
+            "Grey: NoData.</p>")
+    return note + table + report_html.img(report_html.png(fig), "OP standard errors")
+
+
 def _composites(image, simulated, op, op_valid, valid, element_names, bands) -> str:
     if not all(band in bands for band in RGB):
         return "<p class='note'>No true-colour composites: the bands lack B4, B3 and B2.</p>"
@@ -113,6 +155,7 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
     if accuracy_markdown:
         parts += ["<h2>Accuracy table</h2>", f"<pre>{html.escape(accuracy_markdown)}</pre>"]
     parts += [
+        "<h2>Uncertainty of the OP maps</h2>", _uncertainty(result, element_names, bands),
         "<h2>Images and OP maps</h2>",
         _composites(image, result.simulated, result.op, result.op_valid, valid, element_names,
                     bands),

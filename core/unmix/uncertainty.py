@@ -12,8 +12,9 @@ Two parts, added as variances:
 - **The window's shared-OP assumption.** An element's OP differs from pixel to pixel inside a
   window (several asphalts under one "pavement"), and in a mixed pixel that difference does
   not show in the residual: the other elements take it up. Its size is read off the data:
-  the spread of the element's pure-pixel solutions around the pixel (within twice the
-  window), added in proportion to the share of the pixel the element does not fill.
+  the spread of the element's pure-pixel solutions, around the pixel (within twice the
+  window) where the element fills most of it, over the scene where it is a sliver,
+  added in proportion to the share of the pixel the element does not fill.
 """
 
 from __future__ import annotations
@@ -58,12 +59,12 @@ def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
     return np.where(present[None] & np.isfinite(variance), np.maximum(variance, 0.0), np.nan)
 
 
-def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
-    """Local variance of each element's pure-pixel OPs (bands, elements, rows, cols; NaN
-    where not pure) within twice the window around every pixel; 0 where fewer than two
-    pure pixels are near, the spread of all the element's pure pixels (an element's OP
-    is not known better where none of its pure pixels is near), 0 for an element with fewer
-    than two pure pixels in the whole scene."""
+def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray):
+    """How much each element's OP varies: (local, overall) variances of its pure-pixel OPs
+    (``pure_values`` (bands, elements, rows, cols), NaN where not pure). Local: within twice
+    the window around every pixel, (bands, elements, rows, cols), the overall value where
+    fewer than two pure pixels are near. Overall: over the scene, (bands, elements, 1, 1),
+    0 for an element with fewer than two pure pixels."""
     rows, cols = footprint.shape
     wide = np.ones((2 * rows + 1, 2 * cols + 1), bool)
     known = np.isfinite(pure_values)
@@ -71,19 +72,27 @@ def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray) -> np
     n = window_sum(known.astype(np.float64), wide)
     mean = window_sum(values, wide) / np.maximum(n, 1.0)
     mean_square = window_sum(values**2, wide) / np.maximum(n, 1.0)
-    variance = np.maximum(mean_square - mean**2, 0.0) * n / np.maximum(n - 1.0, 1.0)
+    local = np.maximum(mean_square - mean**2, 0.0) * n / np.maximum(n - 1.0, 1.0)
     with warnings.catch_warnings():  # elements with fewer than two pure pixels: NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         overall = np.nan_to_num(np.nanvar(pure_values, axis=(-2, -1), ddof=1), nan=0.0)
-    return np.where(n >= 2, variance, overall[..., None, None])
+    overall = overall[..., None, None]
+    return np.where(n >= 2, local, overall), overall
 
 
 def op_standard_error(residual: np.ndarray, gradients: np.ndarray, valid: np.ndarray,
                       present: np.ndarray, footprint: np.ndarray, pure_values: np.ndarray,
                       fractions: np.ndarray) -> np.ndarray:
     """Standard error of every OP map value (bands, elements, rows, cols), NaN where the
-    window could not estimate it."""
+    window could not estimate it.
+
+    The heterogeneity term is weighed by the share ``1 - f`` of the pixel the element does
+    not fill, and moves from the local spread (where the element fills most of the pixel,
+    its own surface is the one its pure neighbours show) to the scene-wide spread of the
+    element (where it is a sliver of the pixel, it may be a material never seen pure: a
+    concrete courtyard among asphalt streets)."""
     variance = window_covariance_variance(residual, gradients, valid, present, footprint)
-    share_not_filled = np.clip(1.0 - fractions, 0.0, 1.0)[None]
-    variance = variance + share_not_filled * heterogeneity_variance(pure_values, footprint)
+    f = np.clip(fractions, 0.0, 1.0)[None]
+    local, overall = heterogeneity_variance(pure_values, footprint)
+    variance = variance + (1.0 - f) * (f * local + (1.0 - f) * overall)
     return np.sqrt(variance)

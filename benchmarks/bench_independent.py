@@ -1,0 +1,168 @@
+"""US-DART at its default parameters on images unmix3d did not render.
+
+Scenes (``tests/core/independent.py``): 460 m squares of 1 m land cover, the image the
+central 400 m at 10 m (40 x 40 pixels), three bands (B3, B4, B8), nadir, sun at 35 deg:
+
+- ``berlinA``, ``berlinB``: two windows of the real Berlin land cover (``../shared/data/
+  berlin``), every patch a material drawn from the Berlin urban spectral library of its
+  class (a material per roof, asphalts and concretes, grasses), PROSPECT-D leaf types with
+  per-band r and t, buildings 6-25 m high;
+- ``town1``, ``town2``: synthetic towns (streets, houses, gardens, tree rows, a river of
+  water at 0.01-0.03, bare soil).
+
+Mitsuba 3 (``scalar_rgb``, a two-sided Lambertian leaf BSDF) renders the image; the per-pixel
+truth of an element is the mean OP of its materials over its visible area in the pixel.
+``unmix`` then runs exactly as ``unmix3d:unmix`` at its defaults (SAMPLES 64, SEED 2, WINDOW
+5x5, ...), from an element table with one element per class whose initial values are the
+class means. Reported per element: pixels, OP error median and mean, image error and its
+floor (the true OPs on the inversion's trace), and the calibration of the OP maps'
+standard errors (RMS of error / std, and the share of |error| < 2 std).
+
+``--budget`` adds the error budget: the inversion's trace at 1,024 samples (its Monte
+Carlo noise), the image replaced by unmix3d's own render of the per-pixel truth (forward
+model mismatch against Mitsuba; the image noise) and the image error of that render
+against Mitsuba.
+
+    .venv/bin/python benchmarks/bench_independent.py --scenes berlinA town1 --budget
+
+Mitsuba renders are cached in ``--cache`` (they take minutes); times are wall-clock seconds
+on a possibly shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests" / "core"))
+
+from package_import import import_unmix3d  # noqa: E402
+
+import_unmix3d()
+
+import independent  # noqa: E402
+
+from unmix3d.core.forward import fill_from_table  # noqa: E402
+from unmix3d.core.simulate import evaluate_op_maps, trace  # noqa: E402
+from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
+from unmix3d.core.unmix.run import run_unmix  # noqa: E402
+
+LAYOUTS = {
+    "berlinA": (lambda: independent.berlin_layout(3640, 3200, 460), 1),
+    "berlinB": (lambda: independent.berlin_layout(1160, 3100, 460), 3),
+    "town1": (lambda: independent.town_layout(1, 460), 2),
+    "town2": (lambda: independent.town_layout(2, 460), 4),
+}
+DEFAULT_SAMPLES, DEFAULT_SEED = 64, 2  # unmix3d:unmix's defaults
+
+
+def scene_and_image(name: str, renders: int, samples: int, cache: Path):
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"{name}_{renders}x{samples}.pkl"
+    if path.exists():
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    layout, seed = LAYOUTS[name]
+    start = time.perf_counter()
+    scene = independent.build_scene(layout(), seed=seed)
+    built = time.perf_counter() - start
+    image, error = independent.render_image(scene, renders, samples, seed=100)
+    rendered = time.perf_counter() - start - built
+    data = dict(scene=scene, image=image, image_error=error, build_seconds=built,
+                render_seconds=rendered)
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    return data
+
+
+def summary(s, result, image, fractions) -> list[dict]:
+    names = s.scene.elements.names
+    rows = []
+    image_error = np.abs(result.simulated - image) / image
+    floor = (np.abs(result.truth_simulated - image) / image
+             if result.truth_simulated is not None else None)
+    for i, name in enumerate(names):
+        mask = result.op_valid[i]
+        if not mask.any():
+            rows.append(dict(element=name, pixels=0))
+            continue
+        error = (np.abs(result.op[:, i] - s.truth[:, i]) / s.truth[:, i])[:, mask]
+        z = ((result.op[:, i] - s.truth[:, i]) / result.op_std[:, i])[:, mask]
+        error, z = error[np.isfinite(error)], z[np.isfinite(z)]
+        pure = mask & (fractions[i] >= 0.9)
+        pure_error = (np.abs(result.op[:, i] - s.truth[:, i]) / s.truth[:, i])[:, pure]
+        rows.append(dict(
+            element=name, pixels=int(mask.sum()),
+            op_error_median=100 * float(np.median(error)),
+            op_error_mean=100 * float(np.mean(error)),
+            op_error_median_pure=100 * float(np.median(pure_error)) if pure.any() else None,
+            image_error_median=100 * float(np.median(image_error[:, mask])),
+            image_floor_median=(100 * float(np.median(floor[:, mask]))
+                                if floor is not None else None),
+            z_rms=float(np.sqrt(np.mean(z**2))),
+            within_2_std=float(np.mean(np.abs(z) < 2)),
+        ))
+    return rows
+
+
+def unmix_case(s, image, samples, seed, parameters=None):
+    valid = np.isfinite(image).all(axis=0)
+    start = time.perf_counter()
+    result, traced = run_unmix(s.scene, s.grid, s.geometry, image, valid, s.bands, s.skyl,
+                               parameters or UnmixParameters(), samples=samples, seed=seed,
+                               truth=s.truth)
+    seconds = time.perf_counter() - start
+    return dict(seconds=seconds, stages=result.seconds,
+                elements=summary(s, result, image, traced.fractions))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenes", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
+    parser.add_argument("--renders", type=int, default=4)
+    parser.add_argument("--render-samples", type=int, default=1024)
+    parser.add_argument("--budget", action="store_true")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
+    parser.add_argument("--output", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "independent.json")
+    args = parser.parse_args()
+    results = {"renderer": "Mitsuba 3.9.1 scalar_rgb, stratified sampler, two-sided "
+                           "Lambertian leaf BSDF",
+               "image_samples": args.renders * args.render_samples, "scenes": {}}
+    for name in args.scenes:
+        data = scene_and_image(name, args.renders, args.render_samples, args.cache)
+        s, image = data["scene"], data["image"]
+        entry = {"triangles": int(len(s.scene.mockup.triangles)), "parts": len(s.parts),
+                 "image_relative_stderr_median": float(np.median(data["image_error"] / image)),
+                 "render_seconds": data["render_seconds"],
+                 "default": unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED)}
+        if args.budget:
+            entry["trace_1024"] = unmix_case(s, image, 1024, DEFAULT_SEED)
+            own_trace = trace(s.scene, s.grid, s.geometry, samples=1024, seed=777)
+            own, _, own_error = evaluate_op_maps(
+                own_trace, fill_from_table(s.truth, s.scene, s.bands), s.bands, s.skyl)
+            entry["own_vs_mitsuba"] = {
+                "relative_difference_median": float(np.median(np.abs(own - image) / image)),
+                "relative_bias_per_band": ((own - image) / image).mean(axis=(1, 2)).tolist(),
+                "z_median": float(np.median(np.abs(own - image)
+                                            / np.hypot(own_error, data["image_error"]))),
+            }
+            entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED)
+            entry["start_weight_30"] = unmix_case(
+                s, image, DEFAULT_SAMPLES, DEFAULT_SEED, UnmixParameters(start_weight=30.0))
+        results["scenes"][name] = entry
+        print(json.dumps({name: entry}, indent=1, default=float), flush=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()
