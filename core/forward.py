@@ -102,7 +102,8 @@ def simulate_products(
     is_canceled: Callable[[], bool] | None = None,
 ) -> SimulationProducts:
     """Trace once, then evaluate the image (and gradients) for the table's OPs or for
-    per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table)."""
+    per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table). Pixels beyond
+    the mock-up are NaN (NoData) in every product."""
     check_overlap(scene, grid)
     result = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
                    progress=progress, is_canceled=is_canceled)
@@ -118,5 +119,10 @@ def simulate_products(
         image, op_gradients, error = evaluate_op_maps(result, op, bands, skyl)
         if not want_gradients:
             op_gradients = None
-    return SimulationProducts(image, error, result.fractions, result.sunlit_fractions,
-                              op_gradients, variable_gradients, result)
+    fractions, sunlit = result.fractions.copy(), result.sunlit_fractions.copy()
+    beyond = ~result.covered  # pixels beyond the mock-up: NoData in every product
+    for array in (image, error, fractions, sunlit, op_gradients, variable_gradients):
+        if array is not None:
+            array[..., beyond] = np.nan
+    return SimulationProducts(image, error, fractions, sunlit, op_gradients,
+                              variable_gradients, result)

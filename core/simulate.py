@@ -216,6 +216,37 @@ def check_overlap(scene: Scene, grid: PixelGrid, image_name: str = "the image") 
     raise ValueError(message)
 
 
+#: share of a pixel's width or height by which its footprint may pass the mock-up's edge
+#: (float32 vertices, grids snapped to the mock-up's extent)
+COVERAGE_TOLERANCE = 1e-3
+
+
+def grid_coverage(scene: Scene, grid: PixelGrid) -> np.ndarray:
+    """Pixels whose whole footprint on the reference surface lies over the mock-up's x/y
+    extent -> bool (rows, cols).
+
+    Beyond it, a periodic boundary would show copies of the mock-up and an open one an empty
+    void: neither is the scene, so those pixels are NoData. A mock-up may extend beyond the
+    image (as DART's margin); the image must not extend beyond the mock-up.
+    """
+    low, high = scene.mockup.world_bounds()
+    x_tol = COVERAGE_TOLERANCE * grid.pixel_width
+    y_tol = COVERAGE_TOLERANCE * grid.pixel_height
+    west = grid.x_min + grid.pixel_width * np.arange(grid.cols)
+    north = grid.y_max - grid.pixel_height * np.arange(grid.rows)
+    cols_in = (west >= low[0] - x_tol) & (west + grid.pixel_width <= high[0] + x_tol)
+    rows_in = (north - grid.pixel_height >= low[1] - y_tol) & (north <= high[1] + y_tol)
+    return rows_in[:, None] & cols_in[None, :]
+
+
+def _coverage_message(scene: Scene, grid: PixelGrid) -> str:
+    low, high = scene.mockup.world_bounds()
+    x0, y0, x1, y1 = grid.extent
+    return (f"{scene.mockup.path or 'the mock-up'} covers x {low[0]:.1f} to {high[0]:.1f}, "
+            f"y {low[1]:.1f} to {high[1]:.1f}; the image grid spans x {x0:.1f} to {x1:.1f}, "
+            f"y {y0:.1f} to {y1:.1f}")
+
+
 @dataclass
 class Trace:
     """What one trace knows: polynomials for the image, element fractions and sunlit shares."""
@@ -230,10 +261,18 @@ class Trace:
     samples: int
     seed: int
     seconds: float = 0.0
+    #: (rows, cols): pixels over the mock-up (see ``grid_coverage``); the others were not
+    #: traced, their polynomials are empty and their images NaN (NoData)
+    covered: np.ndarray | None = None
 
     def reflectance(self, x: np.ndarray, skyl) -> tuple[np.ndarray, np.ndarray]:
-        """(image, standard error), each (bands, rows, cols), for variables x (bands, V)."""
-        return self.polynomials.reflectance(x, skyl)
+        """(image, standard error), each (bands, rows, cols), for variables x (bands, V);
+        NaN beyond the mock-up."""
+        image, error = self.polynomials.reflectance(x, skyl)
+        if self.covered is not None and not self.covered.all():
+            image[:, ~self.covered] = np.nan
+            error[:, ~self.covered] = np.nan
+        return image, error
 
     def reflectance_from_table(self, bands: list[str], skyl) -> tuple[np.ndarray, np.ndarray]:
         return self.reflectance(self.scene.variables_from_table(bands), skyl)
@@ -259,6 +298,8 @@ def trace(
     ``reference_height`` (metres, scene CRS) is the plane on which the pixel grid lies, seen
     along the view direction; by default the mock-up's lowest point. With ``periodic`` the
     mock-up tiles the plane; otherwise rays leaving its box escape (to the sky when going up).
+    Either way, pixels beyond the mock-up's footprint are not traced and are NoData
+    (``Trace.covered``); a grid with no pixel over the mock-up is refused.
     """
     import time
 
@@ -277,11 +318,15 @@ def trace(
     ])
     n_elements = len(scene.elements.elements)
     n_pixels = grid.rows * grid.cols
+    covered = grid_coverage(scene, grid)
+    if not covered.any():
+        raise ValueError("no pixel lies wholly over the mock-up: "
+                         + _coverage_message(scene, grid))
     arguments = (
         scene.bvh, scene.normals, scene.triangle_element, scene.var_r, scene.var_t,
         scene.translucent, scene.box(), periodic, geometry.sun, geometry.view, grid_local,
         samples, batches, seed, rr_depth, rr_survival, scene.n_variables,
-        *_media_arguments(scene),
+        *_media_arguments(scene), covered.ravel().astype(np.uint8),
     )
     capacity = max(64, 4 * samples)
     records = []
@@ -320,6 +365,7 @@ def trace(
         samples=samples,
         seed=seed,
         seconds=time.perf_counter() - start,
+        covered=covered,
     )
 
 

@@ -434,7 +434,7 @@ def _trace_pixel(
 def trace_chunk(
     first_pixel, pixel_count, capacity, bvh, normals, tri_element, var_r, var_t, translucent,
     box, periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival, n_variables,
-    tri_medium, medium_element, density, g_table, theta_table, spherical,
+    tri_medium, medium_element, density, g_table, theta_table, spherical, covered,
 ):
     """Trace ``pixel_count`` pixels from ``first_pixel`` in parallel.
 
@@ -443,7 +443,8 @@ def trace_chunk(
     streams make that exact), per-pixel first-hit counts per element (the last column
     counts rays that met nothing) and the summed sun visibility of those first hits.
     ``tri_medium`` gives the turbid medium a triangle bounds (-1 for facets); the media's
-    tables come from ``turbid.TurbidMedia``.
+    tables come from ``turbid.TurbidMedia``. Pixels whose ``covered`` flag (per pixel of the
+    whole grid) is 0 lie beyond the mock-up: they are not traced and count as empty.
     """
     n_elements = var_r.shape[0]
     out0 = np.zeros((pixel_count, capacity), np.uint64)
@@ -453,6 +454,9 @@ def trace_chunk(
     first_hits = np.zeros((pixel_count, n_elements + 1), np.float64)
     sunlit_hits = np.zeros((pixel_count, n_elements), np.float64)
     for j in numba.prange(pixel_count):
+        if covered[first_pixel + j] == 0:
+            first_hits[j, n_elements] = samples
+            continue
         k0, k1, kv, n = _trace_pixel(
             first_pixel + j, bvh, normals, tri_element, var_r, var_t, translucent, box,
             periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival,

@@ -41,6 +41,7 @@ def run_unmix(
 
     traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
                    progress=trace_progress, is_canceled=is_canceled)
+    valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
                    progress=unmix_progress, is_canceled=is_canceled)
     result.seconds = {"trace": traced.seconds, **result.seconds}
