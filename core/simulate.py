@@ -216,6 +216,41 @@ def check_overlap(scene: Scene, grid: PixelGrid, image_name: str = "the image") 
     raise ValueError(message)
 
 
+def terrain_heights(scene: Scene, grid: PixelGrid, elements: list[str]) -> np.ndarray:
+    """Height (metres, scene CRS) of the terrain under each pixel centre -> (rows, cols): the
+    top surface of the named ``elements`` (the ground of a DEM-built mock-up), seen from
+    straight above through everything else. Pixels with no terrain under their centre (a
+    ground cut under a building, beyond the mock-up) take the nearest pixel's height.
+
+    Orthorectified images place every pixel on the terrain; registering the simulated grid
+    on a plane instead moves the footprint by height * tan(view zenith) over relief.
+    """
+    from .raytrace.boundary import depths_below
+
+    names = scene.elements.names
+    unknown = [name for name in elements if name not in names]
+    if unknown or not elements:
+        raise ValueError(f"terrain element(s) {', '.join(unknown) or '(none)'} not in the "
+                         f"element table (its elements: {', '.join(names)})")
+    wanted = np.isin(scene.triangle_element, [names.index(name) for name in elements])
+    origin = scene.mockup.origin
+    top = scene.mockup.local_bounds()[1][2] + 1.0
+    x = grid.x_min - origin[0] + grid.pixel_width * (np.arange(grid.cols) + 0.5)
+    y = grid.y_max - origin[1] - grid.pixel_height * (np.arange(grid.rows) + 0.5)
+    depth = depths_below(scene.bvh, wanted, x, y, top)
+    found = np.isfinite(depth)
+    if not found.any():
+        raise ValueError(f"no pixel of the grid has terrain ({', '.join(elements)}) under "
+                         f"its centre")
+    height = top - depth + origin[2]
+    if not found.all():
+        from scipy.ndimage import distance_transform_edt
+
+        nearest = distance_transform_edt(~found, return_distances=False, return_indices=True)
+        height = height[tuple(nearest)]
+    return height
+
+
 #: share of a pixel's width or height by which its footprint may pass the mock-up's edge
 #: (float32 vertices, grids snapped to the mock-up's extent)
 COVERAGE_TOLERANCE = 1e-3
@@ -286,7 +321,7 @@ def trace(
     seed: int = 1,
     periodic: bool = True,
     batches: int = 4,
-    reference_height: float | None = None,
+    reference_height: float | np.ndarray | None = None,
     rr_depth: int = 3,
     rr_survival: float = 0.8,
     progress: Callable[[float], None] | None = None,
@@ -295,8 +330,10 @@ def trace(
 ) -> Trace:
     """Trace every pixel of ``grid`` once.
 
-    ``reference_height`` (metres, scene CRS) is the plane on which the pixel grid lies, seen
-    along the view direction; by default the mock-up's lowest point. With ``periodic`` the
+    ``reference_height`` (metres, scene CRS) is the surface on which the pixel grid lies, seen
+    along the view direction: one height (a plane) or one per pixel (rows, cols), such as the
+    terrain under each pixel (``terrain_heights``), where orthorectified products place their
+    pixels; by default a plane at the mock-up's lowest point. With ``periodic`` the
     mock-up tiles the plane; otherwise rays leaving its box escape (to the sky when going up).
     Either way, pixels beyond the mock-up's footprint are not traced and are NoData
     (``Trace.covered``); a grid with no pixel over the mock-up is refused.
@@ -310,11 +347,15 @@ def trace(
         raise ValueError("rr_survival must be in (0, 1]")
     start = time.perf_counter()
     origin = scene.mockup.origin
-    z_ref = (scene.mockup.world_bounds()[0][2] if reference_height is None
-             else reference_height) - origin[2]
+    if reference_height is None:
+        reference_height = scene.mockup.world_bounds()[0][2]
+    z_ref = np.broadcast_to(np.asarray(reference_height, np.float64) - origin[2],
+                            (grid.rows, grid.cols))
+    if not np.isfinite(z_ref).all():
+        raise ValueError("the reference height of the pixel grid must be finite everywhere")
     grid_local = np.array([
         grid.x_min - origin[0], grid.y_max - origin[1], grid.pixel_width, grid.pixel_height,
-        grid.cols, z_ref,
+        grid.cols,
     ])
     n_elements = len(scene.elements.elements)
     n_pixels = grid.rows * grid.cols
@@ -327,6 +368,7 @@ def trace(
         scene.translucent, scene.box(), periodic, geometry.sun, geometry.view, grid_local,
         samples, batches, seed, rr_depth, rr_survival, scene.n_variables,
         *_media_arguments(scene), covered.ravel().astype(np.uint8),
+        np.ascontiguousarray(z_ref.ravel()),
     )
     capacity = max(64, 4 * samples)
     records = []

@@ -340,6 +340,10 @@
       <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de threads.</translation>
     </message>
     <message>
+      <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>
+      <translation>Éléments de la table des éléments (séparés par des virgules) dont la surface est le terrain : chaque pixel repose sur le terrain sous son centre, comme dans les images orthorectifiées (un plan déplacerait l'empreinte de hauteur x tan(zénith de visée) sur un relief). Vide, ou l'élément par défaut « ground » absent de la table : un plan horizontal au point le plus bas de la maquette.</translation>
+    </message>
+    <message>
       <source>3D mock-up</source>
       <translation>Maquette 3D</translation>
     </message>
@@ -384,8 +388,20 @@
       <translation>Échantillons par pixel</translation>
     </message>
     <message>
+      <source>Terrain element(s)</source>
+      <translation>Élément(s) du terrain</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on a plane at the mock-up's lowest point (no TERRAIN element).</source>
+      <translation>Grille de pixels calée sur un plan au point le plus bas de la maquette (aucun élément TERRAIN).</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS est vide : nommez les bandes, p. ex. B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
+      <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>

@@ -340,6 +340,10 @@
       <translation>由随机种子可复现结果，与线程数无关。</translation>
     </message>
     <message>
+      <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>
+      <translation>元素表中表面为地形的元素（以逗号分隔）：每个像元位于其中心下方的地形上，与正射校正影像一致（在起伏地形上，平面会使足迹移动 高度 x tan(观测天顶角)）。为空，或表中没有默认的“ground”：使用位于模型最低点的水平面。</translation>
+    </message>
+    <message>
       <source>3D mock-up</source>
       <translation>三维场景模型</translation>
     </message>
@@ -384,8 +388,20 @@
       <translation>每像元样本数</translation>
     </message>
     <message>
+      <source>Terrain element(s)</source>
+      <translation>地形元素</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on a plane at the mock-up's lowest point (no TERRAIN element).</source>
+      <translation>像元网格配准到模型最低点处的平面（无 TERRAIN 元素）。</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS 为空：请给出波段名称，例如 B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
+      <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>

@@ -96,6 +96,45 @@ def add_sampling_parameters(algorithm, samples: int = 64) -> None:
     )
 
 
+DEFAULT_TERRAIN = "ground"
+
+
+def add_terrain_parameter(algorithm) -> None:
+    algorithm.add(
+        QgsProcessingParameterString("TERRAIN", tr("Terrain element(s)"),
+                                     defaultValue=DEFAULT_TERRAIN, optional=True),
+        "Elements of the element table (comma-separated) whose surface is the terrain: every "
+        "pixel lies on the terrain under its centre, as in orthorectified images (a plane "
+        "would move the footprint by height x tan(view zenith) over relief). Empty, or the "
+        "default 'ground' absent from the table: a horizontal plane at the mock-up's lowest "
+        "point.",
+        advanced=True,
+    )
+
+
+def terrain_reference(algorithm, parameters, context, scene, grid, feedback):
+    """The TERRAIN parameter -> per-pixel reference heights (rows, cols), or None for a
+    plane at the mock-up's lowest point."""
+    from ..core.simulate import check_overlap, terrain_heights
+
+    text = algorithm.parameterAsString(parameters, "TERRAIN", context) or ""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == [DEFAULT_TERRAIN] and DEFAULT_TERRAIN not in scene.elements.names:
+        names = []
+    if not names:
+        feedback.pushInfo(tr("Pixel grid registered on a plane at the mock-up's lowest point "
+                             "(no TERRAIN element)."))
+        return None
+    try:
+        check_overlap(scene, grid)
+        heights = terrain_heights(scene, grid, names)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    feedback.pushInfo(tr("Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m")
+                      .format(", ".join(names), heights.min(), heights.max()))
+    return heights
+
+
 def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float = 1.0):
     """One value or ``count`` comma-separated values -> array (count,)."""
     try:

@@ -23,9 +23,11 @@ from .common import (
     add_geometry_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    add_terrain_parameter,
     load_scene,
     parse_bands,
     parse_values,
+    terrain_reference,
 )
 from .i18n import tr
 
@@ -90,6 +92,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "raster is given.",
         )
         add_geometry_parameters(self)
+        add_terrain_parameter(self)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
                  "Bidirectional reflectance factor, one band per band, named.")
@@ -151,6 +154,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
         gradients_folder = self.parameterAsString(parameters, self.GRADIENTS, context)
         progress = FeedbackProgress(feedback, 0, 90)
+        reference = terrain_reference(self, parameters, context, scene, grid, feedback)
         try:
             op_maps = read_op_maps(op_folder, scene, bands, grid) if op_folder else None
             if op_maps is None:
@@ -162,6 +166,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
                 == "periodic",
                 op_maps=op_maps, want_gradients=bool(gradients_folder),
+                reference_height=reference,
                 progress=progress, is_canceled=progress.is_canceled,
             )
         except Canceled:

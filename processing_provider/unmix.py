@@ -27,9 +27,11 @@ from .common import (
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    add_terrain_parameter,
     load_in_group,
     load_scene,
     parse_values,
+    terrain_reference,
 )
 from .i18n import tr
 
@@ -171,6 +173,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "the OP maps: on the vegetation demo the median image error falls from 1.2 % "
                  "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
+        add_terrain_parameter(self)
         add_sampling_parameters(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
@@ -282,12 +285,13 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
         try:
             check_overlap(scene, grid, f"IMAGE {layer.name()}")
+            reference = terrain_reference(self, parameters, context, scene, grid, feedback)
             truth = read_op_maps(truth_folder, scene, bands, grid) if truth_folder else None
             result, traced = run_unmix(
                 scene, grid, geometry, image, valid, bands, skyl, settings, samples=samples,
                 seed=seed,
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
-                == "periodic",
+                == "periodic", reference_height=reference,
                 truth=truth, progress=progress, is_canceled=progress.is_canceled)
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None

@@ -254,7 +254,7 @@ def jitter_columns(n):
 def _trace_pixel(
     pixel, bvh, normals, tri_element, var_r, var_t, translucent, box, periodic, sun, view,
     grid, samples, batches, seed, rr_depth, rr_survival, n_variables, tri_medium,
-    medium_element, density, g_table, theta_table, spherical, first_hits, sunlit_hits,
+    medium_element, density, g_table, theta_table, spherical, z_ref, first_hits, sunlit_hits,
 ):
     """All samples of one pixel -> its reduced records; adds up first hits per element and
     the sun's (expected) visibility of those first hits.
@@ -267,8 +267,11 @@ def _trace_pixel(
     then continues from the facet or from one of those collisions, chosen with those
     probabilities (unbiased splitting: the single-scattered sun loses the noise of "leaf or
     soil" and most of "how deep", the paths stay one each).
+
+    The pixel's footprint lies on a horizontal plane at height ``z_ref`` (local metres, the
+    reference surface under this pixel: the terrain for orthorectified images).
     """
-    x0, y0, dx, dy, cols, z_ref = grid[0], grid[1], grid[2], grid[3], int(grid[4]), grid[5]
+    x0, y0, dx, dy, cols = grid[0], grid[1], grid[2], grid[3], int(grid[4])
     row = pixel // cols
     col = pixel - row * cols
     state = stream_state(seed, pixel)
@@ -434,7 +437,7 @@ def _trace_pixel(
 def trace_chunk(
     first_pixel, pixel_count, capacity, bvh, normals, tri_element, var_r, var_t, translucent,
     box, periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival, n_variables,
-    tri_medium, medium_element, density, g_table, theta_table, spherical, covered,
+    tri_medium, medium_element, density, g_table, theta_table, spherical, covered, z_ref,
 ):
     """Trace ``pixel_count`` pixels from ``first_pixel`` in parallel.
 
@@ -445,6 +448,8 @@ def trace_chunk(
     ``tri_medium`` gives the turbid medium a triangle bounds (-1 for facets); the media's
     tables come from ``turbid.TurbidMedia``. Pixels whose ``covered`` flag (per pixel of the
     whole grid) is 0 lie beyond the mock-up: they are not traced and count as empty.
+    ``z_ref`` (per pixel of the whole grid, local metres) is the height of the reference
+    surface each pixel's footprint lies on.
     """
     n_elements = var_r.shape[0]
     out0 = np.zeros((pixel_count, capacity), np.uint64)
@@ -461,7 +466,7 @@ def trace_chunk(
             first_pixel + j, bvh, normals, tri_element, var_r, var_t, translucent, box,
             periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival,
             n_variables, tri_medium, medium_element, density, g_table, theta_table, spherical,
-            first_hits[j], sunlit_hits[j],
+            z_ref[first_pixel + j], first_hits[j], sunlit_hits[j],
         )
         if n > capacity:
             counts[j] = -n

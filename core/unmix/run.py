@@ -22,12 +22,14 @@ def run_unmix(
     samples: int = 64,
     seed: int = 1,
     periodic: bool = True,
+    reference_height: float | np.ndarray | None = None,
     truth: np.ndarray | None = None,
     progress: Callable[[float, str], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
     trace_share: float = 0.6,
 ) -> tuple[UnmixResult, Trace]:
-    """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run."""
+    """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run;
+    ``reference_height``: the surface the image's pixels lie on (see ``simulate.trace``)."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
 
@@ -40,7 +42,8 @@ def run_unmix(
             progress(trace_share + (1 - trace_share) * fraction, label)
 
     traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-                   progress=trace_progress, is_canceled=is_canceled)
+                   reference_height=reference_height, progress=trace_progress,
+                   is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
                    progress=unmix_progress, is_canceled=is_canceled)

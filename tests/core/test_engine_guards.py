@@ -51,3 +51,68 @@ def test_coverage_tolerates_float32_edges_and_refuses_a_grid_off_the_mockup():
     with pytest.raises(ValueError, match=r"no pixel lies wholly over the mock-up.*x 500000\.0 "
                                          r"to 500050\.0.*grid spans x 500045\.0 to 500055\.0"):
         trace(scene, straddling, Geometry(30, 150), samples=4)
+
+
+def plateau_scene():
+    """A 100 m ground with a 40 m x 40 m plateau raised 50 m (cliffs are ground too) and a
+    10 m x 10 m marker lying on the plateau at x 40-50 m, y 50-60 m."""
+    low, high, top = 30.0, 70.0, 50.0
+    ring = [rectangle(X0, Y0, X0 + 100, Y0 + low, 0.0), rectangle(X0, Y0 + high, X0 + 100,
+                                                                   Y0 + 100, 0.0),
+            rectangle(X0, Y0 + low, X0 + low, Y0 + high, 0.0),
+            rectangle(X0 + high, Y0 + low, X0 + 100, Y0 + high, 0.0)]
+    plateau, cliffs = box_faces(X0 + low, Y0 + low, X0 + high, Y0 + high, 0.0, top)
+    ground = [t for part in ring for t in part] + plateau + cliffs
+    parts = {"ground": ground, "marker": rectangle(X0 + 40, Y0 + 50, X0 + 50, Y0 + 60,
+                                                    top + 0.01)}
+    return build(parts, table(("ground", "opaque", {"B1": 0.2}, None),
+                              ("marker", "opaque", {"B1": 0.6}, None)))
+
+
+@pytest.mark.parametrize("view_azimuth", [90.0, 200.0])
+def test_marker_on_a_plateau_lands_in_its_pixel_under_an_oblique_view(view_azimuth):
+    """Orthorectified pixels lie on the terrain: seen 45 degrees off nadir, a marker 50 m up
+    must fill the pixel over it, not one 50 m towards the sensor (a plane at the lowest
+    point shifts it by h * tan(45) = 5 pixels)."""
+    from unmix3d.core.simulate import terrain_heights
+
+    scene = plateau_scene()
+    grid = PixelGrid(X0, Y0 + 100, 10, 10, 10, 10)
+    heights = terrain_heights(scene, grid, ["ground"])
+    expected = np.zeros((10, 10))
+    expected[3:7, 3:7] = 50.0
+    np.testing.assert_allclose(heights, expected, atol=1e-4)
+    geometry = Geometry(30, 150, 45, view_azimuth)
+    result = trace(scene, grid, geometry, samples=16, seed=5, reference_height=heights,
+                   periodic=False)
+    marker = result.fractions[1]
+    assert marker[4, 4] == pytest.approx(1.0, abs=0.01)  # 0.01 m above the terrain
+    marker[4, 4] = 0.0
+    # no other plateau pixel sees it; plain pixels may (layover: the plateau hides their
+    # terrain from the sensor), never with the sensor to the east of the plateau's west half
+    assert marker[heights > 25].max() == 0.0
+    if view_azimuth == 90.0:
+        assert marker.max() == 0.0
+    flat = trace(scene, grid, geometry, samples=16, seed=5, periodic=False)  # a plane at 0 m
+    assert flat.fractions[1][4, 4] == 0.0
+
+
+def test_terrain_is_filled_where_none_lies_under_a_pixel_and_named_when_unknown():
+    scene = plateau_scene()
+    grid = PixelGrid(X0 + 40, Y0 + 60, 10, 10, 1, 1)  # exactly over the marker
+    with pytest.raises(ValueError, match="terrain element.*meadow.*ground, marker"):
+        terrain_heights_of(scene, grid, ["meadow"])
+    np.testing.assert_allclose(terrain_heights_of(scene, grid, ["ground"]), 50.0, atol=1e-4)
+    holey = build({"ground": rectangle(X0, Y0, X0 + 10, Y0 + 20, 3.0),
+                   "roof": rectangle(X0, Y0 + 20, X0 + 10, Y0 + 30, 9.0)},
+                  table(("ground", "opaque", {"B1": 0.2}, None),
+                        ("roof", "opaque", {"B1": 0.4}, None)))
+    column = PixelGrid(X0, Y0 + 30, 10, 10, 3, 1)  # the top pixel has no ground under it
+    np.testing.assert_allclose(terrain_heights_of(holey, column, ["ground"])[:, 0], 3.0,
+                               atol=1e-4)
+
+
+def terrain_heights_of(scene, grid, names):
+    from unmix3d.core.simulate import terrain_heights
+
+    return terrain_heights(scene, grid, names)
