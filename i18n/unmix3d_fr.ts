@@ -336,8 +336,8 @@
       <translation>Trajets Monte-Carlo tracés par pixel ; l'erreur standard décroît en 1/sqrt(SAMPLES). Les carrés parfaits (16, 64, 256) donnent un échantillonnage sous-pixel stratifié.</translation>
     </message>
     <message>
-      <source>Results are reproducible from the seed, whatever the number of threads.</source>
-      <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de threads.</translation>
+      <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
+      <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de fils d'exécution. Les valeurs par défaut diffèrent à dessein (simulate 1, unmix 2, retrieve 1000 et plus) : démélanger une image simulée avec la même graine inverserait les chemins mêmes qui l'ont produite, et son bruit Monte Carlo passerait pour du signal.</translation>
     </message>
     <message>
       <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>

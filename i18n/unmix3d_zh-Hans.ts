@@ -336,8 +336,8 @@
       <translation>每个像元追踪的蒙特卡洛路径数；标准误差按 1/sqrt(SAMPLES) 下降。完全平方数（16、64、256）可实现分层的亚像元采样。</translation>
     </message>
     <message>
-      <source>Results are reproducible from the seed, whatever the number of threads.</source>
-      <translation>由随机种子可复现结果，与线程数无关。</translation>
+      <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
+      <translation>结果可由随机种子复现，与线程数无关。各算法的默认值有意不同（simulate 为 1，unmix 为 2，retrieve 为 1000 起）：用同一种子对模拟影像解混，会反演恰好生成该影像的那些路径，其蒙特卡洛噪声会被当作信号。</translation>
     </message>
     <message>
       <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>

@@ -73,7 +73,12 @@ def add_geometry_parameters(algorithm) -> None:
     )
 
 
-def add_sampling_parameters(algorithm, samples: int = 64) -> None:
+#: default seeds: different per algorithm, so that an image simulated with the defaults is
+#: never unmixed or retrieved from the very paths that made it
+SIMULATE_SEED, UNMIX_SEED, RETRIEVE_SEED = 1, 2, 1000
+
+
+def add_sampling_parameters(algorithm, samples: int = 64, seed: int = SIMULATE_SEED) -> None:
     algorithm.add(
         QgsProcessingParameterEnum("BOUNDARY", tr("Scene boundary"), options=BOUNDARIES,
                                    defaultValue=0),
@@ -90,8 +95,11 @@ def add_sampling_parameters(algorithm, samples: int = 64) -> None:
     )
     algorithm.add(
         QgsProcessingParameterNumber("SEED", tr("Random seed"),
-                                     QgsProcessingParameterNumber.Integer, defaultValue=1),
-        "Results are reproducible from the seed, whatever the number of threads.",
+                                     QgsProcessingParameterNumber.Integer, defaultValue=seed),
+        "Results are reproducible from the seed, whatever the number of threads. The "
+        "defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an "
+        "image simulated with the same seed would invert the very paths that made it, and "
+        "its Monte Carlo noise would look like signal.",
         advanced=True,
     )
 

@@ -26,6 +26,7 @@ from ..core.raster_io import read_raster, write_raster
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
+    RETRIEVE_SEED,
     FeedbackProgress,
     add_geometry_parameters,
     add_reflectance_parameters,
@@ -171,7 +172,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                               QgsProcessingParameterNumber.Integer,
                                               defaultValue=300, minValue=1),
                  "Largest number of L-BFGS-B iterations.", advanced=True)
-        add_sampling_parameters(self, samples=128)
+        add_sampling_parameters(self, samples=128, seed=RETRIEVE_SEED)
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "

@@ -22,6 +22,7 @@ from ..core.raster_io import read_raster, write_raster
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
+    UNMIX_SEED,
     FeedbackProgress,
     add_geometry_parameters,
     add_reflectance_parameters,
@@ -174,7 +175,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
         add_terrain_parameter(self)
-        add_sampling_parameters(self)
+        add_sampling_parameters(self, seed=UNMIX_SEED)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
