@@ -292,8 +292,72 @@
       <translation>请给出 IMAGE 或 EXTENT：它们确定场景模型的范围。</translation>
     </message>
     <message>
+      <source>{0} {1}: {2} features in the extent</source>
+      <translation>{0} {1}：范围内有 {2} 个要素</translation>
+    </message>
+    <message>
+      <source>Mock-up extent {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f} in {4}</source>
+      <translation>模型范围 {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f}（{4}）</translation>
+    </message>
+    <message>
       <source>Canceled: nothing was written.</source>
       <translation>已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+      <source>Wrote {0:,} triangles in {1:,} groups ({2} grouping) in {3:.1f} s</source>
+      <translation>已写入 {0:,} 个三角形，共 {1:,} 组（{2} 分组），用时 {3:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>{0}: {1} values of {2} are not numbers (treated as missing)</source>
+      <translation>{0}：{2} 中有 {1} 个值不是数字（按缺失处理）</translation>
+    </message>
+    <message>
+      <source>The target CRS {0} is geographic (degrees): the mock-up needs a projected CRS in metres (e.g. the image's UTM zone); set TARGET_CRS.</source>
+      <translation>目标坐标参考系 {0} 是地理坐标系（度）：模型需要以米为单位的投影坐标系（例如影像所在的 UTM 带）；请设置 TARGET_CRS。</translation>
+    </message>
+    <message>
+      <source>{0} {1}: no feature lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>{0} {1}：目标范围内没有要素（图层与范围不重叠）</translation>
+    </message>
+    <message>
+      <source>{0} {1}: only file rasters (GDAL) are supported</source>
+      <translation>{0} {1}：仅支持文件栅格（GDAL）</translation>
+    </message>
+    <message>
+      <source>  leaf area of {0}: {1:,.1f} m²</source>
+      <translation>  {0} 的叶面积：{1:,.1f} 平方米</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: no polygon lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>LANDCOVER {0}：目标范围内没有多边形（图层与范围不重叠）</translation>
+    </message>
+    <message>
+      <source>{0} field</source>
+      <translation>{0} 字段</translation>
+    </message>
+    <message>
+      <source>{0}, default</source>
+      <translation>{0}，默认值</translation>
+    </message>
+    <message>
+      <source>{0} {1}: cannot transform features to {2} ({3})</source>
+      <translation>{0} {1}：无法将要素转换到 {2}（{3}）</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: cannot transform features ({1})</source>
+      <translation>LANDCOVER {0}：无法转换要素（{1}）</translation>
+    </message>
+    <message>
+      <source>IMAGE {0}: cannot transform its extent to {1} ({2})</source>
+      <translation>IMAGE {0}：无法将其范围转换到 {1}（{2}）</translation>
+    </message>
+    <message>
+      <source>{0} {1}: {2} '{3}' is not a field of the layer</source>
+      <translation>{0} {1}：{2}“{3}”不是该图层的字段</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: LANDCOVER_FIELD must name the field holding the class (got '{1}')</source>
+      <translation>LANDCOVER {0}：LANDCOVER_FIELD 必须指定存放类别的字段（得到“{1}”）</translation>
     </message>
     <message>
       <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
@@ -402,6 +466,22 @@
     <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
+    </message>
+    <message>
+      <source>{0} has {1} values but there are {2} bands</source>
+      <translation>{0} 有 {1} 个值，但共有 {2} 个波段</translation>
+    </message>
+    <message>
+      <source>{0} values must lie in [{1}, {2}]</source>
+      <translation>{0} 的值必须位于 [{1}, {2}] 内</translation>
+    </message>
+    <message>
+      <source>Mock-up: {0} triangles in {1} parts</source>
+      <translation>模型：{0} 个三角形，{1} 个部件</translation>
+    </message>
+    <message>
+      <source>{0} must be numbers separated by commas, got '{1}'</source>
+      <translation>{0} 必须是以逗号分隔的数字，得到“{1}”</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>
@@ -836,6 +916,10 @@
       <translation>各波段天空光比例</translation>
     </message>
     <message>
+      <source>{0} scene: {1} triangles, {2} x {3} pixels of {4} m</source>
+      <translation>{0} 场景：{1} 个三角形，{2} x {3} 个 {4} 米像元</translation>
+    </message>
+    <message>
       <source>Retrieve element spectra or leaf biochemistry (3D-Diff)</source>
       <translation>反演元素光谱或叶片生化参数（3D-Diff）</translation>
     </message>
@@ -996,6 +1080,38 @@
       <translation>IMAGE 不是 QGIS 可以打开的栅格图层。</translation>
     </message>
     <message>
+      <source>GEOMETRIES_EXTRA gives {0} geometries but IMAGES_EXTRA has {1} images: write one 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, separated by ';'</source>
+      <translation>GEOMETRIES_EXTRA 给出 {0} 组几何参数，但 IMAGES_EXTRA 有 {1} 幅影像：请为每幅附加影像写一组 'sun_zenith,sun_azimuth,view_zenith,view_azimuth'，以 ';' 分隔</translation>
+    </message>
+    <message>
+      <source>SKYL_EXTRA gives {0} entries but IMAGES_EXTRA has {1} images: write one value, or one per band, per extra image, separated by ';'</source>
+      <translation>SKYL_EXTRA 给出 {0} 项，但 IMAGES_EXTRA 有 {1} 幅影像：请为每幅附加影像写一个值或每个波段一个值，以 ';' 分隔</translation>
+    </message>
+    <message>
+      <source>Traced {0} geometries in {1:.1f} s; {2} iterations ({3} evaluations) in {4:.1f} s: {5}; image RMSE {6:.4g}</source>
+      <translation>已追踪 {0} 组几何，用时 {1:.1f} 秒；{2} 次迭代（{3} 次求值），用时 {4:.1f} 秒：{5}；影像 RMSE {6:.4g}</translation>
+    </message>
+    <message>
+      <source>GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, sun azimuth, view zenith, view azimuth (degrees)</source>
+      <translation>GEOMETRIES_EXTRA 中的“{0}”必须是四个数字：太阳天顶角、太阳方位角、观测天顶角、观测方位角（度）</translation>
+    </message>
+    <message>
+      <source>{0} has no pixel valid in every band</source>
+      <translation>{0} 没有在所有波段均有效的像元</translation>
+    </message>
+    <message>
+      <source>ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got '{0}')</source>
+      <translation>ZONES 是多边形图层：ZONE_FIELD 必须指定其中一个字段（得到“{0}”）</translation>
+    </message>
+    <message>
+      <source>IMAGES_EXTRA {0} has bands {1}; IMAGE has {2}: they must be the same</source>
+      <translation>IMAGES_EXTRA {0} 的波段为 {1}；IMAGE 的波段为 {2}：二者必须相同</translation>
+    </message>
+    <message>
+      <source>element '{0}' is both fixed and a PROSPECT leaf</source>
+      <translation>元素“{0}”既被固定又是 PROSPECT 叶片</translation>
+    </message>
+    <message>
       <source>Simulate image (3D radiative transfer)</source>
       <translation>模拟影像（三维辐射传输）</translation>
     </message>
@@ -1082,6 +1198,14 @@
     <message>
       <source>CRS must be projected (metres), not geographic.</source>
       <translation>CRS 必须是投影坐标系（单位为米），而非地理坐标系。</translation>
+    </message>
+    <message>
+      <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
+      <translation>已追踪 {0} 个像元 x {1} 个样本，用时 {2:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>REFERENCE {0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
+      <translation>REFERENCE {0} 使用地理坐标系；模型和影像必须使用同一个以米为单位的投影坐标系（请重投影影像）</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>
@@ -1216,8 +1340,28 @@
       <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
+      <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
+      <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
+    </message>
+    <message>
       <source>Canceled: no OP map was written.</source>
       <translation>已取消：未写入任何 OP 图。</translation>
+    </message>
+    <message>
+      <source>OP maps: {0} ({1})</source>
+      <translation>OP 图：{0}（{1}）</translation>
+    </message>
+    <message>
+      <source>IMAGE {0} has no pixel valid in every band</source>
+      <translation>IMAGE {0} 没有在所有波段均有效的像元</translation>
+    </message>
+    <message>
+      <source>Angles from {0}: {1}</source>
+      <translation>角度取自 {0}：{1}</translation>
+    </message>
+    <message>
+      <source>{0}: {1:.2f} s</source>
+      <translation>{0}：{1:.2f} 秒</translation>
     </message>
   </context>
 </TS>

@@ -149,15 +149,16 @@ def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float
         values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise QgsProcessingException(
-            tr(f"{name} must be numbers separated by commas, got '{text}'")) from None
+            tr("{0} must be numbers separated by commas, got '{1}'").format(name, text)) from None
     if len(values) == 1:
         values = values * count
     if len(values) != count:
         raise QgsProcessingException(
-            tr(f"{name} has {len(values)} values but there are {count} bands"))
+            tr("{0} has {1} values but there are {2} bands").format(name, len(values), count))
     array = np.asarray(values)
     if ((array < low) | (array > high)).any():
-        raise QgsProcessingException(tr(f"{name} values must lie in [{low}, {high}]"))
+        raise QgsProcessingException(tr("{0} values must lie in [{1}, {2}]")
+                                        .format(name, low, high))
     return array
 
 
@@ -195,8 +196,8 @@ def load_scene(mockup_path: str, elements_path: str, feedback):
         mockup = load_mockup(mockup_path)
         for note in mockup.notes:
             feedback.pushWarning(note)
-        feedback.pushInfo(tr(f"Mock-up: {mockup.triangle_count} triangles in "
-                             f"{len(mockup.part_names)} parts"))
+        feedback.pushInfo(tr("Mock-up: {0} triangles in "
+                             "{1} parts").format(mockup.triangle_count, len(mockup.part_names)))
         return prepare_scene(mockup, elements)
     except ValueError as error:
         raise QgsProcessingException(str(error)) from None

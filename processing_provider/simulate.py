@@ -120,8 +120,9 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 raise QgsProcessingException(f"REFERENCE {layer.name()}: {error}") from None
             if info.is_geographic:
                 raise QgsProcessingException(tr(
-                    f"REFERENCE {layer.name()} is in a geographic CRS; the mock-up and the "
-                    f"image must share a projected CRS in metres (reproject the image)"))
+                    "REFERENCE {0} is in a geographic CRS; the mock-up and the "
+                    "image must share a projected CRS in metres (reproject the image)")
+                    .format(layer.name()))
             return grid, info.band_names, info.crs_wkt
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
@@ -173,9 +174,11 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
-        feedback.pushInfo(tr(f"Traced {grid.rows * grid.cols} pixels x "
-                             f"{products.trace.samples} samples in "
-                             f"{products.trace.seconds:.1f} s"))
+        feedback.pushInfo(tr("Traced {0} pixels x "
+                             "{1} samples in "
+                             "{2:.1f} s")
+                             .format(grid.rows * grid.cols, products.trace.samples,
+                                     products.trace.seconds))
         results = {}
         transform = grid.geotransform
         names = scene.elements.names

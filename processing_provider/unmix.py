@@ -45,12 +45,14 @@ def parse_window(text: str) -> tuple[int, int]:
     try:
         size = tuple(int(p) for p in parts)
     except ValueError:
-        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)")) \
+        raise QgsProcessingException(tr("WINDOW '{0}' must look like 5x5 (rows x columns)")
+                                        .format(text)) \
             from None
     if len(size) == 1:
         size = size * 2
     if len(size) != 2 or min(size) < 1:
-        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)"))
+        raise QgsProcessingException(tr("WINDOW '{0}' must look like 5x5 (rows x columns)")
+                                        .format(text))
     return size
 
 
@@ -220,8 +222,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         if not valid.any():
-            raise QgsProcessingException(tr(f"IMAGE {layer.name()} has no pixel valid in "
-                                            f"every band"))
+            raise QgsProcessingException(tr("IMAGE {0} has no pixel valid in "
+                                            "every band").format(layer.name()))
         angles = {name: self.parameterAsDouble(parameters, name.upper(), context)
                   for name in ("sun_zenith", "sun_azimuth", "view_zenith", "view_azimuth")}
         metadata = self.parameterAsFile(parameters, "METADATA", context)
@@ -230,7 +232,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 angles.update(read_tile_angles(metadata))
             except ValueError as error:
                 raise QgsProcessingException(str(error)) from None
-            feedback.pushInfo(tr(f"Angles from {os.path.basename(metadata)}: {angles}"))
+            feedback.pushInfo(tr("Angles from {0}: {1}").format(os.path.basename(metadata), angles))
         try:
             geometry = Geometry(**angles)
         except ValueError as error:
@@ -299,7 +301,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         for stage, seconds in result.seconds.items():
-            feedback.pushInfo(tr(f"{stage}: {seconds:.2f} s"))
+            feedback.pushInfo(tr("{0}: {1:.2f} s").format(stage, seconds))
 
         names = scene.elements.names
         case = f"{layer.name()}, {method}" + (" + closure" if settings.closure else "")
@@ -335,7 +337,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             write_atomic(accuracy_csv(rows), accuracy)
             outputs["ACCURACY"] = accuracy
         if self.parameterAsBool(parameters, "LOAD_MAPS", context):
-            group = tr(f"OP maps: {layer.name()} ({method})")
+            group = tr("OP maps: {0} ({1})").format(layer.name(), method)
             for name, path in written.items():
                 load_in_group(context, path, name, group)
         feedback.setProgress(100)
