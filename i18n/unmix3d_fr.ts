@@ -468,6 +468,14 @@
       <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
     </message>
     <message>
+      <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
+      <translation>{0:,} chemins tracés : {1:,} perdus dans les milieux turbides, {2:,} abandonnés (trop de tronçons dans les milieux), {3:,} avec un franchissement de frontière de milieu corrigé</translation>
+    </message>
+    <message>
+      <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
+      <translation>{0:.3g} % des chemins ont échoué dans les milieux turbides : l'image y est biaisée. Vérifiez que les volumes turbides sont fermés et ne touchent pas les côtés de la boîte de la maquette.</translation>
+    </message>
+    <message>
       <source>{0} has {1} values but there are {2} bands</source>
       <translation>{0} a {1} valeurs mais il y a {2} bandes</translation>
     </message>

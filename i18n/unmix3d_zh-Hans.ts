@@ -468,6 +468,14 @@
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
     </message>
     <message>
+      <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
+      <translation>已追踪 {0:,} 条路径：{1:,} 条在浑浊介质中丢失，{2:,} 条被舍弃（介质中的分段过多），{3:,} 条的介质边界穿越被截断</translation>
+    </message>
+    <message>
+      <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
+      <translation>{0:.3g} % 的路径在浑浊介质中出错：该处影像有偏差。请检查浑浊体是否封闭，且不接触模型包围盒的侧面。</translation>
+    </message>
+    <message>
       <source>{0} has {1} values but there are {2} bands</source>
       <translation>{0} 有 {1} 个值，但共有 {2} 个波段</translation>
     </message>

@@ -143,6 +143,23 @@ def terrain_reference(algorithm, parameters, context, scene, grid, feedback):
     return heights
 
 
+def log_paths(feedback, trace) -> None:
+    """The trace's lost, dropped and clamped paths in the log, as a warning above
+    LOST_PATH_WARNING of the paths."""
+    from ..core.simulate import LOST_PATH_WARNING
+
+    counts = trace.path_counts
+    feedback.pushInfo(tr("{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too "
+                         "many stretches in media), {3:,} with a medium boundary crossing "
+                         "clamped").format(trace.traced_paths, counts["lost"],
+                                           counts["dropped"], counts["clamped"]))
+    if trace.wrong_path_share > LOST_PATH_WARNING:
+        feedback.pushWarning(tr("{0:.3g} % of the paths went wrong in turbid media: the image "
+                                "is biased there. Check that turbid volumes are closed and do "
+                                "not touch the sides of the mock-up's box.")
+                             .format(100 * trace.wrong_path_share))
+
+
 def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float = 1.0):
     """One value or ``count`` comma-separated values -> array (count,)."""
     try:

@@ -25,6 +25,7 @@ from .common import (
     add_scene_parameters,
     add_terrain_parameter,
     load_scene,
+    log_paths,
     parse_bands,
     parse_values,
     terrain_reference,
@@ -179,6 +180,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                              "{2:.1f} s")
                              .format(grid.rows * grid.cols, products.trace.samples,
                                      products.trace.seconds))
+        log_paths(feedback, products.trace)
         results = {}
         transform = grid.geotransform
         names = scene.elements.names

@@ -31,6 +31,7 @@ from .common import (
     add_terrain_parameter,
     load_in_group,
     load_scene,
+    log_paths,
     parse_values,
     terrain_reference,
 )
@@ -300,6 +301,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
+        log_paths(feedback, traced)
         for stage, seconds in result.seconds.items():
             feedback.pushInfo(tr("{0}: {1:.2f} s").format(stage, seconds))
 
