@@ -183,3 +183,32 @@ def test_paths_beyond_the_stretch_limit_and_clamped_crossings_are_counted():
     fine = trace(turbid_box_scene([(X0 + 1, Y0 + 1, X0 + 9, Y0 + 9, 0.1, 1.1)], 1.0, 10.0),
                  PixelGrid(X0 + 2, Y0 + 8, 1, 1, 6, 6), Geometry(30, 0), samples=16)
     assert fine.path_counts == {"lost": 0, "dropped": 0, "clamped": 0}
+
+
+def test_standard_error_is_calibrated_and_has_enough_degrees_of_freedom():
+    """Over 20 independent seeds, the spread of each pixel's value is what its reported
+    standard error says (pooled variance ratio within chi-square bounds), and the reported
+    variance itself varies as a chi-square with at least 8 degrees of freedom (4 batches
+    gave 3: var(s^2) / E(s^2)^2 = 2 / dof = 0.67)."""
+    from scenes import grid_over, leaf_cloud_scene
+    from scipy.stats import chi2
+
+    scene = leaf_cloud_scene()
+    x = scene.variables(np.array([[0.25, 0.2]]), np.array([[0, 0.15]]))
+    seeds = 20
+    values, variances = [], []
+    for seed in range(seeds):
+        result = trace(scene, grid_over(20, 4), Geometry(30, 150, 10, 0), samples=64,
+                       seed=500 + seed)
+        image, error = result.reflectance(x, 0.2)
+        values.append(image[0].ravel())
+        variances.append(error[0].ravel() ** 2)
+    values, variances = np.array(values), np.array(variances)
+    observed = values.var(axis=0, ddof=1)  # (seeds - 1) dof per pixel
+    dof = (seeds - 1) * observed.size
+    ratio = variances.mean(axis=0).sum() / observed.sum()
+    # observed.sum() / expected ~ chi2(dof) / dof (pixels' variances differ: conservative)
+    low, high = chi2.ppf([0.0005, 0.9995], dof) / dof
+    assert 1 / high <= ratio <= 1 / low, (ratio, 1 / high, 1 / low)
+    spread = (variances.var(axis=0, ddof=1) / variances.mean(axis=0) ** 2).mean()
+    assert 2 / spread + 1 >= 8, spread
