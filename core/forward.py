@@ -99,16 +99,18 @@ def simulate_products(
     op_maps: np.ndarray | None = None,
     want_gradients: bool = False,
     reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
 ) -> SimulationProducts:
     """Trace once, then evaluate the image (and gradients) for the table's OPs or for
     per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table). Pixels beyond
-    the mock-up are NaN (NoData) in every product. ``reference_height``: see ``trace``."""
+    the mock-up are NaN (NoData) in every product. ``reference_height``, ``max_memory``: see
+    ``trace``."""
     check_overlap(scene, grid)
     result = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-                   reference_height=reference_height, progress=progress,
-                   is_canceled=is_canceled)
+                   reference_height=reference_height, max_memory=max_memory,
+                   progress=progress, is_canceled=is_canceled)
     variable_gradients = None
     if op_maps is None:
         x = scene.variables_from_table(bands)

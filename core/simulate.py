@@ -267,6 +267,45 @@ def terrain_heights(scene: Scene, grid: PixelGrid, elements: list[str]) -> np.nd
 DEFAULT_BATCHES = 16
 
 
+#: bytes per stored coefficient (float64 value, int32 column, a share of the exponents)
+POLYNOMIAL_BYTES = 12.5
+#: peak bytes per record while the polynomials are built (records kept per chunk, their
+#: concatenation, the sort of the keys and the sparse matrix), measured with tracemalloc
+BUILD_BYTES = 140.0
+PILOT_PIXELS = 16  # pixels traced first to estimate the records per pixel
+
+
+class MemoryLimitError(ValueError):
+    """The trace would need more memory than allowed; nothing was traced."""
+
+
+def default_memory_limit() -> float:
+    """Half of the machine's physical memory (bytes); 8 GiB where it cannot be read."""
+    import os
+
+    try:
+        return 0.5 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return 8.0 * 2**30
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """What the trace's polynomials will cost, from a pilot of a few pixels."""
+
+    records_per_pixel: float
+    pixels: int
+    chunk_bytes: float  # the per-chunk record buffers of the kernel
+
+    @property
+    def polynomial_bytes(self) -> float:
+        return self.records_per_pixel * self.pixels * POLYNOMIAL_BYTES
+
+    @property
+    def peak_bytes(self) -> float:
+        return self.records_per_pixel * self.pixels * BUILD_BYTES + self.chunk_bytes
+
+
 #: share of the paths that may go wrong (lost, dropped, clamped) before the log warns
 LOST_PATH_WARNING = 1e-4
 
@@ -325,6 +364,7 @@ class Trace:
     #: missed or counted twice, medium membership then wrong for the rest of the path)
     path_counts: dict[str, int] | None = None
     traced_paths: int = 0
+    memory: MemoryEstimate | None = None  # estimated before tracing
 
     @property
     def wrong_path_share(self) -> float:
@@ -359,6 +399,8 @@ def trace(
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
     chunk_pixels: int = 2048,
+    max_memory: float | None = None,
+    capacity: int | None = None,
 ) -> Trace:
     """Trace every pixel of ``grid`` once.
 
@@ -370,6 +412,12 @@ def trace(
     Either way, pixels beyond the mock-up's footprint are not traced and are NoData
     (``Trace.covered``); a grid with no pixel over the mock-up is refused. ``batches``:
     independent sample batches per pixel for the standard error (DEFAULT_BATCHES).
+
+    Before tracing, PILOT_PIXELS pixels estimate the memory the polynomials need while they
+    are built (``Trace.memory``); above ``max_memory`` bytes (default: half the machine's
+    memory) the run is refused with MemoryLimitError, as MAX_TRIANGLES refuses geometry.
+    ``capacity``: records per pixel the kernel's buffers hold before a pixel is re-traced
+    with more room (for tests of that path).
     """
     import time
 
@@ -406,7 +454,18 @@ def trace(
         *_media_arguments(scene), covered.ravel().astype(np.uint8),
         np.ascontiguousarray(z_ref.ravel()),
     )
-    capacity = max(64, 4 * samples)
+    if capacity is None:
+        capacity = max(64, 4 * samples)
+    memory = _estimate_memory(arguments, covered, capacity, min(chunk_pixels, n_pixels))
+    limit = default_memory_limit() if max_memory is None else max_memory
+    if memory.peak_bytes > limit:
+        raise MemoryLimitError(
+            f"tracing {int(covered.sum()):,} pixels x {samples} samples would need about "
+            f"{memory.peak_bytes / 2**20:,.0f} MB while building the polynomials "
+            f"({memory.records_per_pixel:,.0f} coefficients per pixel, "
+            f"{memory.polynomial_bytes / 2**20:,.0f} MB kept), more than the limit MAX_MEMORY "
+            f"of {limit / 2**20:,.0f} MB: lower SAMPLES, trace a smaller extent or coarser "
+            f"pixels, or raise MAX_MEMORY")
     records = []
     first_hits = np.zeros((n_pixels, n_elements + 1), np.float64)
     sunlit = np.zeros((n_pixels, n_elements), np.float64)
@@ -449,6 +508,7 @@ def trace(
         path_counts={"lost": int(path_counts[LOST]), "dropped": int(path_counts[DROPPED]),
                      "clamped": int(path_counts[CLAMPED])},
         traced_paths=int(covered.sum()) * samples,
+        memory=memory,
     )
 
 
@@ -475,6 +535,16 @@ def _tracing_box(scene: Scene, periodic: bool) -> np.ndarray:
         box[[0, 1]] -= SEAM_PAD
         box[[3, 4]] += SEAM_PAD
     return box
+
+
+def _estimate_memory(arguments, covered, capacity, chunk_pixels) -> MemoryEstimate:
+    """Records per pixel from PILOT_PIXELS covered pixels spread over the grid (each a pixel
+    of the real trace, with its own random stream)."""
+    pixels = np.flatnonzero(covered.ravel())
+    pilot = pixels[np.linspace(0, pixels.size - 1, min(PILOT_PIXELS, pixels.size)).astype(int)]
+    records = [abs(int(trace_chunk(int(p), 1, capacity, *arguments)[3][0])) for p in pilot]
+    return MemoryEstimate(float(np.mean(records)), int(pixels.size),
+                          24.0 * chunk_pixels * capacity)
 
 
 def _media_arguments(scene: Scene) -> tuple:

@@ -408,6 +408,10 @@
       <translation>Éléments de la table des éléments (séparés par des virgules) dont la surface est le terrain : chaque pixel repose sur le terrain sous son centre, comme dans les images orthorectifiées (un plan déplacerait l'empreinte de hauteur x tan(zénith de visée) sur un relief). Vide, ou l'élément par défaut « ground » absent de la table : un plan horizontal au point le plus bas de la maquette.</translation>
     </message>
     <message>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>Les polynômes du tracé sont estimés à partir de quelques pixels avant le tracé ; une exécution qui demanderait plus de mémoire que cette limite est refusée, avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
+    </message>
+    <message>
       <source>3D mock-up</source>
       <translation>Maquette 3D</translation>
     </message>
@@ -460,12 +464,20 @@
       <translation>Grille de pixels calée sur un plan au point le plus bas de la maquette (aucun élément TERRAIN).</translation>
     </message>
     <message>
+      <source>Memory limit (MB)</source>
+      <translation>Limite de mémoire (Mo)</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS est vide : nommez les bandes, p. ex. B2,B3,B4,B8</translation>
     </message>
     <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
+    </message>
+    <message>
+      <source>Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, peak about {2:,.1f} MB while building)</source>
+      <translation>Polynômes : {0:,.1f} Mo ({1:,.1f} Mo estimés avant le tracé, pic d'environ {2:,.1f} Mo pendant la construction)</translation>
     </message>
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>

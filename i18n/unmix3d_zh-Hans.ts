@@ -408,6 +408,10 @@
       <translation>元素表中表面为地形的元素（以逗号分隔）：每个像元位于其中心下方的地形上，与正射校正影像一致（在起伏地形上，平面会使足迹移动 高度 x tan(观测天顶角)）。为空，或表中没有默认的“ground”：使用位于模型最低点的水平面。</translation>
     </message>
     <message>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>追踪前先用少量像元估计追踪多项式所需内存；所需内存超过此值的运行将被拒绝，并给出估计值。0：本机内存的一半。</translation>
+    </message>
+    <message>
       <source>3D mock-up</source>
       <translation>三维场景模型</translation>
     </message>
@@ -460,12 +464,20 @@
       <translation>像元网格配准到模型最低点处的平面（无 TERRAIN 元素）。</translation>
     </message>
     <message>
+      <source>Memory limit (MB)</source>
+      <translation>内存上限（MB）</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS 为空：请给出波段名称，例如 B2,B3,B4,B8</translation>
     </message>
     <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
+    </message>
+    <message>
+      <source>Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, peak about {2:,.1f} MB while building)</source>
+      <translation>多项式：{0:,.1f} MB（追踪前估计 {1:,.1f} MB，构建时峰值约 {2:,.1f} MB）</translation>
     </message>
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>

@@ -143,6 +143,32 @@ def terrain_reference(algorithm, parameters, context, scene, grid, feedback):
     return heights
 
 
+def add_memory_parameter(algorithm) -> None:
+    algorithm.add(
+        QgsProcessingParameterNumber("MAX_MEMORY", tr("Memory limit (MB)"),
+                                     QgsProcessingParameterNumber.Double, defaultValue=0.0,
+                                     minValue=0.0),
+        "The trace's polynomials are estimated from a few pixels before tracing; a run that "
+        "would need more memory than this is refused with the estimate. 0: half of the "
+        "machine's memory.",
+        advanced=True,
+    )
+
+
+def memory_limit(algorithm, parameters, context) -> float | None:
+    """MAX_MEMORY in bytes, None for the default (half of the machine's memory)."""
+    megabytes = algorithm.parameterAsDouble(parameters, "MAX_MEMORY", context)
+    return megabytes * 2**20 if megabytes > 0 else None
+
+
+def log_memory(feedback, trace) -> None:
+    memory = trace.memory
+    feedback.pushInfo(tr("Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, "
+                         "peak about {2:,.1f} MB while building)")
+                      .format(trace.polynomials.nbytes / 2**20,
+                              memory.polynomial_bytes / 2**20, memory.peak_bytes / 2**20))
+
+
 def log_paths(feedback, trace) -> None:
     """The trace's lost, dropped and clamped paths in the log, as a warning above
     LOST_PATH_WARNING of the paths."""

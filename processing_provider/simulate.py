@@ -21,11 +21,14 @@ from .common import (
     BOUNDARIES,
     FeedbackProgress,
     add_geometry_parameters,
+    add_memory_parameter,
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
     load_scene,
+    log_memory,
     log_paths,
+    memory_limit,
     parse_bands,
     parse_values,
     terrain_reference,
@@ -95,6 +98,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         add_geometry_parameters(self)
         add_terrain_parameter(self)
         add_sampling_parameters(self)
+        add_memory_parameter(self)
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
                  "Bidirectional reflectance factor, one band per band, named.")
         self.add(QgsProcessingParameterRasterDestination(self.FRACTIONS, tr("Element fractions"),
@@ -169,6 +173,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 == "periodic",
                 op_maps=op_maps, want_gradients=bool(gradients_folder),
                 reference_height=reference,
+                max_memory=memory_limit(self, parameters, context),
                 progress=progress, is_canceled=progress.is_canceled,
             )
         except Canceled:
@@ -181,6 +186,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                              .format(grid.rows * grid.cols, products.trace.samples,
                                      products.trace.seconds))
         log_paths(feedback, products.trace)
+        log_memory(feedback, products.trace)
         results = {}
         transform = grid.geotransform
         names = scene.elements.names

@@ -25,13 +25,16 @@ from .common import (
     UNMIX_SEED,
     FeedbackProgress,
     add_geometry_parameters,
+    add_memory_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
     load_in_group,
     load_scene,
+    log_memory,
     log_paths,
+    memory_limit,
     parse_values,
     terrain_reference,
 )
@@ -179,6 +182,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  advanced=True)
         add_terrain_parameter(self)
         add_sampling_parameters(self, seed=UNMIX_SEED)
+        add_memory_parameter(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
@@ -296,12 +300,14 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 seed=seed,
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
                 == "periodic", reference_height=reference,
+                max_memory=memory_limit(self, parameters, context),
                 truth=truth, progress=progress, is_canceled=progress.is_canceled)
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         log_paths(feedback, traced)
+        log_memory(feedback, traced)
         for stage, seconds in result.seconds.items():
             feedback.pushInfo(tr("{0}: {1:.2f} s").format(stage, seconds))
 

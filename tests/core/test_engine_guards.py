@@ -212,3 +212,39 @@ def test_standard_error_is_calibrated_and_has_enough_degrees_of_freedom():
     assert 1 / high <= ratio <= 1 / low, (ratio, 1 / high, 1 / low)
     spread = (variances.var(axis=0, ddof=1) / variances.mean(axis=0) ** 2).mean()
     assert 2 / spread + 1 >= 8, spread
+
+
+def test_memory_is_estimated_before_tracing_and_a_limit_refuses_the_run():
+    from scenes import grid_over, leaf_cloud_scene
+
+    from unmix3d.core.simulate import MemoryLimitError
+
+    scene = leaf_cloud_scene()
+    geometry = Geometry(30, 150, 10, 0)
+    result = trace(scene, grid_over(20, 1), geometry, samples=64, seed=3)
+    estimate = result.memory.polynomial_bytes
+    assert 0.6 < estimate / result.polynomials.nbytes < 1.6, (estimate,
+                                                              result.polynomials.nbytes)
+    assert result.memory.peak_bytes > 5 * estimate
+    with pytest.raises(MemoryLimitError, match=r"400 pixels x 64 samples would need about "
+                                               r"[\d,]+ MB .*MAX_MEMORY of 0 MB"):
+        trace(scene, grid_over(20, 1), geometry, samples=64, max_memory=1e5)
+
+
+def test_pixels_overflowing_the_kernel_buffers_are_retraced_exactly():
+    """A pixel whose paths meet more monomials than its buffer holds is traced again with
+    room enough; its own random stream makes the second trace the same paths."""
+    from scenes import grid_over, leaf_cloud_scene
+
+    scene = leaf_cloud_scene()
+    geometry = Geometry(30, 150, 10, 0)
+    roomy = trace(scene, grid_over(20, 4), geometry, samples=16, seed=3)
+    cramped = trace(scene, grid_over(20, 4), geometry, samples=16, seed=3, capacity=4,
+                    chunk_pixels=7)
+    per_pixel = np.diff(roomy.polynomials.coefficients.indptr).reshape(25, -1).sum(axis=1)
+    assert (per_pixel > 4).all()  # every pixel overflowed its buffer of 4 and was re-traced
+    a, b = roomy.polynomials, cramped.polynomials
+    x = scene.variables(np.array([[0.3, 0.4]]), np.array([[0, 0.4]]))
+    np.testing.assert_array_equal(a.reflectance(x, 0.2)[0], b.reflectance(x, 0.2)[0])
+    assert a.coefficients.nnz == b.coefficients.nnz
+    np.testing.assert_array_equal(roomy.fractions, cramped.fractions)
