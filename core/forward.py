@@ -16,6 +16,7 @@ from .simulate import (
     Scene,
     Trace,
     albedo_gradients,
+    batches_for,
     check_overlap,
     evaluate_op_maps,
     trace,
@@ -100,16 +101,19 @@ def simulate_products(
     want_gradients: bool = False,
     reference_height: float | np.ndarray | None = None,
     max_memory: float | None = None,
+    batches: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
 ) -> SimulationProducts:
     """Trace once, then evaluate the image (and gradients) for the table's OPs or for
     per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table). Pixels beyond
     the mock-up are NaN (NoData) in every product. ``reference_height``, ``max_memory``: see
-    ``trace``."""
+    ``trace``; ``batches``: by default ``simulate.batches_for(samples)`` (16), so that the
+    standard error has 15 degrees of freedom."""
     check_overlap(scene, grid)
     result = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
                    reference_height=reference_height, max_memory=max_memory,
+                   batches=batches_for(samples) if batches is None else batches,
                    progress=progress, is_canceled=is_canceled)
     variable_gradients = None
     if op_maps is None:

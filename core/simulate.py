@@ -259,12 +259,18 @@ def terrain_heights(scene: Scene, grid: PixelGrid, elements: list[str]) -> np.nd
     return height
 
 
-#: independent sample batches per pixel, whose spread gives the standard error. 4 batches
-#: gave it 3 degrees of freedom (+-40 %, heavy tails in any k-sigma test); 16 give 15
-#: (+-18 %). The price: each batch is stratified on its own, over fewer strata (64 samples:
-#: 2 x 2 instead of 4 x 4), measured +3 % noise at 4 m pixels and +19 % at 1 m over random
-#: leaves, and 1.9 x the polynomials' memory at 64 samples (tests/core/test_engine_guards)
+#: independent sample batches per pixel, whose spread gives the standard error, for the
+#: forward model (``forward.simulate_products``) and unmixing (``unmix.run.run_unmix``).
+#: 4 batches (``trace``'s own default) give it 3 degrees of freedom (+-40 %, heavy tails in
+#: any k-sigma test); 16 give 15 (+-18 %). The price: each batch is stratified on its own,
+#: over fewer strata (64 samples: 2 x 2 instead of 4 x 4), measured +3 % noise at 4 m pixels
+#: and +19 % at 1 m over random leaves, and 1.9 x the polynomials' memory at 64 samples.
 DEFAULT_BATCHES = 16
+
+
+def batches_for(samples: int) -> int:
+    """DEFAULT_BATCHES, keeping at least 4 samples (2 x 2 strata) in each batch."""
+    return min(DEFAULT_BATCHES, max(1, samples // 4))
 
 
 #: bytes per stored coefficient (float64 value, int32 column, a share of the exponents)
@@ -392,7 +398,7 @@ def trace(
     samples: int = 64,
     seed: int = 1,
     periodic: bool = True,
-    batches: int | None = None,
+    batches: int = 4,
     reference_height: float | np.ndarray | None = None,
     rr_depth: int = 3,
     rr_survival: float = 0.8,
@@ -411,7 +417,8 @@ def trace(
     mock-up tiles the plane; otherwise rays leaving its box escape (to the sky when going up).
     Either way, pixels beyond the mock-up's footprint are not traced and are NoData
     (``Trace.covered``); a grid with no pixel over the mock-up is refused. ``batches``:
-    independent sample batches per pixel for the standard error (DEFAULT_BATCHES).
+    independent sample batches per pixel for the standard error (see DEFAULT_BATCHES, which
+    the forward model and unmixing use; see ``batches_for``).
 
     Before tracing, PILOT_PIXELS pixels estimate the memory the polynomials need while they
     are built (``Trace.memory``); above ``max_memory`` bytes (default: half the machine's
@@ -423,8 +430,6 @@ def trace(
 
     if samples < 1:
         raise ValueError(f"SAMPLES must be at least 1, got {samples}")
-    if batches is None:  # DEFAULT_BATCHES, with at least 4 samples (2 x 2 strata) in each
-        batches = min(DEFAULT_BATCHES, max(1, samples // 4))
     batches = max(1, min(batches, samples, MAX_BATCHES))
     if not 0.0 < rr_survival <= 1.0:
         raise ValueError("rr_survival must be in (0, 1]")

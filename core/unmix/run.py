@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..simulate import Geometry, PixelGrid, Scene, Trace, check_overlap, trace
+from ..simulate import Geometry, PixelGrid, Scene, Trace, batches_for, check_overlap, trace
 from .pipeline import UnmixParameters, UnmixResult, unmix
 
 
@@ -45,7 +45,7 @@ def run_unmix(
 
     traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
                    reference_height=reference_height, max_memory=max_memory,
-                   progress=trace_progress,
+                   batches=batches_for(samples), progress=trace_progress,
                    is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,

@@ -186,10 +186,10 @@ def test_paths_beyond_the_stretch_limit_and_clamped_crossings_are_counted():
 
 
 def test_standard_error_is_calibrated_and_has_enough_degrees_of_freedom():
-    """Over 20 independent seeds, the spread of each pixel's value is what its reported
-    standard error says (pooled variance ratio within chi-square bounds), and the reported
-    variance itself varies as a chi-square with at least 8 degrees of freedom (4 batches
-    gave 3: var(s^2) / E(s^2)^2 = 2 / dof = 0.67)."""
+    """The forward model as users run it: over 20 independent seeds, the spread of each
+    pixel's value is what its reported standard error says (pooled variance ratio within
+    chi-square bounds), and the reported variance itself varies as a chi-square with at
+    least 8 degrees of freedom (4 batches gave 3: var(s^2) / E(s^2)^2 = 2 / dof = 0.67)."""
     from scenes import grid_over, leaf_cloud_scene
     from scipy.stats import chi2
 
@@ -198,9 +198,10 @@ def test_standard_error_is_calibrated_and_has_enough_degrees_of_freedom():
     seeds = 20
     values, variances = [], []
     for seed in range(seeds):
-        result = trace(scene, grid_over(20, 4), Geometry(30, 150, 10, 0), samples=64,
-                       seed=500 + seed)
-        image, error = result.reflectance(x, 0.2)
+        products = simulate_products(scene, grid_over(20, 4), Geometry(30, 150, 10, 0),
+                                     ["B1"], np.array([0.2]), samples=64, seed=500 + seed)
+        image, error = products.trace.reflectance(x, 0.2)
+        assert products.trace.polynomials.batches == 16
         values.append(image[0].ravel())
         variances.append(error[0].ravel() ** 2)
     values, variances = np.array(values), np.array(variances)
