@@ -328,6 +328,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                 grid.geotransform, raster.crs_wkt, bands)
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         if report:
+            lost, dropped, clamped = (traced.path_counts[k] for k in ("lost", "dropped",
+                                                                      "clamped"))
+            estimated = traced.memory.polynomial_bytes / 2**20
+            actual = traced.polynomials.nbytes / 2**20
             unmix_report(result, image, valid, names, bands, {
                 "image": layer.source(), "method": method, "window": settings.window,
                 "iterations": settings.iterations, "damping": settings.damping,
@@ -336,7 +340,11 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
                                                        geometry.sun_azimuth),
                 "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),
-                "SKYL": ", ".join(f"{v:g}" for v in skyl)}, table, path=report)
+                "SKYL": ", ".join(f"{v:g}" for v in skyl),
+                "paths lost / dropped / clamped": f"{lost:,} / {dropped:,} / {clamped:,} of "
+                                                  f"{traced.traced_paths:,}",
+                "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
+                table, path=report)
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:

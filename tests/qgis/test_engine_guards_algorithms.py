@@ -2,6 +2,8 @@
 the lost-path and memory lines of the log, simulate and unmix chained in a model, and two
 algorithms running at once."""
 
+import re
+
 import pytest
 
 
@@ -145,7 +147,7 @@ def test_simulate_then_unmix_in_a_model(unmix3d_provider, block_files, tmp_path)
     for key, value in {"MOCKUP": str(block_files / "block.obj"),
                        "ELEMENTS": str(block_files / "elements.csv"), **GEOMETRY,
                        "SAMPLES": 64, "ITERATIONS": 2, "WINDOW": "3x3", "LOAD_MAPS": False,
-                       "REPORT": None}.items():
+                       "REPORT": str(tmp_path / "report.html")}.items():
         unmix.addParameterSources(key, static(value))
     output = QgsProcessingModelOutput("maps", "OP maps")
     output.setChildOutputName("OUTPUT_FOLDER")
@@ -161,6 +163,9 @@ def test_simulate_then_unmix_in_a_model(unmix3d_provider, block_files, tmp_path)
     assert ok, message
     _, ok = loaded.run(parameters, QgsProcessingContext(), QgsProcessingFeedback())
     assert ok
+    report = (tmp_path / "report.html").read_text()
+    assert re.search(r"paths lost / dropped / clamped</td>\s*<td>0 / 0 / 0 of 1,600<", report)
+    assert "polynomials MB (estimated / actual)" in report
     ground = read_raster(maps / "ground.tif")
     assert ground.valid[:, 0, 0].all()
     assert ground.data[:, 0, 0] == pytest.approx([0.1, 0.3], rel=0.01)
