@@ -249,3 +249,30 @@ def test_pixels_overflowing_the_kernel_buffers_are_retraced_exactly():
     np.testing.assert_array_equal(a.reflectance(x, 0.2)[0], b.reflectance(x, 0.2)[0])
     assert a.coefficients.nnz == b.coefficients.nnz
     np.testing.assert_array_equal(roomy.fractions, cramped.fractions)
+
+
+def test_fixed_ray_offsets_hold_far_from_the_local_origin():
+    """Rays leave surfaces 0.1 mm off them (integrator.RAY_OFFSET), not pbrt-v4's error
+    bounds: intersections are computed in float64 on the float32 vertices, so a hit is off
+    by ~1e-12 m even 10 km from the local origin. There, a bare Lambertian ground must still
+    give BRF = rho exactly (a ray re-hitting the surface it left would add rho^2, rho^3...)
+    and, next to a block, the white furnace (all white, sky only) must stay 1 (a ray leaking
+    through a surface would escape downwards and darken it)."""
+    size = 10_000.0
+    far = X0 + size - 40
+    roof, walls = box_faces(far, Y0 + size - 40, far + 20, Y0 + size - 20, 0.0, 7.0)
+    parts = {"ground": rectangle(X0, Y0, X0 + size, Y0 + size, 0.0), "roof": roof,
+             "wall": walls}
+    scene = build(parts, table(("ground", "opaque", {"B1": 1.0}, None),
+                               ("roof", "opaque", {"B1": 1.0}, None),
+                               ("wall", "opaque", {"B1": 1.0}, None)))
+    geometry = Geometry(40, 200, 20, 100)
+    bare = trace(scene, PixelGrid(X0 + size - 300, Y0 + size - 200, 4, 4, 5, 5), geometry,
+                 samples=16, seed=2)
+    for skyl in (0.0, 1.0):
+        image, _ = bare.reflectance(np.array([[0.3, 1.0, 1.0]]), skyl)
+        assert np.abs(image - 0.3).max() < 1e-9, (skyl, np.abs(image - 0.3).max())
+    grid = PixelGrid(far - 10, Y0 + size - 10, 4, 4, 10, 10)
+    block = trace(scene, grid, geometry, samples=16, seed=2, rr_depth=50)
+    image, _ = block.reflectance(np.array([[1.0, 1.0, 1.0]]), 1.0)
+    assert np.abs(image - 1.0).max() < 1e-9, np.abs(image - 1.0).max()
