@@ -16,6 +16,7 @@ from .simulate import (
     Scene,
     Trace,
     albedo_gradients,
+    batches_for,
     check_overlap,
     evaluate_op_maps,
     trace,
@@ -98,13 +99,21 @@ def simulate_products(
     periodic: bool = True,
     op_maps: np.ndarray | None = None,
     want_gradients: bool = False,
+    reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
+    batches: int | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
 ) -> SimulationProducts:
     """Trace once, then evaluate the image (and gradients) for the table's OPs or for
-    per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table)."""
+    per-pixel OP maps (bands, elements, rows, cols; NaN filled from the table). Pixels beyond
+    the mock-up are NaN (NoData) in every product. ``reference_height``, ``max_memory``: see
+    ``trace``; ``batches``: by default ``simulate.batches_for(samples)`` (16), so that the
+    standard error has 15 degrees of freedom."""
     check_overlap(scene, grid)
     result = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
+                   reference_height=reference_height, max_memory=max_memory,
+                   batches=batches_for(samples) if batches is None else batches,
                    progress=progress, is_canceled=is_canceled)
     variable_gradients = None
     if op_maps is None:
@@ -118,5 +127,10 @@ def simulate_products(
         image, op_gradients, error = evaluate_op_maps(result, op, bands, skyl)
         if not want_gradients:
             op_gradients = None
-    return SimulationProducts(image, error, result.fractions, result.sunlit_fractions,
-                              op_gradients, variable_gradients, result)
+    fractions, sunlit = result.fractions.copy(), result.sunlit_fractions.copy()
+    beyond = ~result.covered  # pixels beyond the mock-up: NoData in every product
+    for array in (image, error, fractions, sunlit, op_gradients, variable_gradients):
+        if array is not None:
+            array[..., beyond] = np.nan
+    return SimulationProducts(image, error, fractions, sunlit, op_gradients,
+                              variable_gradients, result)

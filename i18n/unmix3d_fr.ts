@@ -292,8 +292,72 @@
       <translation>Indiquez une IMAGE ou une EXTENT : elles définissent l'emprise de la maquette.</translation>
     </message>
     <message>
+      <source>{0} {1}: {2} features in the extent</source>
+      <translation>{0} {1} : {2} entités dans l'emprise</translation>
+    </message>
+    <message>
+      <source>Mock-up extent {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f} in {4}</source>
+      <translation>Emprise de la maquette {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f} en {4}</translation>
+    </message>
+    <message>
       <source>Canceled: nothing was written.</source>
       <translation>Annulé : rien n'a été écrit.</translation>
+    </message>
+    <message>
+      <source>Wrote {0:,} triangles in {1:,} groups ({2} grouping) in {3:.1f} s</source>
+      <translation>{0:,} triangles écrits en {1:,} groupes (regroupement {2}) en {3:.1f} s</translation>
+    </message>
+    <message>
+      <source>{0}: {1} values of {2} are not numbers (treated as missing)</source>
+      <translation>{0} : {1} valeurs de {2} ne sont pas des nombres (traitées comme manquantes)</translation>
+    </message>
+    <message>
+      <source>The target CRS {0} is geographic (degrees): the mock-up needs a projected CRS in metres (e.g. the image's UTM zone); set TARGET_CRS.</source>
+      <translation>Le SCR cible {0} est géographique (degrés) : la maquette a besoin d'un SCR projeté en mètres (par exemple la zone UTM de l'image) ; renseignez TARGET_CRS.</translation>
+    </message>
+    <message>
+      <source>{0} {1}: no feature lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>{0} {1} : aucune entité ne se trouve dans l'emprise cible (la couche et l'emprise ne se recouvrent pas)</translation>
+    </message>
+    <message>
+      <source>{0} {1}: only file rasters (GDAL) are supported</source>
+      <translation>{0} {1} : seuls les rasters fichiers (GDAL) sont pris en charge</translation>
+    </message>
+    <message>
+      <source>  leaf area of {0}: {1:,.1f} m²</source>
+      <translation>  surface foliaire de {0} : {1:,.1f} m²</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: no polygon lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>LANDCOVER {0} : aucun polygone ne se trouve dans l'emprise cible (la couche et l'emprise ne se recouvrent pas)</translation>
+    </message>
+    <message>
+      <source>{0} field</source>
+      <translation>Champ {0}</translation>
+    </message>
+    <message>
+      <source>{0}, default</source>
+      <translation>{0}, par défaut</translation>
+    </message>
+    <message>
+      <source>{0} {1}: cannot transform features to {2} ({3})</source>
+      <translation>{0} {1} : impossible de transformer les entités en {2} ({3})</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: cannot transform features ({1})</source>
+      <translation>LANDCOVER {0} : impossible de transformer les entités ({1})</translation>
+    </message>
+    <message>
+      <source>IMAGE {0}: cannot transform its extent to {1} ({2})</source>
+      <translation>IMAGE {0} : impossible de transformer son emprise en {1} ({2})</translation>
+    </message>
+    <message>
+      <source>{0} {1}: {2} '{3}' is not a field of the layer</source>
+      <translation>{0} {1} : {2} « {3} » n'est pas un champ de la couche</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: LANDCOVER_FIELD must name the field holding the class (got '{1}')</source>
+      <translation>LANDCOVER {0} : LANDCOVER_FIELD doit nommer le champ qui contient la classe (reçu « {1} »)</translation>
     </message>
     <message>
       <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
@@ -336,8 +400,16 @@
       <translation>Trajets Monte-Carlo tracés par pixel ; l'erreur standard décroît en 1/sqrt(SAMPLES). Les carrés parfaits (16, 64, 256) donnent un échantillonnage sous-pixel stratifié.</translation>
     </message>
     <message>
-      <source>Results are reproducible from the seed, whatever the number of threads.</source>
-      <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de threads.</translation>
+      <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
+      <translation>Les résultats sont reproductibles à partir de la graine, quel que soit le nombre de fils d'exécution. Les valeurs par défaut diffèrent à dessein (simulate 1, unmix 2, retrieve 1000 et plus) : démélanger une image simulée avec la même graine inverserait les chemins mêmes qui l'ont produite, et son bruit Monte Carlo passerait pour du signal.</translation>
+    </message>
+    <message>
+      <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>
+      <translation>Éléments de la table des éléments (séparés par des virgules) dont la surface est le terrain : chaque pixel repose sur le terrain sous son centre, comme dans les images orthorectifiées (un plan déplacerait l'empreinte de hauteur x tan(zénith de visée) sur un relief). Vide, ou l'élément par défaut « ground » absent de la table : un plan horizontal au point le plus bas de la maquette.</translation>
+    </message>
+    <message>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>Les polynômes du tracé sont estimés à partir de quelques pixels avant le tracé ; une exécution qui demanderait plus de mémoire que cette limite est refusée, avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -384,8 +456,52 @@
       <translation>Échantillons par pixel</translation>
     </message>
     <message>
+      <source>Terrain element(s)</source>
+      <translation>Élément(s) du terrain</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on a plane at the mock-up's lowest point (no TERRAIN element).</source>
+      <translation>Grille de pixels calée sur un plan au point le plus bas de la maquette (aucun élément TERRAIN).</translation>
+    </message>
+    <message>
+      <source>Memory limit (MB)</source>
+      <translation>Limite de mémoire (Mo)</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS est vide : nommez les bandes, p. ex. B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
+      <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
+    </message>
+    <message>
+      <source>Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, peak about {2:,.1f} MB while building)</source>
+      <translation>Polynômes : {0:,.1f} Mo ({1:,.1f} Mo estimés avant le tracé, pic d'environ {2:,.1f} Mo pendant la construction)</translation>
+    </message>
+    <message>
+      <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
+      <translation>{0:,} chemins tracés : {1:,} perdus dans les milieux turbides, {2:,} abandonnés (trop de tronçons dans les milieux), {3:,} avec un franchissement de frontière de milieu corrigé</translation>
+    </message>
+    <message>
+      <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
+      <translation>{0:.3g} % des chemins ont échoué dans les milieux turbides : l'image y est biaisée. Vérifiez que les volumes turbides sont fermés et ne touchent pas les côtés de la boîte de la maquette.</translation>
+    </message>
+    <message>
+      <source>{0} has {1} values but there are {2} bands</source>
+      <translation>{0} a {1} valeurs mais il y a {2} bandes</translation>
+    </message>
+    <message>
+      <source>{0} values must lie in [{1}, {2}]</source>
+      <translation>Les valeurs de {0} doivent être comprises dans [{1}, {2}]</translation>
+    </message>
+    <message>
+      <source>Mock-up: {0} triangles in {1} parts</source>
+      <translation>Maquette : {0} triangles en {1} parties</translation>
+    </message>
+    <message>
+      <source>{0} must be numbers separated by commas, got '{1}'</source>
+      <translation>{0} doit être une liste de nombres séparés par des virgules, reçu « {1} »</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>
@@ -820,6 +936,10 @@
       <translation>Rapport de ciel diffus par bande</translation>
     </message>
     <message>
+      <source>{0} scene: {1} triangles, {2} x {3} pixels of {4} m</source>
+      <translation>Scène {0} : {1} triangles, {2} x {3} pixels de {4} m</translation>
+    </message>
+    <message>
       <source>Retrieve element spectra or leaf biochemistry (3D-Diff)</source>
       <translation>Restituer les spectres des éléments ou la biochimie foliaire (3D-Diff)</translation>
     </message>
@@ -980,6 +1100,38 @@
       <translation>IMAGE n'est pas une couche raster que QGIS peut ouvrir.</translation>
     </message>
     <message>
+      <source>GEOMETRIES_EXTRA gives {0} geometries but IMAGES_EXTRA has {1} images: write one 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, separated by ';'</source>
+      <translation>GEOMETRIES_EXTRA donne {0} géométries mais IMAGES_EXTRA contient {1} images : écrivez un 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' par image supplémentaire, séparés par ';'</translation>
+    </message>
+    <message>
+      <source>SKYL_EXTRA gives {0} entries but IMAGES_EXTRA has {1} images: write one value, or one per band, per extra image, separated by ';'</source>
+      <translation>SKYL_EXTRA donne {0} entrées mais IMAGES_EXTRA contient {1} images : écrivez une valeur, ou une par bande, par image supplémentaire, séparées par ';'</translation>
+    </message>
+    <message>
+      <source>Traced {0} geometries in {1:.1f} s; {2} iterations ({3} evaluations) in {4:.1f} s: {5}; image RMSE {6:.4g}</source>
+      <translation>{0} géométries tracées en {1:.1f} s ; {2} itérations ({3} évaluations) en {4:.1f} s : {5} ; RMSE de l'image {6:.4g}</translation>
+    </message>
+    <message>
+      <source>GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, sun azimuth, view zenith, view azimuth (degrees)</source>
+      <translation>L'entrée « {0} » de GEOMETRIES_EXTRA doit comporter quatre nombres : zénith solaire, azimut solaire, zénith de visée, azimut de visée (degrés)</translation>
+    </message>
+    <message>
+      <source>{0} has no pixel valid in every band</source>
+      <translation>{0} n'a aucun pixel valide dans toutes les bandes</translation>
+    </message>
+    <message>
+      <source>ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got '{0}')</source>
+      <translation>ZONES est une couche de polygones : ZONE_FIELD doit nommer l'un de ses champs (reçu « {0} »)</translation>
+    </message>
+    <message>
+      <source>IMAGES_EXTRA {0} has bands {1}; IMAGE has {2}: they must be the same</source>
+      <translation>IMAGES_EXTRA {0} a les bandes {1} ; IMAGE a {2} : elles doivent être identiques</translation>
+    </message>
+    <message>
+      <source>element '{0}' is both fixed and a PROSPECT leaf</source>
+      <translation>l'élément « {0} » est à la fois fixé et une feuille PROSPECT</translation>
+    </message>
+    <message>
       <source>Simulate image (3D radiative transfer)</source>
       <translation>Simuler une image (transfert radiatif 3D)</translation>
     </message>
@@ -1066,6 +1218,14 @@
     <message>
       <source>CRS must be projected (metres), not geographic.</source>
       <translation>CRS doit être projeté (en mètres), et non géographique.</translation>
+    </message>
+    <message>
+      <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
+      <translation>{0} pixels x {1} échantillons tracés en {2:.1f} s</translation>
+    </message>
+    <message>
+      <source>REFERENCE {0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
+      <translation>REFERENCE {0} est dans un SCR géographique ; la maquette et l'image doivent partager un SCR projeté en mètres (reprojetez l'image)</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>
@@ -1200,8 +1360,28 @@
       <translation>CLOSURE ne s'applique qu'à US-DART : la calibration DART ajuste déjà chaque pixel.</translation>
     </message>
     <message>
+      <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
+      <translation>WINDOW « {0} » doit être de la forme 5x5 (lignes x colonnes)</translation>
+    </message>
+    <message>
       <source>Canceled: no OP map was written.</source>
       <translation>Annulé : aucune carte OP n'a été écrite.</translation>
+    </message>
+    <message>
+      <source>OP maps: {0} ({1})</source>
+      <translation>Cartes OP : {0} ({1})</translation>
+    </message>
+    <message>
+      <source>IMAGE {0} has no pixel valid in every band</source>
+      <translation>IMAGE {0} n'a aucun pixel valide dans toutes les bandes</translation>
+    </message>
+    <message>
+      <source>Angles from {0}: {1}</source>
+      <translation>Angles tirés de {0} : {1}</translation>
+    </message>
+    <message>
+      <source>{0}: {1:.2f} s</source>
+      <translation>{0} : {1:.2f} s</translation>
     </message>
   </context>
 </TS>

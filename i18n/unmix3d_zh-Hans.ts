@@ -292,8 +292,72 @@
       <translation>请给出 IMAGE 或 EXTENT：它们确定场景模型的范围。</translation>
     </message>
     <message>
+      <source>{0} {1}: {2} features in the extent</source>
+      <translation>{0} {1}：范围内有 {2} 个要素</translation>
+    </message>
+    <message>
+      <source>Mock-up extent {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f} in {4}</source>
+      <translation>模型范围 {0:.1f}, {1:.1f}, {2:.1f}, {3:.1f}（{4}）</translation>
+    </message>
+    <message>
       <source>Canceled: nothing was written.</source>
       <translation>已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+      <source>Wrote {0:,} triangles in {1:,} groups ({2} grouping) in {3:.1f} s</source>
+      <translation>已写入 {0:,} 个三角形，共 {1:,} 组（{2} 分组），用时 {3:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>{0}: {1} values of {2} are not numbers (treated as missing)</source>
+      <translation>{0}：{2} 中有 {1} 个值不是数字（按缺失处理）</translation>
+    </message>
+    <message>
+      <source>The target CRS {0} is geographic (degrees): the mock-up needs a projected CRS in metres (e.g. the image's UTM zone); set TARGET_CRS.</source>
+      <translation>目标坐标参考系 {0} 是地理坐标系（度）：模型需要以米为单位的投影坐标系（例如影像所在的 UTM 带）；请设置 TARGET_CRS。</translation>
+    </message>
+    <message>
+      <source>{0} {1}: no feature lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>{0} {1}：目标范围内没有要素（图层与范围不重叠）</translation>
+    </message>
+    <message>
+      <source>{0} {1}: only file rasters (GDAL) are supported</source>
+      <translation>{0} {1}：仅支持文件栅格（GDAL）</translation>
+    </message>
+    <message>
+      <source>  leaf area of {0}: {1:,.1f} m²</source>
+      <translation>  {0} 的叶面积：{1:,.1f} 平方米</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: no polygon lies within the target extent (the layer and the extent do not overlap)</source>
+      <translation>LANDCOVER {0}：目标范围内没有多边形（图层与范围不重叠）</translation>
+    </message>
+    <message>
+      <source>{0} field</source>
+      <translation>{0} 字段</translation>
+    </message>
+    <message>
+      <source>{0}, default</source>
+      <translation>{0}，默认值</translation>
+    </message>
+    <message>
+      <source>{0} {1}: cannot transform features to {2} ({3})</source>
+      <translation>{0} {1}：无法将要素转换到 {2}（{3}）</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: cannot transform features ({1})</source>
+      <translation>LANDCOVER {0}：无法转换要素（{1}）</translation>
+    </message>
+    <message>
+      <source>IMAGE {0}: cannot transform its extent to {1} ({2})</source>
+      <translation>IMAGE {0}：无法将其范围转换到 {1}（{2}）</translation>
+    </message>
+    <message>
+      <source>{0} {1}: {2} '{3}' is not a field of the layer</source>
+      <translation>{0} {1}：{2}“{3}”不是该图层的字段</translation>
+    </message>
+    <message>
+      <source>LANDCOVER {0}: LANDCOVER_FIELD must name the field holding the class (got '{1}')</source>
+      <translation>LANDCOVER {0}：LANDCOVER_FIELD 必须指定存放类别的字段（得到“{1}”）</translation>
     </message>
     <message>
       <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
@@ -336,8 +400,16 @@
       <translation>每个像元追踪的蒙特卡洛路径数；标准误差按 1/sqrt(SAMPLES) 下降。完全平方数（16、64、256）可实现分层的亚像元采样。</translation>
     </message>
     <message>
-      <source>Results are reproducible from the seed, whatever the number of threads.</source>
-      <translation>由随机种子可复现结果，与线程数无关。</translation>
+      <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
+      <translation>结果可由随机种子复现，与线程数无关。各算法的默认值有意不同（simulate 为 1，unmix 为 2，retrieve 为 1000 起）：用同一种子对模拟影像解混，会反演恰好生成该影像的那些路径，其蒙特卡洛噪声会被当作信号。</translation>
+    </message>
+    <message>
+      <source>Elements of the element table (comma-separated) whose surface is the terrain: every pixel lies on the terrain under its centre, as in orthorectified images (a plane would move the footprint by height x tan(view zenith) over relief). Empty, or the default 'ground' absent from the table: a horizontal plane at the mock-up's lowest point.</source>
+      <translation>元素表中表面为地形的元素（以逗号分隔）：每个像元位于其中心下方的地形上，与正射校正影像一致（在起伏地形上，平面会使足迹移动 高度 x tan(观测天顶角)）。为空，或表中没有默认的“ground”：使用位于模型最低点的水平面。</translation>
+    </message>
+    <message>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>追踪前先用少量像元估计追踪多项式所需内存；所需内存超过此值的运行将被拒绝，并给出估计值。0：本机内存的一半。</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -384,8 +456,52 @@
       <translation>每像元样本数</translation>
     </message>
     <message>
+      <source>Terrain element(s)</source>
+      <translation>地形元素</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on a plane at the mock-up's lowest point (no TERRAIN element).</source>
+      <translation>像元网格配准到模型最低点处的平面（无 TERRAIN 元素）。</translation>
+    </message>
+    <message>
+      <source>Memory limit (MB)</source>
+      <translation>内存上限（MB）</translation>
+    </message>
+    <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
       <translation>BANDS 为空：请给出波段名称，例如 B2,B3,B4,B8</translation>
+    </message>
+    <message>
+      <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
+      <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
+    </message>
+    <message>
+      <source>Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, peak about {2:,.1f} MB while building)</source>
+      <translation>多项式：{0:,.1f} MB（追踪前估计 {1:,.1f} MB，构建时峰值约 {2:,.1f} MB）</translation>
+    </message>
+    <message>
+      <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
+      <translation>已追踪 {0:,} 条路径：{1:,} 条在浑浊介质中丢失，{2:,} 条被舍弃（介质中的分段过多），{3:,} 条的介质边界穿越被截断</translation>
+    </message>
+    <message>
+      <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
+      <translation>{0:.3g} % 的路径在浑浊介质中出错：该处影像有偏差。请检查浑浊体是否封闭，且不接触模型包围盒的侧面。</translation>
+    </message>
+    <message>
+      <source>{0} has {1} values but there are {2} bands</source>
+      <translation>{0} 有 {1} 个值，但共有 {2} 个波段</translation>
+    </message>
+    <message>
+      <source>{0} values must lie in [{1}, {2}]</source>
+      <translation>{0} 的值必须位于 [{1}, {2}] 内</translation>
+    </message>
+    <message>
+      <source>Mock-up: {0} triangles in {1} parts</source>
+      <translation>模型：{0} 个三角形，{1} 个部件</translation>
+    </message>
+    <message>
+      <source>{0} must be numbers separated by commas, got '{1}'</source>
+      <translation>{0} 必须是以逗号分隔的数字，得到“{1}”</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>
@@ -820,6 +936,10 @@
       <translation>各波段天空光比例</translation>
     </message>
     <message>
+      <source>{0} scene: {1} triangles, {2} x {3} pixels of {4} m</source>
+      <translation>{0} 场景：{1} 个三角形，{2} x {3} 个 {4} 米像元</translation>
+    </message>
+    <message>
       <source>Retrieve element spectra or leaf biochemistry (3D-Diff)</source>
       <translation>反演元素光谱或叶片生化参数（3D-Diff）</translation>
     </message>
@@ -980,6 +1100,38 @@
       <translation>IMAGE 不是 QGIS 可以打开的栅格图层。</translation>
     </message>
     <message>
+      <source>GEOMETRIES_EXTRA gives {0} geometries but IMAGES_EXTRA has {1} images: write one 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra image, separated by ';'</source>
+      <translation>GEOMETRIES_EXTRA 给出 {0} 组几何参数，但 IMAGES_EXTRA 有 {1} 幅影像：请为每幅附加影像写一组 'sun_zenith,sun_azimuth,view_zenith,view_azimuth'，以 ';' 分隔</translation>
+    </message>
+    <message>
+      <source>SKYL_EXTRA gives {0} entries but IMAGES_EXTRA has {1} images: write one value, or one per band, per extra image, separated by ';'</source>
+      <translation>SKYL_EXTRA 给出 {0} 项，但 IMAGES_EXTRA 有 {1} 幅影像：请为每幅附加影像写一个值或每个波段一个值，以 ';' 分隔</translation>
+    </message>
+    <message>
+      <source>Traced {0} geometries in {1:.1f} s; {2} iterations ({3} evaluations) in {4:.1f} s: {5}; image RMSE {6:.4g}</source>
+      <translation>已追踪 {0} 组几何，用时 {1:.1f} 秒；{2} 次迭代（{3} 次求值），用时 {4:.1f} 秒：{5}；影像 RMSE {6:.4g}</translation>
+    </message>
+    <message>
+      <source>GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, sun azimuth, view zenith, view azimuth (degrees)</source>
+      <translation>GEOMETRIES_EXTRA 中的“{0}”必须是四个数字：太阳天顶角、太阳方位角、观测天顶角、观测方位角（度）</translation>
+    </message>
+    <message>
+      <source>{0} has no pixel valid in every band</source>
+      <translation>{0} 没有在所有波段均有效的像元</translation>
+    </message>
+    <message>
+      <source>ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got '{0}')</source>
+      <translation>ZONES 是多边形图层：ZONE_FIELD 必须指定其中一个字段（得到“{0}”）</translation>
+    </message>
+    <message>
+      <source>IMAGES_EXTRA {0} has bands {1}; IMAGE has {2}: they must be the same</source>
+      <translation>IMAGES_EXTRA {0} 的波段为 {1}；IMAGE 的波段为 {2}：二者必须相同</translation>
+    </message>
+    <message>
+      <source>element '{0}' is both fixed and a PROSPECT leaf</source>
+      <translation>元素“{0}”既被固定又是 PROSPECT 叶片</translation>
+    </message>
+    <message>
       <source>Simulate image (3D radiative transfer)</source>
       <translation>模拟影像（三维辐射传输）</translation>
     </message>
@@ -1066,6 +1218,14 @@
     <message>
       <source>CRS must be projected (metres), not geographic.</source>
       <translation>CRS 必须是投影坐标系（单位为米），而非地理坐标系。</translation>
+    </message>
+    <message>
+      <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
+      <translation>已追踪 {0} 个像元 x {1} 个样本，用时 {2:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>REFERENCE {0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
+      <translation>REFERENCE {0} 使用地理坐标系；模型和影像必须使用同一个以米为单位的投影坐标系（请重投影影像）</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>
@@ -1200,8 +1360,28 @@
       <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
+      <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
+      <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
+    </message>
+    <message>
       <source>Canceled: no OP map was written.</source>
       <translation>已取消：未写入任何 OP 图。</translation>
+    </message>
+    <message>
+      <source>OP maps: {0} ({1})</source>
+      <translation>OP 图：{0}（{1}）</translation>
+    </message>
+    <message>
+      <source>IMAGE {0} has no pixel valid in every band</source>
+      <translation>IMAGE {0} 没有在所有波段均有效的像元</translation>
+    </message>
+    <message>
+      <source>Angles from {0}: {1}</source>
+      <translation>角度取自 {0}：{1}</translation>
+    </message>
+    <message>
+      <source>{0}: {1:.2f} s</source>
+      <translation>{0}：{1:.2f} 秒</translation>
     </message>
   </context>
 </TS>

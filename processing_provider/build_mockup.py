@@ -150,12 +150,12 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
             "TREES", tr("Trees (points)"), [QgsProcessing.TypeVectorPoint], optional=True),
             "Tree positions: ellipsoidal crowns on closed octagonal trunks (element trunk).")
         for stem, label, default, text in TREE_FIELDS:
-            self.add(QgsProcessingParameterField(f"{stem}_FIELD", tr(f"{label} field"),
+            self.add(QgsProcessingParameterField(f"{stem}_FIELD", tr("{0} field").format(label),
                                                  parentLayerParameterName="TREES",
                                                  type=QgsProcessingParameterField.Numeric,
                                                  optional=True),
                      f"Field with the {text}; empty or missing values take {stem}.")
-            self.add(P(stem, tr(f"{label}, default"), P.Double, defaultValue=default,
+            self.add(P(stem, tr("{0}, default").format(label), P.Double, defaultValue=default,
                        minValue=0.0),
                      f"Default {text}.")
         self.add(QgsProcessingParameterField("TREE_CLASS_FIELD", tr("Tree class field"),
@@ -233,16 +233,17 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
                 "Give TARGET_CRS, or an IMAGE or EXTENT whose CRS the mock-up takes."))
         if crs.isGeographic():
             raise QgsProcessingException(tr(
-                f"The target CRS {crs.authid()} is geographic (degrees): the mock-up needs a "
-                f"projected CRS in metres (e.g. the image's UTM zone); set TARGET_CRS."))
+                "The target CRS {0} is geographic (degrees): the mock-up needs a "
+                "projected CRS in metres (e.g. the image's UTM zone); set TARGET_CRS.")
+                .format(crs.authid()))
         if image is not None:
             try:
                 transform = QgsCoordinateTransform(image.crs(), crs, context.transformContext())
                 rect = transform.transformBoundingBox(image.extent())
             except QgsCsException as error:
                 raise QgsProcessingException(tr(
-                    f"IMAGE {image.name()}: cannot transform its extent to "
-                    f"{crs.authid()} ({error})")) from None
+                    "IMAGE {0}: cannot transform its extent to "
+                    "{1} ({2})").format(image.name(), crs.authid(), error)) from None
         else:
             rect = self.parameterAsExtent(parameters, "EXTENT", context, crs)
             if rect.isNull() or rect.isEmpty():
@@ -266,7 +267,8 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
             if field:
                 if source.fields().indexFromName(field) < 0:
                     raise QgsProcessingException(tr(
-                        f"{key} {name}: {field_key} '{field}' is not a field of the layer"))
+                        "{0} {1}: {2} '{3}' is not a field of the layer")
+                        .format(key, name, field_key, field))
                 names[field_key] = field
         request = QgsFeatureRequest().setDestinationCrs(crs, context.transformContext())
         request.setFilterRect(rect)
@@ -293,13 +295,15 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
                     values[k].append(feature[field])
         except QgsCsException as error:
             raise QgsProcessingException(tr(
-                f"{key} {name}: cannot transform features to {crs.authid()} ({error})")) \
+                "{0} {1}: cannot transform features to {2} ({3})")
+                .format(key, name, crs.authid(), error)) \
                 from None
         if total and not geometries:
             raise QgsProcessingException(tr(
-                f"{key} {name}: no feature lies within the target extent (the layer and the "
-                f"extent do not overlap)"))
-        feedback.pushInfo(tr(f"{key} {name}: {len(geometries)} features in the extent"))
+                "{0} {1}: no feature lies within the target extent (the layer and the "
+                "extent do not overlap)").format(key, name))
+        feedback.pushInfo(tr("{0} {1}: {2} features in the extent")
+                             .format(key, name, len(geometries)))
         return name, geometries, values
 
     def raster(self, parameters, key, context):
@@ -310,7 +314,7 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
             return None
         if layer.providerType() != "gdal":
             raise QgsProcessingException(tr(
-                f"{key} {layer.name()}: only file rasters (GDAL) are supported"))
+                "{0} {1}: only file rasters (GDAL) are supported").format(key, layer.name()))
         return RasterInput(layer.source(), f"{layer.name()}")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
@@ -318,8 +322,9 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
 
         crs, rect = self.target(parameters, context)
         extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())
-        feedback.pushInfo(tr(f"Mock-up extent {extent[0]:.1f}, {extent[1]:.1f}, "
-                             f"{extent[2]:.1f}, {extent[3]:.1f} in {crs.authid()}"))
+        feedback.pushInfo(tr("Mock-up extent {0:.1f}, {1:.1f}, "
+                             "{2:.1f}, {3:.1f} in {4}")
+                             .format(extent[0], extent[1], extent[2], extent[3], crs.authid()))
         number = self.parameterAsDouble
         try:
             options = build.BuildOptions(
@@ -359,8 +364,8 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
             field = self.parameterAsString(parameters, "LANDCOVER_FIELD", context)
             if not field or landcover.fields().indexFromName(field) < 0:
                 raise QgsProcessingException(tr(
-                    f"LANDCOVER {landcover.name()}: LANDCOVER_FIELD must name the field "
-                    f"holding the class (got '{field}')"))
+                    "LANDCOVER {0}: LANDCOVER_FIELD must name the field "
+                    "holding the class (got '{1}')").format(landcover.name(), field))
             read = self._read_layer_polygons(landcover, field, crs, rect, context, feedback)
             inputs["landcover_polygons"] = build.PolygonInput(read[1], read[0],
                                                               classes=read[2])
@@ -399,13 +404,14 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
         except build.BuildError as error:
             raise QgsProcessingException(str(error)) from None
         s = result.summary
-        feedback.pushInfo(tr(f"Wrote {s['triangles']:,} triangles in {s['groups']:,} groups "
-                             f"({s['grouping']} grouping) in {s['seconds']:.1f} s"))
+        feedback.pushInfo(tr("Wrote {0:,} triangles in {1:,} groups "
+                             "({2} grouping) in {3:.1f} s")
+                             .format(s['triangles'], s['groups'], s['grouping'], s['seconds']))
         for element, item in s["elements"].items():
             feedback.pushInfo(f"  {element} ({item['type']}): {item['triangles']:,} "
                               f"triangles, {item['area_m2']:,.1f} m²")
         for element, area in s.get("trees", {}).get("leaf_area_m2", {}).items():
-            feedback.pushInfo(tr(f"  leaf area of {element}: {area:,.1f} m²"))
+            feedback.pushInfo(tr("  leaf area of {0}: {1:,.1f} m²").format(element, area))
         results = {"OUTPUT": output, "ELEMENTS": elements, "TRIANGLES": s["triangles"]}
         if summary:
             results["SUMMARY"] = summary
@@ -422,11 +428,12 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
                 classes.append(_text(feature[field]))
         except QgsCsException as error:
             raise QgsProcessingException(tr(
-                f"LANDCOVER {layer.name()}: cannot transform features ({error})")) from None
+                "LANDCOVER {0}: cannot transform features ({1})")
+                .format(layer.name(), error)) from None
         if layer.featureCount() and not geometries:
             raise QgsProcessingException(tr(
-                f"LANDCOVER {layer.name()}: no polygon lies within the target extent (the "
-                f"layer and the extent do not overlap)"))
+                "LANDCOVER {0}: no polygon lies within the target extent (the "
+                "layer and the extent do not overlap)").format(layer.name()))
         return layer.name(), geometries, classes
 
 
@@ -455,6 +462,6 @@ def _numbers(values, key, layer, feedback):
         except (TypeError, ValueError):
             bad += 1
     if bad:
-        feedback.pushWarning(tr(f"{layer}: {bad} values of {key} are not numbers (treated as "
-                                f"missing)"))
+        feedback.pushWarning(tr("{0}: {1} values of {2} are not numbers (treated as "
+                                "missing)").format(layer, bad, key))
     return out

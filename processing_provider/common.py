@@ -73,7 +73,12 @@ def add_geometry_parameters(algorithm) -> None:
     )
 
 
-def add_sampling_parameters(algorithm, samples: int = 64) -> None:
+#: default seeds: different per algorithm, so that an image simulated with the defaults is
+#: never unmixed or retrieved from the very paths that made it
+SIMULATE_SEED, UNMIX_SEED, RETRIEVE_SEED = 1, 2, 1000
+
+
+def add_sampling_parameters(algorithm, samples: int = 64, seed: int = SIMULATE_SEED) -> None:
     algorithm.add(
         QgsProcessingParameterEnum("BOUNDARY", tr("Scene boundary"), options=BOUNDARIES,
                                    defaultValue=0),
@@ -90,10 +95,95 @@ def add_sampling_parameters(algorithm, samples: int = 64) -> None:
     )
     algorithm.add(
         QgsProcessingParameterNumber("SEED", tr("Random seed"),
-                                     QgsProcessingParameterNumber.Integer, defaultValue=1),
-        "Results are reproducible from the seed, whatever the number of threads.",
+                                     QgsProcessingParameterNumber.Integer, defaultValue=seed),
+        "Results are reproducible from the seed, whatever the number of threads. The "
+        "defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an "
+        "image simulated with the same seed would invert the very paths that made it, and "
+        "its Monte Carlo noise would look like signal.",
         advanced=True,
     )
+
+
+DEFAULT_TERRAIN = "ground"
+
+
+def add_terrain_parameter(algorithm) -> None:
+    algorithm.add(
+        QgsProcessingParameterString("TERRAIN", tr("Terrain element(s)"),
+                                     defaultValue=DEFAULT_TERRAIN, optional=True),
+        "Elements of the element table (comma-separated) whose surface is the terrain: every "
+        "pixel lies on the terrain under its centre, as in orthorectified images (a plane "
+        "would move the footprint by height x tan(view zenith) over relief). Empty, or the "
+        "default 'ground' absent from the table: a horizontal plane at the mock-up's lowest "
+        "point.",
+        advanced=True,
+    )
+
+
+def terrain_reference(algorithm, parameters, context, scene, grid, feedback):
+    """The TERRAIN parameter -> per-pixel reference heights (rows, cols), or None for a
+    plane at the mock-up's lowest point."""
+    from ..core.simulate import check_overlap, terrain_heights
+
+    text = algorithm.parameterAsString(parameters, "TERRAIN", context) or ""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if names == [DEFAULT_TERRAIN] and DEFAULT_TERRAIN not in scene.elements.names:
+        names = []
+    if not names:
+        feedback.pushInfo(tr("Pixel grid registered on a plane at the mock-up's lowest point "
+                             "(no TERRAIN element)."))
+        return None
+    try:
+        check_overlap(scene, grid)
+        heights = terrain_heights(scene, grid, names)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    feedback.pushInfo(tr("Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m")
+                      .format(", ".join(names), heights.min(), heights.max()))
+    return heights
+
+
+def add_memory_parameter(algorithm) -> None:
+    algorithm.add(
+        QgsProcessingParameterNumber("MAX_MEMORY", tr("Memory limit (MB)"),
+                                     QgsProcessingParameterNumber.Double, defaultValue=0.0,
+                                     minValue=0.0),
+        "The trace's polynomials are estimated from a few pixels before tracing; a run that "
+        "would need more memory than this is refused with the estimate. 0: half of the "
+        "machine's memory.",
+        advanced=True,
+    )
+
+
+def memory_limit(algorithm, parameters, context) -> float | None:
+    """MAX_MEMORY in bytes, None for the default (half of the machine's memory)."""
+    megabytes = algorithm.parameterAsDouble(parameters, "MAX_MEMORY", context)
+    return megabytes * 2**20 if megabytes > 0 else None
+
+
+def log_memory(feedback, trace) -> None:
+    memory = trace.memory
+    feedback.pushInfo(tr("Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, "
+                         "peak about {2:,.1f} MB while building)")
+                      .format(trace.polynomials.nbytes / 2**20,
+                              memory.polynomial_bytes / 2**20, memory.peak_bytes / 2**20))
+
+
+def log_paths(feedback, trace) -> None:
+    """The trace's lost, dropped and clamped paths in the log, as a warning above
+    LOST_PATH_WARNING of the paths."""
+    from ..core.simulate import LOST_PATH_WARNING
+
+    counts = trace.path_counts
+    feedback.pushInfo(tr("{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too "
+                         "many stretches in media), {3:,} with a medium boundary crossing "
+                         "clamped").format(trace.traced_paths, counts["lost"],
+                                           counts["dropped"], counts["clamped"]))
+    if trace.wrong_path_share > LOST_PATH_WARNING:
+        feedback.pushWarning(tr("{0:.3g} % of the paths went wrong in turbid media: the image "
+                                "is biased there. Check that turbid volumes are closed and do "
+                                "not touch the sides of the mock-up's box.")
+                             .format(100 * trace.wrong_path_share))
 
 
 def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float = 1.0):
@@ -102,15 +192,16 @@ def parse_values(text: str, count: int, name: str, low: float = 0.0, high: float
         values = [float(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise QgsProcessingException(
-            tr(f"{name} must be numbers separated by commas, got '{text}'")) from None
+            tr("{0} must be numbers separated by commas, got '{1}'").format(name, text)) from None
     if len(values) == 1:
         values = values * count
     if len(values) != count:
         raise QgsProcessingException(
-            tr(f"{name} has {len(values)} values but there are {count} bands"))
+            tr("{0} has {1} values but there are {2} bands").format(name, len(values), count))
     array = np.asarray(values)
     if ((array < low) | (array > high)).any():
-        raise QgsProcessingException(tr(f"{name} values must lie in [{low}, {high}]"))
+        raise QgsProcessingException(tr("{0} values must lie in [{1}, {2}]")
+                                        .format(name, low, high))
     return array
 
 
@@ -148,8 +239,8 @@ def load_scene(mockup_path: str, elements_path: str, feedback):
         mockup = load_mockup(mockup_path)
         for note in mockup.notes:
             feedback.pushWarning(note)
-        feedback.pushInfo(tr(f"Mock-up: {mockup.triangle_count} triangles in "
-                             f"{len(mockup.part_names)} parts"))
+        feedback.pushInfo(tr("Mock-up: {0} triangles in "
+                             "{1} parts").format(mockup.triangle_count, len(mockup.part_names)))
         return prepare_scene(mockup, elements)
     except ValueError as error:
         raise QgsProcessingException(str(error)) from None

@@ -88,8 +88,9 @@ class DemoSceneAlgorithm(Unmix3DAlgorithm):
                                  (len(bands), rows, cols))
             write_raster(os.path.join(truth, f"{element}.tif"), op, None, demo.geotransform,
                          srs.ExportToWkt(), bands)
-        feedback.pushInfo(tr(f"{scene_name} scene: {demo.n_triangles} triangles, "
-                             f"{cols} x {rows} pixels of {demo.pixel_size} m"))
+        feedback.pushInfo(tr("{0} scene: {1} triangles, "
+                             "{2} x {3} pixels of {4} m")
+                             .format(scene_name, demo.n_triangles, cols, rows, demo.pixel_size))
         return {
             "OUTPUT_FOLDER": folder, "MOCKUP": str(demo.obj_path),
             "ELEMENTS": str(demo.elements_csv), "GRID": grid, "TRUTH": truth,

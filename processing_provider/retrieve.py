@@ -26,6 +26,7 @@ from ..core.raster_io import read_raster, write_raster
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
+    RETRIEVE_SEED,
     FeedbackProgress,
     add_geometry_parameters,
     add_reflectance_parameters,
@@ -49,9 +50,9 @@ def parse_geometries(text: str, count: int) -> list[tuple[float, float, float, f
     items = [g for g in str(text or "").split(";") if g.strip()]
     if len(items) != count:
         raise QgsProcessingException(tr(
-            f"GEOMETRIES_EXTRA gives {len(items)} geometries but IMAGES_EXTRA has {count} "
-            f"images: write one 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra "
-            f"image, separated by ';'"))
+            "GEOMETRIES_EXTRA gives {0} geometries but IMAGES_EXTRA has {1} "
+            "images: write one 'sun_zenith,sun_azimuth,view_zenith,view_azimuth' per extra "
+            "image, separated by ';'").format(len(items), count))
     out = []
     for item in items:
         try:
@@ -60,8 +61,8 @@ def parse_geometries(text: str, count: int) -> list[tuple[float, float, float, f
             values = ()
         if len(values) != 4:
             raise QgsProcessingException(tr(
-                f"GEOMETRIES_EXTRA entry '{item.strip()}' must be four numbers: sun zenith, "
-                f"sun azimuth, view zenith, view azimuth (degrees)"))
+                "GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, "
+                "sun azimuth, view zenith, view azimuth (degrees)").format(item.strip()))
         out.append(values)
     return out
 
@@ -73,8 +74,9 @@ def parse_extra_skyl(text: str, count: int, bands: int, shared) -> list:
         return [shared] * count
     if len(items) != count:
         raise QgsProcessingException(tr(
-            f"SKYL_EXTRA gives {len(items)} entries but IMAGES_EXTRA has {count} images: "
-            f"write one value, or one per band, per extra image, separated by ';'"))
+            "SKYL_EXTRA gives {0} entries but IMAGES_EXTRA has {1} images: "
+            "write one value, or one per band, per extra image, separated by ';'")
+            .format(len(items), count))
     return [parse_values(item, bands, f"SKYL_EXTRA entry {k + 1}")
             for k, item in enumerate(items)]
 
@@ -171,7 +173,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                               QgsProcessingParameterNumber.Integer,
                                               defaultValue=300, minValue=1),
                  "Largest number of L-BFGS-B iterations.", advanced=True)
-        add_sampling_parameters(self, samples=128)
+        add_sampling_parameters(self, samples=128, seed=RETRIEVE_SEED)
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "
@@ -210,7 +212,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         if not valid.any():
-            raise QgsProcessingException(tr(f"{name} has no pixel valid in every band"))
+            raise QgsProcessingException(tr("{0} has no pixel valid in every band").format(name))
         return raster, grid, image, valid
 
     def _zones(self, parameters, context, layer_crs, grids):
@@ -228,8 +230,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         field = self.parameterAsString(parameters, "ZONE_FIELD", context)
         if not field or zones_layer.fields().indexFromName(field) < 0:
             raise QgsProcessingException(tr(
-                f"ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got "
-                f"'{field}')"))
+                "ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got "
+                "'{0}')").format(field))
         transform = QgsCoordinateTransform(zones_layer.crs(), layer_crs,
                                            context.transformContext())
         shapes = []
@@ -278,8 +280,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 extra.source(), f"IMAGES_EXTRA {extra.name()}", scale, offset, feedback)
             if other.band_names != bands:
                 raise QgsProcessingException(tr(
-                    f"IMAGES_EXTRA {extra.name()} has bands {', '.join(other.band_names)}; "
-                    f"IMAGE has {', '.join(bands)}: they must be the same"))
+                    "IMAGES_EXTRA {0} has bands {1}; "
+                    "IMAGE has {2}: they must be the same")
+                    .format(extra.name(), ', '.join(other.band_names), ', '.join(bands)))
             images.append((extra.name(), other_grid, other_image, other_valid))
         zone_names, zone_maps = self._zones(parameters, context, layer.crs(),
                                             [g for _, g, _, _ in images])
@@ -293,8 +296,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
             modes[name] = FIXED
         for name in leaves:
             if name in modes:
-                raise QgsProcessingException(tr(f"element '{name}' is both fixed and a "
-                                                f"PROSPECT leaf"))
+                raise QgsProcessingException(tr("element '{0}' is both fixed and a "
+                                                "PROSPECT leaf").format(name))
             modes[name] = PROSPECT
         try:
             for name in fixed:
@@ -339,9 +342,11 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         for warning in result.warnings:
             feedback.pushWarning(warning)
         feedback.pushInfo(tr(
-            f"Traced {len(acquisitions)} geometries in {result.trace_seconds:.1f} s; "
-            f"{result.iterations} iterations ({result.evaluations} evaluations) in "
-            f"{result.seconds:.1f} s: {result.message}; image RMSE {result.rmse:.4g}"))
+            "Traced {0} geometries in {1:.1f} s; "
+            "{2} iterations ({3} evaluations) in "
+            "{4:.1f} s: {5}; image RMSE {6:.4g}")
+            .format(len(acquisitions), result.trace_seconds, result.iterations, result.evaluations,
+                    result.seconds, result.message, result.rmse))
 
         outputs = {"RMSE": result.rmse, "ITERATIONS": result.iterations}
         path = self.parameterAsFileOutput(parameters, "OUTPUT", context)

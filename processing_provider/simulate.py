@@ -21,11 +21,17 @@ from .common import (
     BOUNDARIES,
     FeedbackProgress,
     add_geometry_parameters,
+    add_memory_parameter,
     add_sampling_parameters,
     add_scene_parameters,
+    add_terrain_parameter,
     load_scene,
+    log_memory,
+    log_paths,
+    memory_limit,
     parse_bands,
     parse_values,
+    terrain_reference,
 )
 from .i18n import tr
 
@@ -90,7 +96,9 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "raster is given.",
         )
         add_geometry_parameters(self)
+        add_terrain_parameter(self)
         add_sampling_parameters(self)
+        add_memory_parameter(self)
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
                  "Bidirectional reflectance factor, one band per band, named.")
         self.add(QgsProcessingParameterRasterDestination(self.FRACTIONS, tr("Element fractions"),
@@ -117,8 +125,9 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 raise QgsProcessingException(f"REFERENCE {layer.name()}: {error}") from None
             if info.is_geographic:
                 raise QgsProcessingException(tr(
-                    f"REFERENCE {layer.name()} is in a geographic CRS; the mock-up and the "
-                    f"image must share a projected CRS in metres (reproject the image)"))
+                    "REFERENCE {0} is in a geographic CRS; the mock-up and the "
+                    "image must share a projected CRS in metres (reproject the image)")
+                    .format(layer.name()))
             return grid, info.band_names, info.crs_wkt
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
@@ -151,6 +160,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
         gradients_folder = self.parameterAsString(parameters, self.GRADIENTS, context)
         progress = FeedbackProgress(feedback, 0, 90)
+        reference = terrain_reference(self, parameters, context, scene, grid, feedback)
         try:
             op_maps = read_op_maps(op_folder, scene, bands, grid) if op_folder else None
             if op_maps is None:
@@ -162,15 +172,21 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
                 == "periodic",
                 op_maps=op_maps, want_gradients=bool(gradients_folder),
+                reference_height=reference,
+                max_memory=memory_limit(self, parameters, context),
                 progress=progress, is_canceled=progress.is_canceled,
             )
         except Canceled:
             raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
-        feedback.pushInfo(tr(f"Traced {grid.rows * grid.cols} pixels x "
-                             f"{products.trace.samples} samples in "
-                             f"{products.trace.seconds:.1f} s"))
+        feedback.pushInfo(tr("Traced {0} pixels x "
+                             "{1} samples in "
+                             "{2:.1f} s")
+                             .format(grid.rows * grid.cols, products.trace.samples,
+                                     products.trace.seconds))
+        log_paths(feedback, products.trace)
+        log_memory(feedback, products.trace)
         results = {}
         transform = grid.geotransform
         names = scene.elements.names

@@ -22,14 +22,21 @@ from ..core.raster_io import read_raster, write_raster
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
+    UNMIX_SEED,
     FeedbackProgress,
     add_geometry_parameters,
+    add_memory_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    add_terrain_parameter,
     load_in_group,
     load_scene,
+    log_memory,
+    log_paths,
+    memory_limit,
     parse_values,
+    terrain_reference,
 )
 from .i18n import tr
 
@@ -42,12 +49,14 @@ def parse_window(text: str) -> tuple[int, int]:
     try:
         size = tuple(int(p) for p in parts)
     except ValueError:
-        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)")) \
+        raise QgsProcessingException(tr("WINDOW '{0}' must look like 5x5 (rows x columns)")
+                                        .format(text)) \
             from None
     if len(size) == 1:
         size = size * 2
     if len(size) != 2 or min(size) < 1:
-        raise QgsProcessingException(tr(f"WINDOW '{text}' must look like 5x5 (rows x columns)"))
+        raise QgsProcessingException(tr("WINDOW '{0}' must look like 5x5 (rows x columns)")
+                                        .format(text))
     return size
 
 
@@ -171,7 +180,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "the OP maps: on the vegetation demo the median image error falls from 1.2 % "
                  "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
-        add_sampling_parameters(self)
+        add_terrain_parameter(self)
+        add_sampling_parameters(self, seed=UNMIX_SEED)
+        add_memory_parameter(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
@@ -216,8 +227,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         for note in notes:
             feedback.pushWarning(note)
         if not valid.any():
-            raise QgsProcessingException(tr(f"IMAGE {layer.name()} has no pixel valid in "
-                                            f"every band"))
+            raise QgsProcessingException(tr("IMAGE {0} has no pixel valid in "
+                                            "every band").format(layer.name()))
         angles = {name: self.parameterAsDouble(parameters, name.upper(), context)
                   for name in ("sun_zenith", "sun_azimuth", "view_zenith", "view_azimuth")}
         metadata = self.parameterAsFile(parameters, "METADATA", context)
@@ -226,7 +237,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 angles.update(read_tile_angles(metadata))
             except ValueError as error:
                 raise QgsProcessingException(str(error)) from None
-            feedback.pushInfo(tr(f"Angles from {os.path.basename(metadata)}: {angles}"))
+            feedback.pushInfo(tr("Angles from {0}: {1}").format(os.path.basename(metadata), angles))
         try:
             geometry = Geometry(**angles)
         except ValueError as error:
@@ -282,19 +293,23 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
         try:
             check_overlap(scene, grid, f"IMAGE {layer.name()}")
+            reference = terrain_reference(self, parameters, context, scene, grid, feedback)
             truth = read_op_maps(truth_folder, scene, bands, grid) if truth_folder else None
             result, traced = run_unmix(
                 scene, grid, geometry, image, valid, bands, skyl, settings, samples=samples,
                 seed=seed,
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
-                == "periodic",
+                == "periodic", reference_height=reference,
+                max_memory=memory_limit(self, parameters, context),
                 truth=truth, progress=progress, is_canceled=progress.is_canceled)
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
+        log_paths(feedback, traced)
+        log_memory(feedback, traced)
         for stage, seconds in result.seconds.items():
-            feedback.pushInfo(tr(f"{stage}: {seconds:.2f} s"))
+            feedback.pushInfo(tr("{0}: {1:.2f} s").format(stage, seconds))
 
         names = scene.elements.names
         case = f"{layer.name()}, {method}" + (" + closure" if settings.closure else "")
@@ -313,6 +328,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                 grid.geotransform, raster.crs_wkt, bands)
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         if report:
+            lost, dropped, clamped = (traced.path_counts[k] for k in ("lost", "dropped",
+                                                                      "clamped"))
+            estimated = traced.memory.polynomial_bytes / 2**20
+            actual = traced.polynomials.nbytes / 2**20
             unmix_report(result, image, valid, names, bands, {
                 "image": layer.source(), "method": method, "window": settings.window,
                 "iterations": settings.iterations, "damping": settings.damping,
@@ -321,7 +340,11 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
                                                        geometry.sun_azimuth),
                 "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),
-                "SKYL": ", ".join(f"{v:g}" for v in skyl)}, table, path=report)
+                "SKYL": ", ".join(f"{v:g}" for v in skyl),
+                "paths lost / dropped / clamped": f"{lost:,} / {dropped:,} / {clamped:,} of "
+                                                  f"{traced.traced_paths:,}",
+                "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
+                table, path=report)
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:
@@ -330,7 +353,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             write_atomic(accuracy_csv(rows), accuracy)
             outputs["ACCURACY"] = accuracy
         if self.parameterAsBool(parameters, "LOAD_MAPS", context):
-            group = tr(f"OP maps: {layer.name()} ({method})")
+            group = tr("OP maps: {0} ({1})").format(layer.name(), method)
             for name, path in written.items():
                 load_in_group(context, path, name, group)
         feedback.setProgress(100)

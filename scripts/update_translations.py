@@ -25,23 +25,63 @@ def _literal(node: ast.AST) -> str | None:
     return None
 
 
+class UntranslatableString(ValueError):
+    """A ``tr`` call whose text is built before translation (f-string, ``.format``, ``%`` or
+    ``+``): the catalogue can never hold it, so it would stay English forever."""
+
+
+def _built_before_translation(node: ast.AST) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mod, ast.Add)):
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format")
+
+
+def strings_in_source(source: str, filename: str = "<source>") -> list[str]:
+    """User-visible strings of one module; UntranslatableString names every ``tr`` call
+    whose text is not a literal to translate first (``tr("... {0}").format(x)``)."""
+    found: dict[str, None] = {}
+    bad = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name == "tr" and node.args and _built_before_translation(node.args[0]):
+                bad.append(f"{filename}:{node.lineno}")
+            if name == "tr" and node.args and _literal(node.args[0]):
+                found[_literal(node.args[0])] = None
+            if name == "add" and len(node.args) >= 2 and _literal(node.args[1]):
+                found[_literal(node.args[1])] = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in TRANSLATED_ATTRIBUTES:
+                text = _literal(node.value)
+                if text:
+                    found[text] = None
+    if bad:
+        raise UntranslatableString(
+            "tr() of a string built before translation (use tr(\"... {0}\").format(x)): "
+            + ", ".join(bad))
+    return list(found)
+
+
 def user_strings() -> list[str]:
     found: dict[str, None] = {}
+    bad = []
     for folder in SOURCES:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call):
-                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-                    if name == "tr" and node.args and _literal(node.args[0]):
-                        found[_literal(node.args[0])] = None
-                    if name == "add" and len(node.args) >= 2 and _literal(node.args[1]):
-                        found[_literal(node.args[1])] = None
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Name) and target.id in TRANSLATED_ATTRIBUTES:
-                        text = _literal(node.value)
-                        if text:
-                            found[text] = None
+            try:
+                strings = strings_in_source(path.read_text(encoding="utf-8"),
+                                            str(path.relative_to(ROOT)))
+            except UntranslatableString as error:
+                bad.append(str(error).partition("): ")[2])
+                continue
+            found.update(dict.fromkeys(strings))
+    if bad:
+        raise UntranslatableString(
+            "tr() of a string built before translation (use tr(\"... {0}\").format(x)): "
+            + ", ".join(bad))
     return list(found)
 
 
@@ -76,7 +116,11 @@ def write_ts(path: Path, language: str, strings: list[str], known) -> None:
 
 
 def main() -> int:
-    strings = user_strings()
+    try:
+        strings = user_strings()
+    except UntranslatableString as error:
+        print(error)
+        return 2
     missing_any = False
     for path in sorted((ROOT / "i18n").glob("*.ts")):
         language = ET.parse(path).getroot().get("language")

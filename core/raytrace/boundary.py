@@ -149,3 +149,29 @@ def count_crossings(bvh, part_of_triangle, part, ox, oy, oz, dx, dy, dz):
             count += 1
         tmin = t + 1e-7 * max(1.0, t)
     return count
+
+
+@numba.njit(cache=True)
+def first_hit_among(bvh, wanted, ox, oy, oz, dx, dy, dz):
+    """Distance along the ray (no wrapping) to its first triangle whose ``wanted`` flag is
+    set, passing through the others; inf when there is none."""
+    tmin = 0.0
+    for _ in range(100000):
+        t, tri = closest_hit(bvh, ox, oy, oz, dx, dy, dz, tmin, np.inf)
+        if tri < 0:
+            return np.inf
+        if wanted[tri]:
+            return t
+        tmin = t + 1e-7 * max(1.0, t)
+    return np.inf
+
+
+@numba.njit(parallel=True, cache=True)
+def depths_below(bvh, wanted, xs, ys, top):
+    """For every (y, x) of the grid ``ys`` x ``xs``: depth below height ``top`` of the first
+    ``wanted`` triangle met straight down (inf: none) -> (len(ys), len(xs))."""
+    out = np.empty((ys.shape[0], xs.shape[0]))
+    for i in numba.prange(ys.shape[0]):
+        for j in range(xs.shape[0]):
+            out[i, j] = first_hit_among(bvh, wanted, xs[j], ys[i], top, 0.0, 0.0, -1.0)
+    return out

@@ -48,6 +48,11 @@ OPAQUE_DEPTH = 40.0  # optical depth beyond which a shadow ray counts as blocked
 MAX_STRETCHES = 512  # stretches in media one ray segment may record before it is lost
 NEE_NORMALS = 8  # leaf normals averaged in the sun estimate at a turbid collision
 NEE_DEPTHS = 2  # collisions, stratified in depth, that see the sun per turbid stretch
+# what went wrong on a path, counted per pixel (each path counts once per kind):
+LOST = 0  # a ray (path or shadow ray) crossed MAX_CROSSINGS turbid boundaries unended
+DROPPED = 1  # a ray segment met more than MAX_STRETCHES stretches in media: path ended
+CLAMPED = 2  # a ray left a medium it was not in (a missed or doubled boundary crossing)
+PATH_EVENTS = 3
 
 
 @numba.njit(cache=True, inline="always")
@@ -107,24 +112,31 @@ def _reduce(keys0, keys1, values, count):
 
 
 @numba.njit(cache=True)
-def _cross_boundary(inside, medium, normals, tri, dx, dy, dz):
+def _cross_boundary(inside, medium, normals, tri, dx, dy, dz, events):
     """Update the media the ray is in on crossing a turbid boundary triangle: outward
-    normals (oriented at preparation), so d . n > 0 leaves and d . n < 0 enters."""
+    normals (oriented at preparation), so d . n > 0 leaves and d . n < 0 enters. Leaving a
+    medium the ray is not in (a crossing missed or counted twice before) is clamped at 0 and
+    counted in ``events[CLAMPED]``."""
     if normals[tri, 0] * dx + normals[tri, 1] * dy + normals[tri, 2] * dz > 0.0:
         if inside[medium] > 0:
             inside[medium] -= 1
+        else:
+            events[CLAMPED] += 1
     else:
         inside[medium] += 1
 
 
 @numba.njit(cache=True)
 def _segments(bvh, box, periodic, tri_medium, normals, density, g_table, inside, ox, oy, oz,
-              dx, dy, dz, seg_start, seg_length, seg_sigma, seg_inside):
+              dx, dy, dz, seg_start, seg_length, seg_sigma, seg_inside, events):
     """Follow a ray to its first facet through turbid boundaries, recording the stretches
     it spends in media -> (triangle, x, y, z, stretches, optical depth).
 
-    Triangle -1: escaped; -3: too many stretches (taken as lost). ``inside`` ends as the
-    media at the facet; ``seg_inside[k]`` holds them along stretch k.
+    Triangle -1: escaped; -3: more than MAX_STRETCHES stretches (dropped); -4: more than
+    MAX_CROSSINGS boundaries (lost); -5: optical depth past OPAQUE_DEPTH, the ray collides
+    in the stretches recorded (a grazing ray through a slab would otherwise wrap through
+    hundreds of periodic tiles and be dropped). ``inside`` ends as the media at the facet;
+    ``seg_inside[k]`` holds them along stretch k.
     """
     n = 0
     depth = 0.0
@@ -144,12 +156,14 @@ def _segments(bvh, box, periodic, tri_medium, normals, density, g_table, inside,
             seg_inside[n, :] = inside
             n += 1
             depth += sigma * travelled
+            if depth > OPAQUE_DEPTH:  # nothing gets through (e^-40): the leaves end it here
+                return -5, x, y, z, n, depth
         if tri < 0 or tri_medium[tri] < 0:
             return tri, x, y, z, n, depth
-        _cross_boundary(inside, tri_medium[tri], normals, tri, dx, dy, dz)
+        _cross_boundary(inside, tri_medium[tri], normals, tri, dx, dy, dz, events)
         ox, oy, oz = x, y, z
         tmin = BOUNDARY_STEP
-    return -3, ox, oy, oz, n, depth
+    return -4, ox, oy, oz, n, depth
 
 
 @numba.njit(cache=True)
@@ -176,7 +190,7 @@ def _collision_point(box, periodic, dx, dy, dz, seg_start, seg_length, seg_sigma
 
 @numba.njit(cache=True)
 def _sun_transmittance(bvh, box, periodic, tri_medium, normals, density, g_table, inside,
-                       scratch, ox, oy, oz, sun, offset, nx, ny, nz):
+                       scratch, ox, oy, oz, sun, offset, nx, ny, nz, events):
     """Expected transmittance from o to the sun: exp(-optical depth) through turbid media,
     0 behind any facet. Using the expectation instead of a sampled free path is what makes
     turbid canopies much less noisy than leaf triangles.
@@ -201,16 +215,18 @@ def _sun_transmittance(bvh, box, periodic, tri_medium, normals, density, g_table
             return math.exp(-depth)
         if tri_medium[tri] < 0 or depth > OPAQUE_DEPTH:
             return 0.0
-        _cross_boundary(scratch, tri_medium[tri], normals, tri, sun[0], sun[1], sun[2])
+        _cross_boundary(scratch, tri_medium[tri], normals, tri, sun[0], sun[1], sun[2],
+                        events)
         ox, oy, oz = x, y, z
         tmin = BOUNDARY_STEP
+    events[LOST] += 1
     return 0.0
 
 
 @numba.njit(cache=True)
 def _facet_sun(keys0, keys1, values, count, exponents, element, var_r, var_t, translucent,
                nx, ny, nz, px, py, pz, offset, sun, factor, batch, bvh, box, periodic,
-               tri_medium, normals, density, g_table, inside, scratch):
+               tri_medium, normals, density, g_table, inside, scratch, events):
     """Next-event estimation to the sun at a Lambertian vertex with normal n facing the
     viewer -> (records..., sun visibility on the viewed side, for sunlit shares)."""
     cos_in = sun[0] * nx + sun[1] * ny + sun[2] * nz
@@ -226,7 +242,7 @@ def _facet_sun(keys0, keys1, values, count, exponents, element, var_r, var_t, tr
     if sun_var >= 0 and cos_in > 0.0:
         visible = _sun_transmittance(
             bvh, box, periodic, tri_medium, normals, density, g_table, inside, scratch,
-            px, py, pz, sun, offset, side * nx, side * ny, side * nz,
+            px, py, pz, sun, offset, side * nx, side * ny, side * nz, events,
         )
         if visible > 0.0:
             key0, key1 = _pack(exponents, sun_var, SUN, batch)
@@ -254,7 +270,8 @@ def jitter_columns(n):
 def _trace_pixel(
     pixel, bvh, normals, tri_element, var_r, var_t, translucent, box, periodic, sun, view,
     grid, samples, batches, seed, rr_depth, rr_survival, n_variables, tri_medium,
-    medium_element, density, g_table, theta_table, spherical, first_hits, sunlit_hits,
+    medium_element, density, g_table, theta_table, spherical, z_ref, first_hits, sunlit_hits,
+    path_counts,
 ):
     """All samples of one pixel -> its reduced records; adds up first hits per element and
     the sun's (expected) visibility of those first hits.
@@ -267,8 +284,12 @@ def _trace_pixel(
     then continues from the facet or from one of those collisions, chosen with those
     probabilities (unbiased splitting: the single-scattered sun loses the noise of "leaf or
     soil" and most of "how deep", the paths stay one each).
+
+    The pixel's footprint lies on a horizontal plane at height ``z_ref`` (local metres, the
+    reference surface under this pixel: the terrain for orthorectified images). Paths that
+    met a LOST, DROPPED or CLAMPED event are counted, once per kind, in ``path_counts``.
     """
-    x0, y0, dx, dy, cols, z_ref = grid[0], grid[1], grid[2], grid[3], int(grid[4]), grid[5]
+    x0, y0, dx, dy, cols = grid[0], grid[1], grid[2], grid[3], int(grid[4])
     row = pixel // cols
     col = pixel - row * cols
     state = stream_state(seed, pixel)
@@ -288,6 +309,7 @@ def _trace_pixel(
     seg_length = np.zeros(MAX_STRETCHES)
     seg_sigma = np.zeros(MAX_STRETCHES)
     seg_inside = np.zeros((MAX_STRETCHES, n_media), np.int64)
+    events = np.zeros(PATH_EVENTS, np.int64)
     per_batch = np.zeros(batches, np.int64)
     for s in range(samples):
         per_batch[s % batches] += 1
@@ -319,12 +341,17 @@ def _trace_pixel(
         while True:
             tri, px, py, pz, n_seg, tau = _segments(
                 bvh, box, periodic, tri_medium, normals, density, g_table, inside, ox, oy, oz,
-                ddx, ddy, ddz, seg_start, seg_length, seg_sigma, seg_inside,
+                ddx, ddy, ddz, seg_start, seg_length, seg_sigma, seg_inside, events,
             )
             if tri == -3:
+                events[DROPPED] += 1
+                break
+            if tri == -4:
+                events[LOST] += 1
                 break
             through = math.exp(-tau)
-            # the facet (or sky) behind the media, seen with probability exp(-tau)
+            # the facet (or sky) behind the media, seen with probability exp(-tau); none
+            # (tri -5) when the media are opaque (exp(-tau) < e^-40)
             if tri == -1:
                 if depth == 0:
                     first_hits[n_elements] += through
@@ -332,7 +359,7 @@ def _trace_pixel(
                     key0, key1 = _pack(exponents, -1, SKY, batch)
                     keys0, keys1, values, count = _append(keys0, keys1, values, count, key0,
                                                           key1, weight * through)
-            else:
+            elif tri >= 0:
                 element = tri_element[tri]
                 nx, ny, nz = normals[tri, 0], normals[tri, 1], normals[tri, 2]
                 if nx * ddx + ny * ddy + nz * ddz > 0.0:  # face the side the ray came from
@@ -341,7 +368,7 @@ def _trace_pixel(
                     keys0, keys1, values, count, exponents, element, var_r, var_t,
                     translucent, nx, ny, nz, px, py, pz, RAY_OFFSET, sun, weight * through,
                     batch, bvh, box, periodic, tri_medium, normals, density, g_table, inside,
-                    scratch,
+                    scratch, events,
                 )
                 if depth == 0:
                     first_hits[element] += through
@@ -367,7 +394,7 @@ def _trace_pixel(
                     leaf_element = medium_element[q_medium]
                     visible = _sun_transmittance(bvh, box, periodic, tri_medium, normals,
                                                  density, g_table, seg_inside[k], scratch,
-                                                 qx, qy, qz, sun, 0.0, 0.0, 0.0, 1.0)
+                                                 qx, qy, qz, sun, 0.0, 0.0, 0.0, 1.0, events)
                     if visible > 0.0:
                         w_r = 0.0
                         w_t = 0.0
@@ -427,6 +454,10 @@ def _trace_pixel(
             oy = py + side * offset * ny
             oz = pz + side * offset * nz
             depth += 1
+        for kind in range(PATH_EVENTS):
+            if events[kind] > 0:
+                path_counts[kind] += 1
+                events[kind] = 0
     return _reduce(keys0, keys1, values, count)
 
 
@@ -434,16 +465,20 @@ def _trace_pixel(
 def trace_chunk(
     first_pixel, pixel_count, capacity, bvh, normals, tri_element, var_r, var_t, translucent,
     box, periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival, n_variables,
-    tri_medium, medium_element, density, g_table, theta_table, spherical,
+    tri_medium, medium_element, density, g_table, theta_table, spherical, covered, z_ref,
 ):
     """Trace ``pixel_count`` pixels from ``first_pixel`` in parallel.
 
     Returns per-pixel reduced records in slots of ``capacity`` (a pixel needing more gets
     count = -needed and is re-traced by the caller with more room; the per-pixel random
     streams make that exact), per-pixel first-hit counts per element (the last column
-    counts rays that met nothing) and the summed sun visibility of those first hits.
+    counts rays that met nothing), the summed sun visibility of those first hits and the
+    per-pixel counts of paths that met a LOST, DROPPED or CLAMPED event.
     ``tri_medium`` gives the turbid medium a triangle bounds (-1 for facets); the media's
-    tables come from ``turbid.TurbidMedia``.
+    tables come from ``turbid.TurbidMedia``. Pixels whose ``covered`` flag (per pixel of the
+    whole grid) is 0 lie beyond the mock-up: they are not traced and count as empty.
+    ``z_ref`` (per pixel of the whole grid, local metres) is the height of the reference
+    surface each pixel's footprint lies on.
     """
     n_elements = var_r.shape[0]
     out0 = np.zeros((pixel_count, capacity), np.uint64)
@@ -452,12 +487,16 @@ def trace_chunk(
     counts = np.zeros(pixel_count, np.int64)
     first_hits = np.zeros((pixel_count, n_elements + 1), np.float64)
     sunlit_hits = np.zeros((pixel_count, n_elements), np.float64)
+    path_counts = np.zeros((pixel_count, PATH_EVENTS), np.int64)
     for j in numba.prange(pixel_count):
+        if covered[first_pixel + j] == 0:
+            first_hits[j, n_elements] = samples
+            continue
         k0, k1, kv, n = _trace_pixel(
             first_pixel + j, bvh, normals, tri_element, var_r, var_t, translucent, box,
             periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival,
             n_variables, tri_medium, medium_element, density, g_table, theta_table, spherical,
-            first_hits[j], sunlit_hits[j],
+            z_ref[first_pixel + j], first_hits[j], sunlit_hits[j], path_counts[j],
         )
         if n > capacity:
             counts[j] = -n
@@ -466,4 +505,4 @@ def trace_chunk(
             out0[j, :n] = k0[:n]
             out1[j, :n] = k1[:n]
             out_v[j, :n] = kv[:n]
-    return out0, out1, out_v, counts, first_hits, sunlit_hits
+    return out0, out1, out_v, counts, first_hits, sunlit_hits, path_counts

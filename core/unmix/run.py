@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..simulate import Geometry, PixelGrid, Scene, Trace, check_overlap, trace
+from ..simulate import Geometry, PixelGrid, Scene, Trace, batches_for, check_overlap, trace
 from .pipeline import UnmixParameters, UnmixResult, unmix
 
 
@@ -20,14 +20,18 @@ def run_unmix(
     skyl: np.ndarray,
     parameters: UnmixParameters,
     samples: int = 64,
-    seed: int = 1,
+    seed: int = 2,  # not simulate's 1: never invert the paths that made the image
     periodic: bool = True,
+    reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
     truth: np.ndarray | None = None,
     progress: Callable[[float, str], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
     trace_share: float = 0.6,
 ) -> tuple[UnmixResult, Trace]:
-    """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run."""
+    """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run;
+    ``reference_height`` (the surface the image's pixels lie on), ``max_memory``: see
+    ``simulate.trace``."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
 
@@ -40,7 +44,10 @@ def run_unmix(
             progress(trace_share + (1 - trace_share) * fraction, label)
 
     traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-                   progress=trace_progress, is_canceled=is_canceled)
+                   reference_height=reference_height, max_memory=max_memory,
+                   batches=batches_for(samples), progress=trace_progress,
+                   is_canceled=is_canceled)
+    valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
                    progress=unmix_progress, is_canceled=is_canceled)
     result.seconds = {"trace": traced.seconds, **result.seconds}

@@ -124,7 +124,6 @@ def check_common(scene: DemoScene, groups: dict[str, np.ndarray], seconds: float
     assert ground[..., 0].min() == mx0 and ground[..., 1].max() == my1
     # no degenerate triangles (mm rounding keeps every leaf a proper triangle)
     assert min(tri_area(t).min() for t in groups.values()) > 1e-4
-    assert seconds < 30.0  # about 4 s here; generous for loaded CI machines
 
 
 def check_table(scene: DemoScene, groups: dict[str, np.ndarray]) -> list[dict]:

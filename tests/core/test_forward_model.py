@@ -99,26 +99,36 @@ def test_box_on_plane_fractions_and_shadow_match_geometry():
                                ("roof", "opaque", {"B1": 0.4}, None),
                                ("wall", "opaque", {"B1": 0.3}, None)))
     grid = grid_over(size, 5)
-    samples = 64
+    samples, batches = 64, 4  # each batch a 4 x 4 jittered grid: strata of 1.25 m
     n = grid.rows * grid.cols * samples
+    stratum = 5.0 / 4
 
-    def check(result, expected, which):
+    def check(result, expected, which, crossed):
+        """Stratified samples, not binomial ones: only the ``crossed`` strata an edge runs
+        through are uncertain (variance <= 1/4 each), so the image-mean share has a
+        standard error <= sqrt(crossed / 4) / n; zero when every edge lies on strata."""
+        sigma = np.sqrt(crossed / 4) / n
         for i, value in enumerate(expected):
             share = which(result)[i].mean()
-            sigma = np.sqrt(max(value * (1 - value), 1e-4) / n)
             assert abs(share - value) <= K * sigma + 1e-9, (i, share, value, sigma)
 
-    # sun from the south at 45 deg: the shadow reaches height * tan(45) = 10 m north
-    nadir = trace(scene, grid, Geometry(45, 180, 0, 0), samples=samples, seed=5)
+    # sun from the south at 45 deg: the shadow reaches height * tan(45) = 10 m north; every
+    # edge of the roof and the shadow lies on pixel boundaries, so the shares are exact
+    nadir = trace(scene, grid, Geometry(45, 180, 0, 0), samples=samples, seed=5,
+                  batches=batches)
     area = size * size
     roof_share, shadow_share = (2 * half) ** 2 / area, 2 * half * height / area
-    check(nadir, [1 - roof_share, roof_share, 0.0], lambda r: r.fractions)
-    check(nadir, [1 - roof_share - shadow_share, roof_share, 0.0], lambda r: r.sunlit_fractions)
-    # seen from the south at 30 deg, the south wall covers width * height * tan(30)
-    oblique = trace(scene, grid, Geometry(45, 180, 30, 180), samples=samples, seed=6)
+    check(nadir, [1 - roof_share, roof_share, 0.0], lambda r: r.fractions, 0)
+    check(nadir, [1 - roof_share - shadow_share, roof_share, 0.0], lambda r: r.sunlit_fractions,
+          0)
+    # seen from the south at 30 deg, the south wall covers width * height * tan(30); the
+    # roof's and the wall's projected south and north edges (20 m each, 5.77 m off the
+    # pixel boundaries) run through 20 / 1.25 strata each, in every batch
+    oblique = trace(scene, grid, Geometry(45, 180, 30, 180), samples=samples, seed=6,
+                    batches=batches)
     wall_share = 2 * half * height * np.tan(np.radians(30)) / area
     check(oblique, [1 - roof_share - wall_share, roof_share, wall_share],
-          lambda r: r.fractions)
+          lambda r: r.fractions, 2 * (2 * half / stratum) * batches)
 
 
 def test_pixel_samples_are_stratified_whatever_their_count():

@@ -17,3 +17,17 @@ def test_translation_sources_are_complete():
         known = update_translations.read_ts(ROOT / "i18n" / language_file)
         untranslated = [s for s in strings if not known.get(s, ("", False))[1]]
         assert not untranslated, f"{language_file}: {untranslated[:3]}"
+
+
+def test_collector_refuses_strings_built_before_translation():
+    """tr(f"...") and its kin translate a string no catalogue can hold: the collector must
+    name each such call, and accept tr("... {0}").format(x)."""
+    import pytest
+
+    for source in ('tr(f"Traced {n} pixels")', 'tr("Traced {0}".format(n))',
+                   'x = 1\nself.tr("a " + b)', 'tr("%d pixels" % n)'):
+        line = source.count("\n") + 1
+        with pytest.raises(update_translations.UntranslatableString, match=f"m.py:{line}"):
+            update_translations.strings_in_source(source, "m.py")
+    assert update_translations.strings_in_source('tr("Traced {0} pixels").format(n)',
+                                                 "m.py") == ["Traced {0} pixels"]

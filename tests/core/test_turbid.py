@@ -174,8 +174,13 @@ def test_multiple_scattering_against_4sail():
     """4SAIL (``prosail``) on the same homogeneous canopy: same Campbell LAD (mean leaf angle
     mapped to chi with prosail's own formula), hot spot ~0. SAIL's single scattering is
     exact, its multiple scattering a two-stream approximation; so the direct-sun BRF of a
-    dark (red-like) canopy must agree to a percent, a bright (NIR-like) one to a few
-    percent. Sky light is only printed for dark leaves: SAIL's diffuse transmittance is
+    dark (red-like) canopy must agree to a percent (measured within 0.5 %). A bright
+    (NIR-like) one agrees to a few percent for flat and spherical-like leaves (measured
+    +0.8 to +1.5 % at a mean leaf angle of 30 degrees, +2.4 to +3.5 % at 57 degrees), but
+    SAIL's diffuse fluxes fall short for erect leaves: +4.4 to +6.6 % at 70 degrees, always
+    above SAIL (the Monte Carlo is exact there: energy conservation, closed forms). The
+    bound grows with the mean leaf angle accordingly, instead of one 9 % for all. Sky light
+    is only printed for dark leaves: SAIL's diffuse transmittance is
     about exp(-L) while the exact one (2 E3(G L) and beyond) is larger, so SAIL
     underestimates the soil seen under diffuse light (up to tens of percent at LAI 3)."""
     prosail = pytest.importorskip("prosail")
@@ -188,7 +193,8 @@ def test_multiple_scattering_against_4sail():
         for sun_zenith, view_zenith, psi in ((30, 0, 0), (30, 40, 90), (50, 20, 180)):
             result = trace(scene, grid_over(20, 2), Geometry(sun_zenith, 0, view_zenith, psi),
                            samples=64, seed=5)
-            for r, t, bound in ((0.06, 0.03, 0.015), (0.45, 0.45, 0.09)):
+            bright_bound = {30.0: 0.025, 57.3: 0.045, 70.0: 0.08}[alpha]
+            for r, t, bound in ((0.06, 0.03, 0.01), (0.45, 0.45, bright_bound)):
                 x = scene.variables(np.array([[soil, r]]), np.array([[0.0, t]]))
                 sun_mc, sun_err = pooled(*result.reflectance(x, 0.0))
                 sky_mc, sky_err = pooled(*result.reflectance(x, 1.0))

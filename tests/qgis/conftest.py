@@ -15,16 +15,49 @@ def collect_processing_contexts():
     gc.collect()
 
 
-@pytest.fixture(scope="session")
-def unmix3d_provider(qgis_processing):
+def registered_provider():
+    """The registered unmix3d provider, registered anew when missing."""
     from unmix3d.processing_provider.provider import Unmix3DProvider
 
     registry = QgsApplication.processingRegistry()
-    provider = registry.providerById("unmix3d")
-    if provider is None:
+    if registry.providerById("unmix3d") is None:
         provider = Unmix3DProvider()
         assert registry.addProvider(provider)
-    yield provider
+        _KEPT[:] = [provider]  # the Python object must outlive the registration
+    if _KEPT and _alive(_KEPT[0]):
+        return _KEPT[0]
+    return registry.providerById("unmix3d")  # registered by the plugin itself
+
+
+_KEPT: list = []
+
+
+def _alive(provider) -> bool:
+    import sip
+
+    return not sip.isdeleted(provider)
+
+
+class RegisteredProvider:
+    """Stands for the registered provider, looked up at every use: a test that unloads the
+    plugin deletes the provider object, so no test may keep one (tests run in any order)."""
+
+    def __getattr__(self, name):
+        return getattr(registered_provider(), name)
+
+
+@pytest.fixture(autouse=True)
+def provider_registered_after_each_test(qgis_processing):
+    """Whatever a test did to the registry, the next one finds the provider (module
+    fixtures run Processing before their test's own fixtures)."""
+    yield
+    registered_provider()
+
+
+@pytest.fixture(scope="session")
+def unmix3d_provider(qgis_processing):
+    registered_provider()
+    yield RegisteredProvider()
 
 
 @pytest.fixture
