@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..unmix.rules import Rule, RuleError, parse_rule
+from ..rules import Rule, RuleError, parse_rule
 
 OPAQUE = "opaque"
 TRANSLUCENT = "translucent"
