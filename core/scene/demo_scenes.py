@@ -19,31 +19,24 @@ Spectra come from ``spectra.py`` (numbers carried from PROSPECT-D and the Berlin
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 import numpy as np
 
+from ..raytrace.lad import NAMED_LADS, sample_leaf_inclination
 from . import spectra as sp
+from .elements import ElementRow, write_element_table
+from .leaves import leaf_triangles
 
 BANDS: tuple[str, ...] = sp.S2_BANDS
 EPSG_UTM31N = 32631
 
-#: Leaf inclination densities g(theta) on [0, pi/2] (de Wit 1965), unnormalised.
-_LAD = {
-    "spherical": lambda t: np.sin(t),
-    "planophile": lambda t: 1.0 + np.cos(2 * t),
-    "erectophile": lambda t: 1.0 - np.cos(2 * t),
-    "plagiophile": lambda t: 1.0 - np.cos(4 * t),
-    "extremophile": lambda t: 1.0 + np.cos(4 * t),
-    "uniform": lambda t: np.ones_like(t),
-}
-LEAF_ANGLE_DISTRIBUTIONS: tuple[str, ...] = tuple(_LAD)
+LEAF_ANGLE_DISTRIBUTIONS: tuple[str, ...] = NAMED_LADS
 
 
 # ----------------------------------------------------------------------------------------
@@ -118,59 +111,6 @@ class DemoScene:
             e = self.group_element[g]
             out[e] = out.get(e, 0) + n
         return out
-
-
-# ----------------------------------------------------------------------------------------
-# Element table
-# ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class ElementRow:
-    """One element-table row; ``op`` is reflectance (opaque) or albedo (translucent)."""
-
-    element: str
-    match: str
-    type: str
-    op: Sequence[float]
-    rt_ratio: float | None = None
-    rt_ratio_bands: Sequence[float] | None = None
-    rule: str = ""
-    leaf_area_density: str = ""  # turbid: "u" or "glob=u;glob=u" (m2/m3)
-    lad: str = ""  # turbid: leaf angle distribution, same forms
-
-
-def write_element_table(
-    path: str | Path, rows: Iterable[ElementRow], bands: Sequence[str] = BANDS
-) -> Path:
-    """Write an element table CSV in DESIGN.md's format (``rt_ratio_<band>`` columns too;
-    ``leaf_area_density`` and ``lad`` after ``rule`` when an element is turbid)."""
-    path = Path(path)
-    rows = list(rows)
-    turbid = any(r.type == "turbid" for r in rows)
-    structure = ["leaf_area_density", "lad"] if turbid else []
-    header = ["element", "match", "type", "rt_ratio", "rule", *structure, *bands]
-    header += [f"rt_ratio_{b}" for b in bands]
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        for r in rows:
-            if r.type not in ("opaque", "translucent", "turbid"):
-                raise ValueError(f"element {r.element!r}: bad type {r.type!r}")
-            if len(r.op) != len(bands):
-                raise ValueError(f"element {r.element!r}: {len(r.op)} OPs for {len(bands)} bands")
-            ratio = "" if r.rt_ratio is None else f"{r.rt_ratio:.5g}"
-            per_band = (
-                [f"{v:.5g}" for v in r.rt_ratio_bands]
-                if r.rt_ratio_bands is not None
-                else [""] * len(bands)
-            )
-            w.writerow(
-                [r.element, r.match, r.type, ratio, r.rule,
-                 *([r.leaf_area_density, r.lad] if turbid else []),
-                 *[f"{v:.5f}" for v in r.op], *per_band]
-            )
-    return path
 
 
 # ----------------------------------------------------------------------------------------
@@ -280,35 +220,6 @@ def _ground_tiles(box: Sequence[float], tile: float, z: float = 0.0) -> np.ndarr
     c = np.stack([x1, y1, zz], 1)
     d = np.stack([x0, y1, zz], 1)
     return np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
-
-
-def sample_leaf_inclination(lad: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Leaf normal zenith angles (radians) drawn from a named leaf angle distribution."""
-    t = np.linspace(0.0, math.pi / 2, 2001)
-    g = _LAD[lad](t)
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (g[1:] + g[:-1]) * np.diff(t))])
-    return np.interp(rng.random(n), cdf / cdf[-1], t)
-
-
-def leaf_inclination_mean_deg(lad: str) -> float:
-    """Mean leaf inclination of a named distribution (degrees), for checks."""
-    t = np.linspace(0.0, math.pi / 2, 20001)
-    g = _LAD[lad](t)
-    return math.degrees(float(np.trapz(g * t, t) / np.trapz(g, t)))
-
-
-def _leaf_triangles(
-    centres: np.ndarray, theta: np.ndarray, phi: np.ndarray, spin: np.ndarray, area: float
-) -> np.ndarray:
-    """Equilateral triangles of one-sided ``area`` with normals at (theta, phi)."""
-    st, ct, sp_, cp = np.sin(theta), np.cos(theta), np.sin(phi), np.cos(phi)
-    e1 = np.stack([ct * cp, ct * sp_, -st], 1)  # in the leaf plane
-    e2 = np.stack([-sp_, cp, np.zeros_like(phi)], 1)  # in the leaf plane, horizontal
-    side = math.sqrt(4.0 * area / math.sqrt(3.0))
-    radius = side / math.sqrt(3.0)
-    ang = spin[:, None] + np.array([0.0, 2 * math.pi / 3, 4 * math.pi / 3])[None, :]
-    off = radius * (np.cos(ang)[..., None] * e1[:, None, :] + np.sin(ang)[..., None] * e2[:, None])
-    return centres[:, None, :] + off
 
 
 # ----------------------------------------------------------------------------------------
@@ -485,7 +396,7 @@ def _canopy(
     theta = sample_leaf_inclination(lad, n, rng)
     phi = rng.uniform(0.0, 2 * math.pi, n)
     spin = rng.uniform(0.0, 2 * math.pi, n)
-    tris = _leaf_triangles(np.column_stack([xy, z]), theta, phi, spin, leaf_area)
+    tris = leaf_triangles(np.column_stack([xy, z]), theta, phi, spin, leaf_area)
     # keep every leaf between 2 cm above the soil and the canopy top
     zmin, zmax = tris[..., 2].min(1), tris[..., 2].max(1)
     dz = np.maximum(0.0, 0.02 - zmin) - np.maximum(0.0, zmax - height)
@@ -867,7 +778,7 @@ def urban_scene(folder: str | Path, seed: int = 0) -> DemoScene:
     d *= rng.random(m)[:, None] ** (1.0 / 3.0)  # uniform in the unit ball
     ctr = np.column_stack([tx[owner] + tr[owner] * d[:, 0], ty[owner] + tr[owner] * d[:, 1],
                            tbole[owner] + trz[owner] * (1.0 + d[:, 2])])
-    leaves = _leaf_triangles(ctr, sample_leaf_inclination("spherical", m, rng),
+    leaves = leaf_triangles(ctr, sample_leaf_inclination("spherical", m, rng),
                              rng.uniform(0, 2 * math.pi, m), rng.uniform(0, 2 * math.pi, m),
                              leaf_area)
     starts = np.concatenate([[0], np.cumsum(nleaf)])
