@@ -199,6 +199,21 @@ def ground_tiles(box: Sequence[float], tile: float, z: float = 0.0) -> np.ndarra
     return np.concatenate([np.stack([a, b, c], 1), np.stack([a, c, d], 1)])
 
 
+#: Both demos: an image of 100 x 100 pixels of 10 m, geometry 50 m beyond it on every side.
+PIXEL_M, SIDE_M, MARGIN_M = 10.0, 1000.0, 50.0
+
+
+def start_scene(x0: float, y0: float) -> tuple[tuple, tuple, ObjWriter]:
+    """Image extent (a ``SIDE_M`` square from ``x0, y0``), mock-up extent (the image plus
+    ``MARGIN_M``) and an OBJ writer holding the ground tiles over the whole mock-up."""
+    extent = (x0, y0, x0 + SIDE_M, y0 + SIDE_M)
+    mockup = (extent[0] - MARGIN_M, extent[1] - MARGIN_M, extent[2] + MARGIN_M,
+              extent[3] + MARGIN_M)
+    writer = ObjWriter()
+    writer.add("ground", ground_tiles(mockup, 50.0))
+    return extent, mockup, writer
+
+
 def _truth_row(
     element: str, kind: str, name: str, match: str, rule: str = "", structure: dict | None = None
 ) -> tuple[ElementRow, np.ndarray, np.ndarray]:

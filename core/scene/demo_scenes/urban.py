@@ -11,15 +11,15 @@ import numpy as np
 from ...raytrace.lad import sample_leaf_inclination
 from ..leaves import leaf_triangles
 from .common import (
+    PIXEL_M,
     DemoScene,
-    ObjWriter,
     clip_rect,
     fan,
     finish,
-    ground_tiles,
     obj_header,
     polygon_area,
     rotation,
+    start_scene,
 )
 
 #: Roof kinds: element/group prefix -> (spectrum in spectra.MATERIALS, roof shape).
@@ -163,13 +163,9 @@ def urban_scene(folder: str | Path, seed: int = 0) -> DemoScene:
     """
     folder = Path(folder)
     rng = np.random.default_rng(seed)
-    pixel = 10.0
+    pixel = PIXEL_M
     x0, y0 = 530000.0, 4795000.0
-    extent = (x0, y0, x0 + 1000.0, y0 + 1000.0)
-    margin = 50.0
-    mockup = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
-    writer = ObjWriter()
-    writer.add("ground", ground_tiles(mockup, 50.0))
+    extent, mockup, writer = start_scene(x0, y0)
 
     # street grid in a rotated local frame centred on the image
     angle = 17.0 + rng.uniform(-3.0, 3.0)

@@ -14,17 +14,17 @@ import numpy as np
 from ...raytrace.lad import sample_leaf_inclination
 from ..leaves import leaf_triangles
 from .common import (
+    PIXEL_M,
     DemoScene,
-    ObjWriter,
     PlotInfo,
     clip_halfplane,
     fan,
     finish,
-    ground_tiles,
     in_convex,
     obj_header,
     polygon_area,
     rotation,
+    start_scene,
 )
 
 #: Maize growth stages: LAI, canopy height (m), leaf angle distribution, leaf triangle area
@@ -176,13 +176,9 @@ def vegetation_scene(
     turbid = vegetation_as == "turbid"
     folder = Path(folder)
     rng = np.random.default_rng(seed)
-    pixel = 10.0
+    pixel = PIXEL_M
     x0, y0 = 500000.0, 4799000.0
-    extent = (x0, y0, x0 + 1000.0, y0 + 1000.0)
-    margin = 50.0
-    mockup = (extent[0] - margin, extent[1] - margin, extent[2] + margin, extent[3] + margin)
-    writer = ObjWriter()
-    writer.add("ground", ground_tiles(mockup, 50.0))
+    extent, mockup, writer = start_scene(x0, y0)
     # (group, kind, stage, centre (local m), size (m), angle (deg), cut corner, gaps)
     layout = [
         ("maize_plot_1", "maize", "early", (176.0, 723.0), (235.0, 215.0), 8.0, 0.0, None),
