@@ -189,7 +189,7 @@ def triangle_count(b: PreparedBuildings) -> int:
 
 
 def write_buildings(stream, b: PreparedBuildings, options, elements, per_object, progress,
-                     is_canceled) -> None:
+                    is_canceled) -> None:
     import shapely
 
     n_parts = len(b.parts)
@@ -244,7 +244,7 @@ def write_buildings(stream, b: PreparedBuildings, options, elements, per_object,
             elements.add(element, "opaque", group_pattern(element, "", per_object))
         stream.add_soup(tris, groups, inverse, group_element)
         report_progress(progress, 0.3 + 0.3 * min(1.0, (start + chunk) / max(n_parts, 1)),
-                  "buildings")
+                        "buildings")
 
 
 def building_summary(b: PreparedBuildings) -> dict:

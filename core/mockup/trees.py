@@ -184,7 +184,7 @@ class _GroupRegistry:
 
 
 def write_trees(stream, t: PreparedTrees, options, elements, per_object, progress,
-                 is_canceled) -> dict:
+                is_canceled) -> dict:
     rng = np.random.default_rng(options.seed)
     n = len(t.x)
     leaf_area: dict[str, float] = {}

@@ -256,8 +256,8 @@ def urban_scene(folder: str | Path, seed: int = 0) -> DemoScene:
     ctr = np.column_stack([tx[owner] + tr[owner] * d[:, 0], ty[owner] + tr[owner] * d[:, 1],
                            tbole[owner] + trz[owner] * (1.0 + d[:, 2])])
     leaves = leaf_triangles(ctr, sample_leaf_inclination("spherical", m, rng),
-                             rng.uniform(0, 2 * math.pi, m), rng.uniform(0, 2 * math.pi, m),
-                             leaf_area)
+                            rng.uniform(0, 2 * math.pi, m), rng.uniform(0, 2 * math.pi, m),
+                            leaf_area)
     starts = np.concatenate([[0], np.cumsum(nleaf)])
     for n in range(nt):
         name = f"tree_{n + 1:03d}"
