@@ -1,4 +1,4 @@
-"""Benchmark core.scene.build.build_mockup on a generated city: N buildings (rectangles,
+"""Benchmark core.mockup.build_mockup on a generated city: N buildings (rectangles,
 L-shapes, courtyards) and N trees on a street grid, flat ground at 5 m, written as OBJ.
 
 Prints one JSON object per run: buildings, trees, triangles, seconds, peak RSS MB. Each run
@@ -60,7 +60,7 @@ def run_one(args) -> dict:
     from package_import import import_unmix3d
 
     import_unmix3d()
-    from unmix3d.core.scene import build
+    from unmix3d.core import mockup as build
 
     started = time.perf_counter()
     wkb, heights, tx, ty, extent = city(args.buildings, args.trees)

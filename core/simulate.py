@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .canceled import Canceled
 from .raytrace.bvh import BVH, build_bvh
 from .raytrace.directions import direction_from_angles
 from .raytrace.integrator import (
@@ -25,10 +26,6 @@ from .raytrace.polynomials import PixelPolynomials, polynomials_from_records
 from .raytrace.turbid import TurbidMedia, open_edges, orient_outward
 from .scene.elements import ElementTable, split_albedo
 from .scene.mockup import Mockup
-
-
-class Canceled(Exception):
-    """The user canceled a long computation; nothing was written."""
 
 
 @dataclass(frozen=True)

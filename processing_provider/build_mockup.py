@@ -2,7 +2,7 @@
 QGIS layers: DEM, land cover, building footprints, tree points and water polygons.
 
 Thin: reads parameters, reprojects features to the target CRS (QGIS), hands WKB and numpy
-arrays to ``core.scene.build.build_mockup``, which does the geometry and writes the files."""
+arrays to ``core.mockup.build_mockup``, which does the geometry and writes the files."""
 
 from __future__ import annotations
 
@@ -32,12 +32,13 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from ..core.raytrace.lad import NAMED_LADS
 from .base import Unmix3DAlgorithm
 from .common import FeedbackProgress
 from .i18n import tr
 
 TREE_MODES = ["triangles", "turbid"]
-LADS = ["spherical", "planophile", "erectophile", "plagiophile", "extremophile", "uniform"]
+LADS = list(NAMED_LADS)
 GROUPS = ["automatic", "object", "element"]
 
 #: Tree fields: (parameter stem, label, default, help)
@@ -307,7 +308,7 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
         return name, geometries, values
 
     def raster(self, parameters, key, context):
-        from ..core.scene.build import RasterInput
+        from ..core.mockup import RasterInput
 
         layer = self.parameterAsRasterLayer(parameters, key, context)
         if layer is None:
@@ -318,7 +319,7 @@ class BuildMockupAlgorithm(Unmix3DAlgorithm):
         return RasterInput(layer.source(), f"{layer.name()}")
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        from ..core.scene import build
+        from ..core import mockup as build
 
         crs, rect = self.target(parameters, context)
         extent = (rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum())

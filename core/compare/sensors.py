@@ -1,7 +1,8 @@
 """Sensor band definitions and band pairing between two images.
 
 The definitions live in ``sensors.json`` beside this module (one data file, easy to
-correct by hand). Wavelengths are in micrometres, resolutions in metres.
+correct by hand); Sentinel-2's centres, widths and resolutions come from the one band table
+in ``core/sentinel2.py``. Wavelengths are in micrometres, resolutions in metres.
 
 Pairing rule (``pair_bands``): two bands *overlap* when the centre of one lies within the
 wider band's ``centre +- width/2``. Each band is used at most once: overlapping candidates
@@ -129,6 +130,9 @@ def _load(path: str) -> dict[str, Sensor]:
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     raw = {entry["id"]: entry for entry in data["sensors"]}
+    for entry in raw.values():
+        if entry.get("spectral_table") == "sentinel2":
+            entry["bands"] = [_sentinel2_numbers(band) for band in entry["bands"]]
     sensors: dict[str, Sensor] = {}
     for sid, entry in raw.items():
         if "inherits" in entry:
@@ -165,6 +169,14 @@ def _load(path: str) -> dict[str, Sensor]:
             source=entry.get("source", ""),
         )
     return sensors
+
+
+def _sentinel2_numbers(band: dict) -> dict:
+    """A Sentinel-2 band of sensors.json completed from the band table of core/sentinel2.py."""
+    from ..sentinel2 import S2_CENTERS_UM, S2_RESOLUTION_M, S2_WIDTHS_UM
+
+    return {**band, "centre_um": S2_CENTERS_UM[band["id"]], "width_um": S2_WIDTHS_UM[band["id"]],
+            "resolution_m": S2_RESOLUTION_M[band["id"]]}
 
 
 def _check_unique(sensor_name: str, bands: Sequence[Band]) -> None:

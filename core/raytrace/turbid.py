@@ -1,11 +1,12 @@
 """Turbid media: volumes of infinitely small bi-Lambertian leaves (DART, LESS).
 
 A medium is a leaf area density u_L (m2 of one-sided leaf area per m3) and a leaf angle
-distribution (LAD): the density f(theta_L) of leaf-normal inclinations on [0, pi/2], the
-azimuth being uniform. Light travelling in direction Omega meets leaves at the rate
-``u_L * G(Omega)`` per metre, ``G`` being the mean projection of the leaf normals,
-G(mu) = int f(theta_L) psi(mu, theta_L) d theta_L, psi the azimuth mean of |Omega . Omega_L|.
-It depends on |cos zenith| only, so each medium carries G tabulated in |mu|.
+distribution (LAD, the names in ``lad.py``): the density f(theta_L) of leaf-normal
+inclinations on [0, pi/2], the azimuth being uniform. Light travelling in direction Omega
+meets leaves at the rate ``u_L * G(Omega)`` per metre, ``G`` being the mean projection of
+the leaf normals, G(mu) = int f(theta_L) psi(mu, theta_L) d theta_L, psi the azimuth mean
+of |Omega . Omega_L|. It depends on |cos zenith| only, so each medium carries G tabulated
+in |mu|.
 
 At a collision the leaf met has its normal distributed as f(theta_L) |Omega . Omega_L| /
 (2 pi G); the leaf then reflects (weight r) or transmits (weight t) exactly like a
@@ -25,49 +26,12 @@ import numba
 import numpy as np
 
 from .boundary import count_crossings
+from .lad import parse_lad
 from .rng import uniform
 
-#: de Wit (1965) inclination densities on [0, pi/2] (unnormalised), plus ``uniform``.
-_NAMED = {
-    "spherical": lambda t: np.sin(t),
-    "planophile": lambda t: 1.0 + np.cos(2 * t),
-    "erectophile": lambda t: 1.0 - np.cos(2 * t),
-    "plagiophile": lambda t: 1.0 - np.cos(4 * t),
-    "extremophile": lambda t: 1.0 + np.cos(4 * t),
-    "uniform": lambda t: np.ones_like(t),
-}
-LAD_HELP = (
-    "spherical, planophile, erectophile, plagiophile, extremophile, uniform, "
-    "ellipsoidal:<chi> (Campbell; chi > 0, 1 = spherical) or beta:<a>,<b> (a, b > 0)"
-)
 N_MU = 257  # G tabulated on |mu| in [0, 1]
 N_THETA = 1025  # inverse CDF of the inclination, tabulated on [0, 1]
 _QUADRATURE = 4000  # midpoint rule on theta_L
-
-
-def parse_lad(text: str):
-    """A LAD name -> function theta -> unnormalised inclination density; ValueError naming
-    the accepted forms otherwise."""
-    name = text.strip().lower()
-    if name in _NAMED:
-        return _NAMED[name]
-    kind, _, arguments = name.partition(":")
-    try:
-        values = [float(v) for v in arguments.split(",")] if arguments else []
-    except ValueError:
-        values = []
-    if kind == "ellipsoidal" and len(values) == 1 and values[0] > 0:
-        chi = values[0]
-        return lambda t: np.sin(t) / (np.cos(t) ** 2 + chi**2 * np.sin(t) ** 2) ** 2
-    if kind == "beta" and len(values) == 2 and min(values) > 0:
-        a, b = values
-        return lambda t: _beta_density(2.0 * t / math.pi, a, b)
-    raise ValueError(f"leaf angle distribution '{text}' is not one of: {LAD_HELP}")
-
-
-def _beta_density(x, a, b):
-    x = np.clip(x, 1e-12, 1.0 - 1e-12)
-    return x ** (a - 1.0) * (1.0 - x) ** (b - 1.0)
 
 
 def _theta_grid():

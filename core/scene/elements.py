@@ -9,10 +9,12 @@ elements, albedo (r + t) for translucent and turbid ones.
 
 Turbid elements (volumes of small leaves, as DART's turbid cells) also take
 ``leaf_area_density`` (m2/m3) and ``lad`` (leaf angle distribution, see
-``raytrace.turbid.LAD_HELP``; default spherical). Either holds one value for all the
+``raytrace.lad.LAD_HELP``; default spherical). Either holds one value for all the
 element's parts or ``glob=value`` pairs separated by ``;`` (first match wins), so plots at
 different growth stages can share one element (one r and t) and differ in structure.
 Their mock-up parts are closed meshes whose inside is the medium.
+
+``write_element_table`` writes the same format (demo scenes, the mock-up builder).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ import csv
 import fnmatch
 import math
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from ..unmix.rules import Rule, RuleError, parse_rule
+from ..rules import Rule, RuleError, parse_rule
+from ..sentinel2 import S2_BANDS
 
 OPAQUE = "opaque"
 TRANSLUCENT = "translucent"
@@ -259,7 +264,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
 
 
 def _parse_structure(element: Element, row: dict[str, str], where: str) -> None:
-    from ..raytrace.turbid import parse_lad
+    from ..raytrace.lad import parse_lad
 
     pairs = _pairs(row.get("leaf_area_density", ""))
     if not pairs:
@@ -278,3 +283,51 @@ def _parse_structure(element: Element, row: dict[str, str], where: str) -> None:
         except ValueError as error:
             raise ElementTableError(f"{where}: column 'lad': {error}") from None
         element.lad.append((glob, text))
+
+
+@dataclass
+class ElementRow:
+    """One element-table row; ``op`` is reflectance (opaque) or albedo (translucent)."""
+
+    element: str
+    match: str
+    type: str
+    op: Sequence[float]
+    rt_ratio: float | None = None
+    rt_ratio_bands: Sequence[float] | None = None
+    rule: str = ""
+    leaf_area_density: str = ""  # turbid: "u" or "glob=u;glob=u" (m2/m3)
+    lad: str = ""  # turbid: leaf angle distribution, same forms
+
+
+def write_element_table(
+    path: str | Path, rows: Iterable[ElementRow], bands: Sequence[str] = S2_BANDS
+) -> Path:
+    """Write an element table CSV in DESIGN.md's format (``rt_ratio_<band>`` columns too;
+    ``leaf_area_density`` and ``lad`` after ``rule`` when an element is turbid)."""
+    path = Path(path)
+    rows = list(rows)
+    turbid = any(r.type == "turbid" for r in rows)
+    structure = ["leaf_area_density", "lad"] if turbid else []
+    header = ["element", "match", "type", "rt_ratio", "rule", *structure, *bands]
+    header += [f"rt_ratio_{b}" for b in bands]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        for r in rows:
+            if r.type not in ("opaque", "translucent", "turbid"):
+                raise ValueError(f"element {r.element!r}: bad type {r.type!r}")
+            if len(r.op) != len(bands):
+                raise ValueError(f"element {r.element!r}: {len(r.op)} OPs for {len(bands)} bands")
+            ratio = "" if r.rt_ratio is None else f"{r.rt_ratio:.5g}"
+            per_band = (
+                [f"{v:.5g}" for v in r.rt_ratio_bands]
+                if r.rt_ratio_bands is not None
+                else [""] * len(bands)
+            )
+            w.writerow(
+                [r.element, r.match, r.type, ratio, r.rule,
+                 *([r.leaf_area_density, r.lad] if turbid else []),
+                 *[f"{v:.5f}" for v in r.op], *per_band]
+            )
+    return path

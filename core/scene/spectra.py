@@ -1,4 +1,5 @@
-"""Sentinel-2 L2A band table and band-averaged demo spectra, carried as numbers.
+"""Band-averaged demo spectra over the Sentinel-2 bands (``core/sentinel2.py``), carried as
+numbers.
 
 The demo scenes need realistic optical properties without any data file or optional
 package at run time, so the spectra below were band-averaged ONCE and pasted here:
@@ -24,25 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-#: Sentinel-2 L2A reflectance bands in file order (B10 is a cirrus band absent from L2A).
-S2_BANDS: tuple[str, ...] = (
-    "B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B11", "B12",
-)
-#: Nominal band centres in micrometres.
-S2_CENTERS_UM: dict[str, float] = {
-    "B1": 0.443, "B2": 0.490, "B3": 0.560, "B4": 0.665, "B5": 0.705, "B6": 0.740,
-    "B7": 0.783, "B8": 0.842, "B8A": 0.865, "B9": 0.945, "B11": 1.610, "B12": 2.190,
-}
-#: Nominal band widths in micrometres.
-S2_WIDTHS_UM: dict[str, float] = {
-    "B1": 0.020, "B2": 0.065, "B3": 0.035, "B4": 0.030, "B5": 0.015, "B6": 0.015,
-    "B7": 0.020, "B8": 0.115, "B8A": 0.020, "B9": 0.020, "B11": 0.090, "B12": 0.180,
-}
-#: Native resolution of each band in metres.
-S2_RESOLUTION_M: dict[str, int] = {
-    "B1": 60, "B2": 10, "B3": 10, "B4": 10, "B5": 20, "B6": 20, "B7": 20, "B8": 10,
-    "B8A": 20, "B9": 60, "B11": 20, "B12": 20,
-}
+# the band table lives in core/sentinel2.py; importers of the spectra find it here too
+from ..sentinel2 import S2_BANDS, S2_CENTERS_UM, S2_RESOLUTION_M, S2_WIDTHS_UM  # noqa: F401
 
 
 def band_average(

@@ -1,4 +1,4 @@
-"""core.scene.build: mock-ups from GIS ingredients, checked against known answers.
+"""core.mockup: mock-ups from GIS ingredients, checked against known answers.
 
 Tolerances: the OBJ stores millimetres, so areas and heights read back from the file agree
 with the inputs to ~1e-3 m (heights) and a relative ~1e-4 (areas of metre-sized faces).
@@ -14,7 +14,7 @@ import shapely
 from osgeo import gdal, osr
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
-from unmix3d.core.scene import build as B  # noqa: N812
+from unmix3d.core import mockup as B  # noqa: N812
 from unmix3d.core.scene.elements import read_element_table
 from unmix3d.core.scene.mockup import load_mockup, read_obj
 
@@ -230,6 +230,34 @@ def test_turbid_crowns_are_closed_ellipsoids_of_the_crown_volume(tmp_path):
     assert row[header.index("leaf_area_density")] == "0.8"
     assert result.summary["trees"]["leaf_area_m2"]["vegetation"] == pytest.approx(
         0.8 * 4 / 3 * math.pi * (9 * 2.5 + 16 * 3), rel=1e-3)
+
+
+@pytest.mark.parametrize("lad", ["ellipsoidal:0.5", "beta:2,5"])
+def test_every_lad_the_engine_knows_builds_leaves_and_crowns(tmp_path, lad):
+    """Leaf normals of the built leaf triangles follow the LAD (mean inclination within 4
+    standard errors of the LAD's own mean); turbid crowns carry it into a valid table."""
+    from unmix3d.core.raytrace.lad import leaf_inclination_mean_deg
+
+    result, _ = build_city(tmp_path, options={"lad": lad})
+    stats = group_stats(result.obj_path)
+    leaves = np.concatenate([v["tris"] for k, v in stats.items() if k.endswith("_leaves")])
+    normal = np.cross(leaves[:, 1] - leaves[:, 0], leaves[:, 2] - leaves[:, 0])
+    inclination = np.degrees(np.arccos(np.abs(normal[:, 2]) / np.linalg.norm(normal, axis=1)))
+    error = inclination.std() / math.sqrt(len(inclination))
+    assert abs(inclination.mean() - leaf_inclination_mean_deg(lad)) < 4 * error
+    assert result.summary["trees"]["lad"] == lad
+    turbid = tmp_path / "turbid"
+    turbid.mkdir()
+    result, _ = build_city(turbid, options={"lad": lad, "tree_mode": "turbid"})
+    table = read_element_table(result.elements_path)
+    table.assign_parts(load_mockup(result.obj_path).part_names)
+    assert table.elements[table.index("vegetation")].structure("tree_1_crown")[1] == lad
+
+
+def test_unknown_lad_is_refused_with_the_accepted_forms(tmp_path):
+    with pytest.raises(B.BuildError, match="LAD 'ellipsoidal:x' .*beta:<a>,<b>"):
+        build_city(tmp_path, options={"lad": "ellipsoidal:x"})
+    assert not list(tmp_path.iterdir())
 
 
 def write_plane_dem(path, bounds, res, a=50.0, bx=0.01, by=-0.02, epsg=32631, hole=None):

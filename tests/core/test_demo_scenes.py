@@ -15,12 +15,11 @@ import numpy as np
 import pytest
 import trimesh
 
+from unmix3d.core.raytrace.lad import leaf_inclination_mean_deg, sample_leaf_inclination
 from unmix3d.core.scene import spectra as sp
 from unmix3d.core.scene.demo_scenes import (
     MAIZE_STAGES,
     DemoScene,
-    leaf_inclination_mean_deg,
-    sample_leaf_inclination,
     urban_scene,
     vegetation_scene,
 )

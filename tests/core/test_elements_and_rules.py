@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
+from unmix3d.core.rules import RuleError, parse_rule
 from unmix3d.core.scene.elements import ElementTableError, read_element_table, split_albedo
-from unmix3d.core.unmix.rules import RuleError, parse_rule
 
 HEADER = "element,match,type,rt_ratio,rule,B4,B8,rt_ratio_B8\n"
 
@@ -90,3 +90,10 @@ def test_malformed_rules_are_refused(text):
 def test_rule_naming_a_missing_band_says_which():
     with pytest.raises(RuleError, match="B12"):
         parse_rule("B12 > B4").check_bands(["B4", "B8"], "vegetation")
+
+
+def test_rules_read_numbers_in_scientific_notation():
+    values = {"B4": np.array([0.001, 0.002]), "B8": np.array([0.5, 0.5])}
+    assert parse_rule("B4 < 1.5e-3").holds(values).tolist() == [True, False]
+    assert parse_rule("B4 * 1E3 >= .15e1").holds(values).tolist() == [False, True]
+    assert parse_rule("B8 > 2.e-1 & B8 < 6e-1").holds(values).all()

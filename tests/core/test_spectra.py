@@ -121,7 +121,8 @@ def test_skyl_plausible():
 
 def test_no_runtime_dependency_on_sources():
     root = Path(sp.__file__).parent
-    for f in ("spectra.py", "demo_scenes.py"):
+    for f in ("spectra.py", *sorted(p.relative_to(root).as_posix()
+                                    for p in (root / "demo_scenes").glob("*.py"))):
         code = (root / f).read_text()
         assert "import prosail" not in code and "from prosail" not in code
         assert "shared/data" not in code and "../shared" not in code

@@ -18,9 +18,10 @@ from scenes import (
     turbid_slab_scene,
 )
 
+from unmix3d.core.raytrace.lad import sample_leaf_inclination
 from unmix3d.core.raytrace.turbid import g_function, inclination_density, parse_lad
-from unmix3d.core.scene.demo_scenes import _leaf_triangles, sample_leaf_inclination
 from unmix3d.core.scene.elements import ElementTableError, read_element_table
+from unmix3d.core.scene.leaves import leaf_triangles
 from unmix3d.core.simulate import Geometry, prepare_scene, trace
 
 K = 3.0
@@ -139,9 +140,9 @@ def _leaf_slab(area, size, lai, height, base, seed):
     xy = rng.uniform(radius, size - radius, (n, 2))
     z = rng.uniform(base + radius, base + height - radius, n)
     centres = np.column_stack([X0 + xy[:, 0], Y0 + xy[:, 1], z])
-    leaves = _leaf_triangles(centres, sample_leaf_inclination("spherical", n, rng),
-                             rng.uniform(0, 2 * math.pi, n), rng.uniform(0, 2 * math.pi, n),
-                             area)
+    leaves = leaf_triangles(centres, sample_leaf_inclination("spherical", n, rng),
+                            rng.uniform(0, 2 * math.pi, n), rng.uniform(0, 2 * math.pi, n),
+                            area)
     parts = {"ground": rectangle(X0, Y0, X0 + size, Y0 + size, 0.0), "leaf": leaves.tolist()}
     return build(parts, table(("ground", "opaque", {"B1": 0.2}, None),
                               ("leaf", "translucent", {"B1": 0.9}, 1.0)))

@@ -97,7 +97,7 @@ def test_spectral_rule_replaces_breaking_pixels_by_neighbour_medians():
     op[1, 0] = 0.5  # B8
     op[1, 0, 1, 1] = 0.01  # breaks B8 > B4
     elements = table(("vegetation", "translucent", {"B4": 0.05, "B8": 0.5}, 1.0))
-    from unmix3d.core.unmix.rules import parse_rule
+    from unmix3d.core.rules import parse_rule
 
     elements.elements[0].rule = parse_rule("B8 > B4")
     corrected, broken = apply_rules(op, np.ones((1, 3, 3), bool), elements, ["B4", "B8"],

@@ -31,8 +31,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
+from unmix3d.core.mockup import triangle_areas
 from unmix3d.core.raster_io import read_raster, write_raster
-from unmix3d.core.scene.build import triangle_areas
 from unmix3d.core.scene.elements import read_element_table
 from unmix3d.core.scene.mockup import load_mockup, read_obj
 from unmix3d.core.scene.spectra import MATERIALS, S2_BANDS

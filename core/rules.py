@@ -9,6 +9,7 @@ Grammar (lowest precedence first)::
     sum     := product (('+' | '-') product)*
     product := unary (('*' | '/') unary)*
     unary   := '-' unary | number | band | '(' rule ')'
+    number  := digits with an optional decimal point and exponent (0.3, .5, 2e3, 1.5e-3)
 
 A band is a band name of the image (``B8``, ``B8A``, ``B11``) or, quoted with double quotes,
 any other name. A rule's value is True where the optical property satisfies it.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>\d+\.\d*|\.\d+|\d+(?:[eE][+-]?\d+)?)"
+    r"\s*(?:(?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)"
     r'|(?P<name>[A-Za-z_][A-Za-z0-9_]*|"[^"]+")'
     r"|(?P<op>>=|<=|[-+*/()<>&|]))"
 )
