@@ -250,7 +250,12 @@ def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
     path = tmp_path / "report.html"
     text = unmix_report(result, image, valid, ["soil_a", "soil_b"], ["B4", "B8"], {"x": 1},
                         path=str(path))
-    assert path.read_text() == text and text.count("data:image/png;base64") == 2
+    assert path.read_text() == text
+    # one convergence figure per element and the standard-error maps, each an embedded PNG
+    for alt in ("convergence of soil_a", "convergence of soil_b", "OP standard errors"):
+        assert f"alt='{alt}'" in text or f'alt="{alt}"' in text, alt
+    assert text.count("data:image/png;base64") == 3
+    assert "Uncertainty of the OP maps" in text
 
 
 def test_accuracy_rows_give_the_image_error_floor_of_the_true_ops(tmp_path):
