@@ -181,7 +181,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
         add_terrain_parameter(self)
-        add_sampling_parameters(self, seed=UNMIX_SEED)
+        add_sampling_parameters(self, samples=256, seed=UNMIX_SEED)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
