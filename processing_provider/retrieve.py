@@ -105,8 +105,11 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         "image error with exact gradients. Each image geometry is traced once; every "
         "optimisation step is an algebraic evaluation of that trace. Extra images of the "
         "same scene from other angles or dates separate r from t where one view cannot. "
-        "Reports retrieved values with standard errors, the correlation between parameters "
-        "(what the images cannot separate) and the loss history."
+        "Reports retrieved values with standard errors, 95 % intervals and a status per "
+        "quantity (ok, weakly identified with what it trades off with, at bound, "
+        "unidentifiable), the correlation between parameters (what the images cannot "
+        "separate) and the loss history; leaf r/t can be constrained where the images "
+        "cannot split it."
     )
     REQUIRES = ("numba", "trimesh", "scipy")
 

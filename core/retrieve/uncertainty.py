@@ -3,7 +3,7 @@
 
 Covariance
     ``cov = H^-1 (sum_pixels s s^T) H^-1 * n / (n - p)`` with ``H`` the Hessian of the loss
-    actually minimised (central differences of its exact gradient) and ``s`` each pixel's
+    actually minimised (forward differences of its exact gradient) and ``s`` each pixel's
     gradient of its own term of that loss, the Monte Carlo debiasing term included. The
     scores hold whatever noise differs from pixel to pixel and is shared by a pixel's
     bands, in the image and in the traced model alike. Leaving the debiasing term out of
@@ -125,20 +125,19 @@ def score_outer(layout: Layout, data, x, chains, n_obs: int) -> np.ndarray:
 
 
 def hessian(problem: Problem, p: np.ndarray, keep: np.ndarray, step: float = 1e-5):
-    """Hessian of the loss over the parameters ``keep``, by central differences of the
-    exact gradient (steps scaled to PROSPECT ranges, kept inside them)."""
+    """Hessian of the loss over the parameters ``keep``, by forward differences of the
+    exact gradient (steps scaled to PROSPECT ranges, taken inwards at a range's end)."""
     layout = problem.layout
     span = layout.high - layout.low
+    g0 = problem.objective(p)[1]
     h = np.zeros((keep.size, keep.size))
     for j, k in enumerate(keep):
         dk = step * span[k]
-        up, down = p.copy(), p.copy()
-        prospect = not layout.parameters[k].band
-        up[k] = min(p[k] + dk, layout.high[k]) if prospect else p[k] + dk
-        down[k] = max(p[k] - dk, layout.low[k]) if prospect else p[k] - dk
-        g_up = problem.objective(up)[1]
-        g_down = problem.objective(down)[1]
-        h[:, j] = (g_up[keep] - g_down[keep]) / (up[k] - down[k])
+        if not layout.parameters[k].band and p[k] + dk > layout.high[k]:
+            dk = -dk
+        moved = p.copy()
+        moved[k] += dk
+        h[:, j] = (problem.objective(moved)[1][keep] - g0[keep]) / dk
     return 0.5 * (h + h.T)
 
 

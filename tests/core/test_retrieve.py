@@ -59,7 +59,10 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
         z = (result.variables[0] - truth) / result.variables_std[0]
         z_rms[pixel] = np.sqrt(np.mean(z**2))
         # and no component far off (a loose bound for so few degrees of freedom)
-        assert np.all(np.sqrt(np.mean(z**2, axis=0)) <= 3.0), (pixel, z)
+        per_component = np.sqrt(np.mean(z**2, axis=0))
+        assert np.all(per_component <= 3.0), (pixel, z)
+        if pixel == 0.5:  # 0.45-1.84 measured; at 2.5 m leaf_a:r is 0.27, at 10 m leaf_b:r 2.4
+            assert np.all((per_component >= 0.3) & (per_component <= 2.0)), per_component
         # the loss's optimum, not an iteration cap
         assert "CONVERGENCE" in result.message
     # the target at the finest resolution: max RMSE over components <= 0.005
