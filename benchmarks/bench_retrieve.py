@@ -74,7 +74,8 @@ def main() -> None:
         first_seed = first_seed or (observed, model_seconds)
         table = {"tracing_s": round(time.perf_counter() - start, 2)}
         for pixel in (0.5, 2.5, 10.0):
-            result = retrieve(scene, virtual.views_at(observed, pixel), bands)
+            result = retrieve(scene, virtual.views_at(observed, pixel), bands,
+                              intervals="sandwich")
             error = result.variables[0] - truth
             rmse = np.sqrt((error**2).mean(axis=0))
             z = np.sqrt(np.mean((error / result.variables_std[0]) ** 2, axis=0))
@@ -92,7 +93,7 @@ def main() -> None:
         for pixel in (0.5, 2.5, 10.0)}
     observed, model_seconds = first_seed  # PROSPECT and timing: the first seed's traces
     result = retrieve(scene, virtual.views_at(observed, 0.5), bands,
-                      modes={"leaf_a": PROSPECT, "leaf_b": PROSPECT})
+                      modes={"leaf_a": PROSPECT, "leaf_b": PROSPECT}, intervals="sandwich")
     out["prospect"] = {}
     for k, p in enumerate(result.parameters):
         if not p.band:

@@ -38,6 +38,8 @@ from .common import (
 from .i18n import tr
 
 WEIGHTINGS = ["none", "stderr"]
+RT_CONSTRAINTS = ["none", "table", "range", "prospect"]
+INTERVAL_METHODS = ["profile", "sandwich"]
 
 
 def parse_names(text: str) -> list[str]:
@@ -81,6 +83,16 @@ def parse_extra_skyl(text: str, count: int, bands: int, shared) -> list:
             for k, item in enumerate(items)]
 
 
+def _parse_range(text: str) -> tuple[float, float]:
+    """"low,high" -> (low, high) for RT_RANGE."""
+    try:
+        low, high = (float(v) for v in str(text or "").split(","))
+    except ValueError:
+        raise QgsProcessingException(tr("RT_RANGE '{0}' must be two numbers 'low,high', e.g. "
+                                        "0.5,2").format(text)) from None
+    return low, high
+
+
 class RetrieveAlgorithm(Unmix3DAlgorithm):
     NAME = "retrieve"
     LABEL = "Retrieve element spectra or leaf biochemistry (3D-Diff)"
@@ -95,8 +107,11 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         "image error with exact gradients. Each image geometry is traced once; every "
         "optimisation step is an algebraic evaluation of that trace. Extra images of the "
         "same scene from other angles or dates separate r from t where one view cannot. "
-        "Reports retrieved values with standard errors, the correlation between parameters "
-        "(what the images cannot separate) and the loss history."
+        "Reports retrieved values with standard errors, 95 % intervals and a status per "
+        "quantity (ok, weakly identified with what it trades off with, at bound, "
+        "unidentifiable), the correlation between parameters (what the images cannot "
+        "separate) and the loss history; leaf r/t can be constrained where the images "
+        "cannot split it."
     )
     REQUIRES = ("numba", "trimesh", "scipy")
 
@@ -158,6 +173,36 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         self.add(QgsProcessingParameterField("ZONE_FIELD", tr("Zone field"),
                                              parentLayerParameterName="ZONES", optional=True),
                  "Field of the zone polygons holding the zone label.")
+        self.add(QgsProcessingParameterEnum("RT_CONSTRAINT", tr("Leaf r/t constraint"),
+                                            options=RT_CONSTRAINTS, defaultValue=0),
+                 "How to split leaf albedo into r and t where the images cannot (one view "
+                 "sees mostly reflected light): none (the images alone); table (r/t fixed "
+                 "per band at the element table's rt_ratio, only the albedo is retrieved); "
+                 "range (r/t bounded to RT_RANGE in every band); prospect (r/t bounded per "
+                 "band to the range PROSPECT-D leaves of plausible biochemistry span). Extra "
+                 "images from other angles or dates constrain it through the data. The "
+                 "report says which was used.")
+        self.add(QgsProcessingParameterString("RT_ELEMENTS", tr("Leaves the r/t constraint "
+                                                                "applies to"),
+                                              optional=True, defaultValue=""),
+                 "Comma-separated free translucent elements RT_CONSTRAINT applies to; empty: "
+                 "every free translucent element.")
+        self.add(QgsProcessingParameterString("RT_RANGE", tr("r/t range"), optional=True,
+                                              defaultValue="0.5,2"),
+                 "For RT_CONSTRAINT = range: 'low,high' bounds of r/t (reflectance over "
+                 "transmittance) in every band, e.g. 0.5,2.")
+        self.add(QgsProcessingParameterNumber("STARTS", tr("Starts"),
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=3, minValue=1),
+                 "Optimisations run: from the start values, then from random points of the "
+                 "bounds (seeded). When they end in different optima the loss has several "
+                 "basins: the lowest is kept and the report lists them.", advanced=True)
+        self.add(QgsProcessingParameterEnum("INTERVALS", tr("95 % intervals"),
+                                            options=INTERVAL_METHODS, defaultValue=0),
+                 "profile: profile likelihood (every other unknown re-optimised along each "
+                 "quantity; follows a loss that bends and stops at bounds); sandwich: "
+                 "estimate +- 1.96 standard errors (faster, for many unknowns).",
+                 advanced=True)
         self.add(QgsProcessingParameterEnum("WEIGHTING", tr("Pixel weighting"),
                                             options=WEIGHTINGS, defaultValue=0),
                  "none: every pixel and band counts alike; stderr: weights 1 / (s.e.^2 + "
@@ -177,9 +222,11 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "
-                 "quantity (r, t or a PROSPECT parameter), band, value, std (standard error; "
-                 "empty where not estimable), prior, status (ok, at bound, unidentifiable, "
-                 "derived, fixed).")
+                 "quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std "
+                 "(standard error; empty where not estimable), low95 and high95 (95 % "
+                 "interval; one-sided at a bound), prior, status (ok, at bound, weakly "
+                 "identified, constrained, unidentifiable, derived, fixed), trades_with (the "
+                 "quantities a weak one is correlated with).")
         self.add(QgsProcessingParameterRasterDestination("SIMULATED", tr("Simulated image"),
                                                          optional=True, createByDefault=True),
                  "IMAGE simulated with the retrieved values (NoData where unused).")
@@ -187,7 +234,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                                        fileFilter="HTML (*.html)",
                                                        optional=True, createByDefault=True),
                  "HTML report: loss history, retrieved versus prior spectra with uncertainty, "
-                 "correlation matrix, residual maps.")
+                 "95 % intervals and status per quantity, the r/t constraint used, the "
+                 "starts, the loss over the worst-identified pair, correlation matrix, "
+                 "residual maps.")
         self.add(QgsProcessingParameterFileDestination("CORRELATION", tr("Correlation matrix"),
                                                        fileFilter="CSV (*.csv)", optional=True,
                                                        createByDefault=False),
@@ -248,6 +297,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         from ..core.html_report import write_atomic
         from ..core.retrieve import prospect
+        from ..core.retrieve.constraints import rt_bounds
         from ..core.retrieve.model import FIXED, PROSPECT, RetrievalError
         from ..core.retrieve.report import correlation_csv, result_csv, result_html
         from ..core.retrieve.run import Acquisition, run_retrieve
@@ -312,6 +362,16 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 self.parameterAsString(parameters, "PROSPECT_PARAMETERS", context))
             prospect_start = prospect.parse_values(
                 self.parameterAsString(parameters, "PROSPECT_START", context))
+            rt_kind = RT_CONSTRAINTS[self.parameterAsEnum(parameters, "RT_CONSTRAINT",
+                                                          context)]
+            ratio_range = None
+            if rt_kind == "range":
+                ratio_range = _parse_range(self.parameterAsString(parameters, "RT_RANGE",
+                                                                  context))
+            bounds, constraint_notes = rt_bounds(
+                rt_kind, scene, bands, modes,
+                parse_names(self.parameterAsString(parameters, "RT_ELEMENTS", context))
+                or None, ratio_range)
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
 
@@ -334,7 +394,12 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 zone_names=zone_names, prospect_free=prospect_free,
                 prospect_start=prospect_start, weighting=weighting,
                 smoothness=self.parameterAsDouble(parameters, "SMOOTHNESS", context),
-                max_iterations=self.parameterAsInt(parameters, "MAX_ITERATIONS", context))
+                max_iterations=self.parameterAsInt(parameters, "MAX_ITERATIONS", context),
+                rt_bounds=bounds, constraints=constraint_notes,
+                starts=self.parameterAsInt(parameters, "STARTS", context),
+                intervals=INTERVAL_METHODS[self.parameterAsEnum(parameters, "INTERVALS",
+                                                                context)],
+                landscape=bool(self.parameterAsFileOutput(parameters, "REPORT", context)))
         except Canceled:
             raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
         except ValueError as error:
@@ -371,7 +436,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 "modes": ", ".join(f"{n}: {m}" for n, m in zip(result.element_names,
                                                                 result.modes, strict=True)),
                 "zones": ", ".join(result.zone_names), "samples per pixel": samples,
-                "seed": seed, "weighting": weighting,
+                "seed": seed, "weighting": weighting, "leaf r/t constraint": rt_kind,
                 "SKYL": ", ".join(f"{v:g}" for v in skyl),
                 "SKYL of extra images": "; ".join(
                     ", ".join(f"{v:g}" for v in extra_skyl)

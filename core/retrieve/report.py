@@ -10,14 +10,19 @@ import io
 import numpy as np
 
 from .. import html_report as h
-from .model import RetrievalResult
+from .optimise import RetrievalResult
+from .uncertainty import WEAK_WIDTH
 
-COLUMNS = ("element", "zone", "mode", "quantity", "band", "value", "std", "prior", "status")
+COLUMNS = ("element", "zone", "mode", "quantity", "band", "value", "std", "low95", "high95",
+           "prior", "status", "trades_with")
 
 
 def result_csv(result: RetrievalResult) -> str:
-    """One row per value: free spectra (r, t per band), PROSPECT parameters and the spectra
-    they give, fixed spectra; ``std`` is the standard error, empty where not estimable."""
+    """One row per value: free spectra (r, t per band), leaf albedos r + t, PROSPECT
+    parameters and the spectra they give, fixed spectra; ``std`` is the standard error,
+    ``low95``/``high95`` the 95 % interval (empty where not estimable), ``status`` ok, at
+    bound, weakly identified, constrained, unidentifiable, derived or fixed, and
+    ``trades_with`` the quantities a weak one is correlated with."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -91,8 +96,7 @@ def result_html(result: RetrievalResult, images, image_names, settings: dict) ->
              ["optimisation time (s)", round(result.seconds, 2)]]
     warnings = "".join(f"<p class='note'><b>Warning:</b> {html.escape(w)}</p>"
                        for w in result.warnings)
-    value_rows = [[r["element"], r["zone"], r["mode"], r["quantity"], r["band"], r["value"],
-                   r["std"], r["prior"], r["status"]] for r in result.rows()]
+    value_rows = [[r[c] for c in COLUMNS] for r in result.rows()]
     labels = [f"{p.element}/{p.zone}:{p.quantity}{':' + p.band if p.band else ''}"
               for p in result.parameters]
     correlation = _correlation_section(result.correlation, labels)
@@ -101,9 +105,13 @@ def result_html(result: RetrievalResult, images, image_names, settings: dict) ->
         f"<h2>Loss</h2>{_loss_figure(result)}"
         f"<h2>Retrieved and prior spectra</h2>{_spectra_figures(result)}"
         f"<h2>Retrieved values</h2>"
-        f"<p class='note'>std: standard error from the Jacobian at the optimum, "
-        f"s<sup>2</sup>(J<sup>T</sup>J)<sup>-1</sup>; it ignores the Monte Carlo noise of "
-        f"the trace itself.</p>{h.table(COLUMNS, value_rows)}"
+        f"<p class='note'>std: sandwich standard error at the optimum (per-pixel scores of "
+        f"the loss, Monte Carlo debiasing included; it holds the noise of the image and of "
+        f"the trace alike). low95 / high95: {_interval_text(result)} An estimate on a "
+        f"bound has a one-sided interval. <b>weakly identified</b>: 95 % interval wider "
+        f"than {WEAK_WIDTH:g}; trades_with names what it is confused with.</p>"
+        f"{h.table(COLUMNS, value_rows)}"
+        f"<h2>Identifiability</h2>{_identifiability_section(result)}"
         f"<h2>Correlations between parameters</h2>{correlation}"
         f"<h2>Residual maps</h2>{_residual_maps(result, images, image_names)}"
     )
@@ -146,3 +154,52 @@ def correlation_csv(result: RetrievalResult) -> str:
     for label, row in zip(labels, result.correlation, strict=True):
         writer.writerow([label, *(_text(v) for v in row)])
     return buffer.getvalue()
+
+
+def _interval_text(result: RetrievalResult) -> str:
+    if result.intervals == "profile":
+        return ("profile-likelihood 95 % interval (the other unknowns re-optimised at each "
+                "value, the loss rise calibrated by the sandwich variance).")
+    return "estimate +- 1.96 standard errors, clipped to the bounds."
+
+
+def _identifiability_section(result: RetrievalResult) -> str:
+    """Constraints used on r/t, the starts and the loss landscape of the worst pair."""
+    rows = [[name, text or "none: the images alone"]
+            for name, text in result.constraints.items()]
+    parts = [h.table(["leaf element", "r/t constraint"], rows) if rows else ""]
+    if result.starts:
+        parts.append(h.table(["start", "final loss", "largest |difference| to the best"],
+                             [[k + 1, loss, distance]
+                              for k, (loss, distance) in enumerate(result.starts)]))
+    weak = [r for r in result.quantities if r["status"] == "weakly identified"]
+    if weak:
+        parts.append("<p class='note'>Weakly identified: " + "; ".join(
+            html.escape(f"{r['element']} {r['quantity']} {r['band']} "
+                        f"[{r['low95']:.3g}, {r['high95']:.3g}]") for r in weak)
+            + ". Constrain r/t (RT_CONSTRAINT), add a view or a date, or trace more "
+            "samples.</p>")
+    if result.landscape is not None:
+        scape = result.landscape
+        parts.append(f"<h3>Loss over the worst-identified pair</h3><p class='note'>"
+                     f"{html.escape(scape['x_label'])} against "
+                     f"{html.escape(scape['y_label'])} (correlation "
+                     f"{scape['correlation']:+.2f}), the other unknowns at the optimum: one "
+                     f"long valley is a trade-off the images cannot settle; several "
+                     f"hollows are several basins.</p>" + _landscape_figure(scape))
+    return "".join(parts)
+
+
+def _landscape_figure(landscape: dict) -> str:
+    fig = h.figure(5, 4)
+    ax = fig.subplots()
+    loss = np.ma.masked_invalid(landscape["loss"])
+    shown = ax.contourf(landscape["x"], landscape["y"], loss, levels=15, cmap="viridis")
+    fig.colorbar(shown, ax=ax, label="loss")
+    ax.plot(*landscape["optimum"], "r+", markersize=12, label="optimum")
+    ax.set_xlabel(landscape["x_label"], fontsize=8)
+    ax.set_ylabel(landscape["y_label"], fontsize=8)
+    ax.set_title(f"Loss over the worst-identified pair (correlation "
+                 f"{landscape['correlation']:+.2f}; others at the optimum)", fontsize=8)
+    ax.legend(fontsize=7)
+    return h.img(h.png(fig), "loss landscape")

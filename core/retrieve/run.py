@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..simulate import Canceled, Geometry, PixelGrid, Scene, check_overlap, trace
-from .model import Canceled as OptimisationCanceled
-from .model import RetrievalResult, View, retrieve
+from .loss import View
+from .optimise import Canceled as OptimisationCanceled
+from .optimise import RetrievalResult, retrieve
 
 
 @dataclass

@@ -170,7 +170,7 @@ def block_mean(image: np.ndarray, factor: int) -> np.ndarray:
 def views_at(observed, pixel: float, count: int | None = None):
     """Views at ``pixel`` metres from 0.5 m observations: images and polynomials block
     averaged (a pixel's value is the mean over its footprint, so this is exact)."""
-    from .model import View
+    from .loss import View
 
     factor = int(round(pixel / FINE_PIXEL))
     views = []
@@ -181,3 +181,97 @@ def views_at(observed, pixel: float, count: int | None = None):
                           skyl(model.geometry.sun_zenith),
                           name=f"view {k + 1} at {pixel:g} m"))
     return views
+
+
+# --- crowns over buildings (issue 15): ground, roofs, walls and leaf-triangle crowns -------
+#: Bands of the urban experiment: red, NIR and SWIR (the NIR is where leaves scatter most).
+URBAN_BANDS = ("B4", "B8", "B11")
+URBAN_SIZE = 30.0
+#: The crowns' leaves (PROSPECT-D, a broadleaf tree in summer).
+URBAN_LEAF = dict(n=1.7, cab=45.0, car=10.0, ant=2.0, cbrown=0.0, cw=0.012, cm=0.008)
+#: Opaque truths per band (B4, B8, B11): a lawn-and-soil ground, tiled roofs, bright walls.
+URBAN_OPAQUE = {"ground": (0.10, 0.28, 0.30), "roof": (0.09, 0.21, 0.35),
+                "wall": (0.22, 0.35, 0.40)}
+
+
+def _box_faces(x0, y0, x1, y1, height):
+    roof = _rectangle(x0, y0, x1, y1, height)
+    walls = []
+    for (ax, ay), (bx, by) in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
+                               ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+        walls += [[(ax, ay, 0.0), (bx, by, 0.0), (bx, by, height)],
+                  [(ax, ay, 0.0), (bx, by, height), (ax, ay, height)]]
+    return roof, walls
+
+
+def crowns_over_buildings_parts(leaves_per_crown: int = 900, seed: int = 0):
+    """Two buildings (8 m and 6 m tall) and three crowns, one overhanging a roof and one
+    beside a wall, in a periodic 30 m x 30 m block (world coordinates)."""
+    rng = np.random.default_rng(seed)
+    roofs, walls = [], []
+    for x0, y0, x1, y1, height in ((3, 4, 13, 14, 8.0), (17, 16, 27, 24, 6.0)):
+        roof, wall = _box_faces(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1, height)
+        roofs += roof
+        walls += wall
+    crowns = [_crown(rng, np.array([X0 + cx, Y0 + cy, cz]), radius, depth,
+                     leaves_per_crown, 0.35)
+              for cx, cy, cz, radius, depth in ((21, 7, 6.0, 4.5, 3.0),
+                                                (12, 22, 7.0, 4.5, 3.0),
+                                                (24, 26, 9.0, 3.5, 2.5))]
+    parts = {"ground": _rectangle(X0, Y0, X0 + URBAN_SIZE, Y0 + URBAN_SIZE, 0.0),
+             "roof": roofs, "wall": walls, "leaf": np.concatenate(crowns)}
+    return {name: np.asarray(value, dtype=np.float64) for name, value in parts.items()}
+
+
+def urban_truth_spectra() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Element -> (r, t) per URBAN_BANDS (t = 0 for opaque elements)."""
+    from .prospect import LeafModel
+
+    r, t = LeafModel(URBAN_BANDS).spectra(URBAN_LEAF)
+    out = {name: (np.array(v), np.zeros(len(v))) for name, v in URBAN_OPAQUE.items()}
+    out["leaf"] = (np.asarray(r), np.asarray(t))
+    return out
+
+
+def urban_elements(factors=(1.3, 0.75, 1.2)) -> ElementTable:
+    """Element table with the truth times ``factors`` per band as start values (leaf
+    albedo times the factor, split at r/t = 1: the start knows nothing of the ratio)."""
+    rows = []
+    for name, (r, t) in urban_truth_spectra().items():
+        op = {b: float(min((r[k] + t[k]) * factors[k], 0.98))
+              for k, b in enumerate(URBAN_BANDS)}
+        kind = "translucent" if name == "leaf" else "opaque"
+        rows.append(Element(name, [name], kind, rt_ratio=1.0 if kind == "translucent"
+                            else None, op=op))
+    return ElementTable(rows, list(URBAN_BANDS))
+
+
+def crowns_over_buildings(leaves_per_crown: int = 900, seed: int = 0,
+                          factors=(1.3, 0.75, 1.2)) -> Scene:
+    parts = crowns_over_buildings_parts(leaves_per_crown, seed)
+    names = list(parts)
+    triangles = np.concatenate([parts[n] for n in names])
+    part = np.concatenate([np.full(len(parts[n]), i) for i, n in enumerate(names)])
+    return prepare_scene(mockup_from_triangles(triangles, part, names),
+                         urban_elements(factors))
+
+
+def urban_truth_variables(scene: Scene) -> np.ndarray:
+    """(bands, variables): the true r and t of every element of the urban scene."""
+    spectra = urban_truth_spectra()
+    names = scene.elements.names
+    r = np.array([spectra[n][0] for n in names]).T
+    t = np.array([spectra[n][1] for n in names]).T
+    return scene.variables(r, t)
+
+
+def urban_grid(pixel: float = 1.0) -> PixelGrid:
+    n = int(round(URBAN_SIZE / pixel))
+    return PixelGrid(X0, Y0 + URBAN_SIZE, pixel, pixel, n, n)
+
+
+def urban_skyl(sun_zenith: float = 30.0) -> np.ndarray:
+    from ..scene.spectra import skyl_clear_sky
+
+    values = skyl_clear_sky(sun_zenith)
+    return np.array([values[b] for b in URBAN_BANDS])

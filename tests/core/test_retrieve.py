@@ -43,7 +43,8 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
     truth = virtual.truth_variables(scene)
     rows, z_rms = {}, {}
     for pixel in (0.5, 2.5, 10.0):
-        result = retrieve(scene, virtual.views_at(observed, pixel), BANDS)
+        result = retrieve(scene, virtual.views_at(observed, pixel), BANDS,
+                          intervals="sandwich")
         rmse, relative = rmse_table(result, truth)
         rows[pixel] = rmse
         print(f"\n{pixel:>4} m  " + "  ".join(
@@ -58,7 +59,10 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
         z = (result.variables[0] - truth) / result.variables_std[0]
         z_rms[pixel] = np.sqrt(np.mean(z**2))
         # and no component far off (a loose bound for so few degrees of freedom)
-        assert np.all(np.sqrt(np.mean(z**2, axis=0)) <= 3.0), (pixel, z)
+        per_component = np.sqrt(np.mean(z**2, axis=0))
+        assert np.all(per_component <= 3.0), (pixel, z)
+        if pixel == 0.5:  # 0.45-1.84 measured; at 2.5 m leaf_a:r is 0.27, at 10 m leaf_b:r 2.4
+            assert np.all((per_component >= 0.3) & (per_component <= 2.0)), per_component
         # the loss's optimum, not an iteration cap
         assert "CONVERGENCE" in result.message
     # the issue's target at the finest resolution: max RMSE over components <= 0.005
@@ -74,8 +78,8 @@ def test_single_view_cannot_separate_r_from_t_as_well(experiment):
     """One nadir view leaves leaf r and t strongly anti-correlated; three views less so."""
     scene, observed, _ = experiment
     views = virtual.views_at(observed, 2.5)
-    single = retrieve(scene, views[:1], BANDS, max_iterations=200)
-    several = retrieve(scene, views, BANDS, max_iterations=200)
+    single = retrieve(scene, views[:1], BANDS, max_iterations=200, intervals="sandwich")
+    several = retrieve(scene, views, BANDS, max_iterations=200, intervals="sandwich")
 
     def r_t_correlation(result):
         labels = [(p.element, p.quantity, p.band) for p in result.parameters]
@@ -90,7 +94,7 @@ def test_single_view_cannot_separate_r_from_t_as_well(experiment):
 def test_prospect_biochemistry_is_retrieved(experiment):
     scene, observed, _ = experiment
     result = retrieve(scene, virtual.views_at(observed, 0.5), BANDS,
-                      modes={"leaf_a": PROSPECT, "leaf_b": PROSPECT})
+                      modes={"leaf_a": PROSPECT, "leaf_b": PROSPECT}, intervals="sandwich")
     errors = {}
     for k, p in enumerate(result.parameters):
         if p.band:
@@ -148,7 +152,8 @@ def test_zone_evaluation_matches_reflectance_per_pixel(experiment):
     for (pixels, *_), simulated in zip(problem.data[0].parts, per_zone, strict=True):
         np.testing.assert_allclose(simulated.T, flat[:, pixels], rtol=1e-10, atol=1e-13)
     # retrieval by zones on the truth image: both zones find the same (true) soil
-    result = retrieve(scene, [view], BANDS, zone_names=["west", "east"], max_iterations=150)
+    result = retrieve(scene, [view], BANDS, zone_names=["west", "east"], max_iterations=150,
+                      intervals="sandwich")
     truth = virtual.truth_variables(scene)
     soil = scene.elements.index("soil")
     for z in range(2):
@@ -193,7 +198,7 @@ def test_unseen_element_is_reported_unidentifiable():
     truth = scene.variables(np.array([[0.25, 0.3, 0.8]]), np.array([[0, 0.2, 0]]))
     image, _ = result_trace.reflectance(truth, 0.2)
     view = View(result_trace.polynomials, image, np.ones(image.shape[1:], bool), np.array([0.2]))
-    result = retrieve(scene, [view], ["B1"])
+    result = retrieve(scene, [view], ["B1"], intervals="sandwich")
     rows = {(r["element"], r["quantity"]): r for r in result.rows()}
     assert rows[("buried", "r")]["status"] == "unidentifiable"
     assert np.isnan(rows[("buried", "r")]["value"])
@@ -264,7 +269,7 @@ def test_prospect_is_physical_and_matches_the_band_tables():
 def test_report_renders(experiment):
     scene, observed, _ = experiment
     views = virtual.views_at(observed, 10.0)
-    result = retrieve(scene, views, BANDS, max_iterations=30)
+    result = retrieve(scene, views, BANDS, max_iterations=30, intervals="sandwich")
     page = result_html(result, [v.image for v in views], [v.name for v in views],
                        {"case": "test"})
     assert page.count("data:image/png;base64") >= 4 and "Correlations" in page

@@ -100,6 +100,27 @@ def test_retrieve_writes_spectra_simulation_and_report(run_algorithm, forest, tm
     assert (tmp_path / "correlation.csv").read_text().startswith("parameter,")
 
 
+def test_rt_constraint_from_the_table_is_used_and_reported(run_algorithm, forest, tmp_path):
+    """RT_CONSTRAINT = table on leaf_a: its r/t is the table's 1.0 in every band, its rows
+    say "constrained", its albedo has a 95 % interval, and the report names the constraint;
+    leaf_b (not in RT_ELEMENTS) stays free."""
+    outputs = run_algorithm("unmix3d:retrieve", parameters(
+        forest, tmp_path, RT_CONSTRAINT=1, RT_ELEMENTS="leaf_a", STARTS=2, SIMULATED=None,
+        CORRELATION=None))
+    rows = read_rows(outputs["OUTPUT"])
+    assert {"low95", "high95", "trades_with"} <= set(rows[0])
+    leaf_a = {(r["quantity"], r["band"]): r for r in rows if r["element"] == "leaf_a"}
+    for band in BANDS:
+        assert float(leaf_a[("r", band)]["value"]) == pytest.approx(
+            float(leaf_a[("t", band)]["value"]), rel=1e-9)
+        assert leaf_a[("r", band)]["status"] == "constrained"
+        albedo = leaf_a[("albedo", band)]
+        assert float(albedo["low95"]) <= float(albedo["value"]) <= float(albedo["high95"])
+    assert all(r["status"] != "constrained" for r in rows if r["element"] == "leaf_b")
+    report = (tmp_path / "report.html").read_text()
+    assert "r/t fixed from the element table" in report and "worst-identified pair" in report
+
+
 def test_prospect_leaves_and_zone_polygons(run_algorithm, forest, tmp_path):
     folder = tmp_path / "zones"
     folder.mkdir()
@@ -146,6 +167,9 @@ def test_extra_images_use_their_own_skylight_ratio(run_algorithm, forest, tmp_pa
     ({"SKYL": "0.1,0.2"}, "SKYL has 2 values"),
     ({"SKYL_EXTRA": "0.1;0.2"}, "SKYL_EXTRA gives 2 entries but IMAGES_EXTRA has 1"),
     ({"SKYL_EXTRA": "0.1,0.2"}, "SKYL_EXTRA entry 1 has 2 values"),
+    ({"RT_CONSTRAINT": 2, "RT_RANGE": "2"}, "RT_RANGE '2' must be two numbers"),
+    ({"RT_CONSTRAINT": 2, "RT_RANGE": "2,1"}, "0 <= low <= high"),
+    ({"RT_CONSTRAINT": 1, "RT_ELEMENTS": "soil"}, "soil: not a free translucent element"),
 ])
 def test_bad_input_is_named(run_algorithm, forest, tmp_path, extra, message):
     with pytest.raises(QgsProcessingException, match=message):
