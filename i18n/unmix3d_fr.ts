@@ -324,8 +324,8 @@
       <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
     </message>
     <message>
-      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
-      <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules.</translation>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
+      <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules, ou 6S pour la prendre de l'atmosphère 6S.</translation>
     </message>
     <message>
       <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
@@ -1202,6 +1202,94 @@
     <message>
       <source>Canceled: no OP map was written.</source>
       <translation>Annulé : aucune carte OP n'a été écrite.</translation>
+    </message>
+    <message>
+      <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
+      <translation>Satellite dont 6S intègre les fonctions de réponse spectrale (S2C : réponse plate sur le centre et la largeur de bande de la table des capteurs) ; METADATA, si fourni, le désigne.</translation>
+    </message>
+    <message>
+      <source>6S's predefined aerosol model.</source>
+      <translation>Modèle d'aérosols prédéfini de 6S.</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 L2A holds it x 1000).</source>
+      <translation>Épaisseur optique des aérosols à 550 nm, de 0 à 3 (la couche AOT de Sentinel-2 L2A la stocke x 1000).</translation>
+    </message>
+    <message>
+      <source>Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).</source>
+      <translation>Vapeur d'eau de la colonne totale, de 0 à 10 g/cm2 (la couche WVP de L2A / 1000).</translation>
+    </message>
+    <message>
+      <source>Total column ozone, 0 to 1 cm-atm.</source>
+      <translation>Ozone de la colonne totale, de 0 à 1 cm-atm.</translation>
+    </message>
+    <message>
+      <source>Target altitude above sea level, 0 to 8 km.</source>
+      <translation>Altitude de la cible au-dessus du niveau de la mer, de 0 à 8 km.</translation>
+    </message>
+    <message>
+      <source>Sets the Earth-Sun distance; empty: from METADATA where given, else 14 July.</source>
+      <translation>Fixe la distance Terre-Soleil ; vide : d'après METADATA si fourni, sinon le 14 juillet.</translation>
+    </message>
+    <message>
+      <source>Add the light scattered into the view by the atmosphere from the surroundings (6S's environment function over the image, the part beyond it on the image mean).</source>
+      <translation>Ajoute la lumière que l'atmosphère diffuse vers le capteur depuis les alentours (fonction d'environnement de 6S sur l'image, la part au-delà sur la moyenne de l'image).</translation>
+    </message>
+    <message>
+      <source>Reflectance level</source>
+      <translation>Niveau de réflectance</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 unit (6S)</source>
+      <translation>Satellite Sentinel-2 (6S)</translation>
+    </message>
+    <message>
+      <source>Aerosol model (6S)</source>
+      <translation>Modèle d'aérosols (6S)</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm</source>
+      <translation>Épaisseur optique des aérosols à 550 nm</translation>
+    </message>
+    <message>
+      <source>Water vapour (g/cm2)</source>
+      <translation>Vapeur d'eau (g/cm2)</translation>
+    </message>
+    <message>
+      <source>Ozone (cm-atm)</source>
+      <translation>Ozone (cm-atm)</translation>
+    </message>
+    <message>
+      <source>Ground altitude (km)</source>
+      <translation>Altitude du sol (km)</translation>
+    </message>
+    <message>
+      <source>Acquisition date (YYYY-MM-DD)</source>
+      <translation>Date d'acquisition (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+      <source>Adjacency effect</source>
+      <translation>Effet d'environnement</translation>
+    </message>
+    <message>
+      <source>No pixel keeps a surface reflectance in [0, 1] under this atmosphere: check AOT550 and AEROSOL_MODEL</source>
+      <translation>Aucun pixel ne garde une réflectance de surface dans [0, 1] sous cette atmosphère : vérifiez AOT550 et AEROSOL_MODEL</translation>
+    </message>
+    <message>
+      <source>6S atmosphere ({0}): {1}</source>
+      <translation>Atmosphère 6S ({0}) : {1}</translation>
+    </message>
+    <message>
+      <source>INPUT_LEVEL is TOA: SKYL is the 6S sky share {0}</source>
+      <translation>INPUT_LEVEL vaut TOA : SKYL est la part du ciel de 6S {0}</translation>
+    </message>
+    <message>
+      <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
+      <translation>{0} pixels ont une réflectance équivalente de surface hors de [0, 1] sous cette atmosphère (trop de réflectance atmosphérique ?) : mis de côté en NoData</translation>
+    </message>
+    <message>
+      <source>DATE '{0}' must look like 2024-06-15</source>
+      <translation>DATE '{0}' doit avoir la forme 2024-06-15</translation>
     </message>
   </context>
 </TS>

@@ -324,8 +324,8 @@
       <translation>传感器方向，自北顺时针量算。</translation>
     </message>
     <message>
-      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
-      <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔。</translation>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
+      <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔；或填 6S，取自 6S 大气。</translation>
     </message>
     <message>
       <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
@@ -1202,6 +1202,94 @@
     <message>
       <source>Canceled: no OP map was written.</source>
       <translation>已取消：未写入任何 OP 图。</translation>
+    </message>
+    <message>
+      <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
+      <translation>6S 积分其光谱响应函数的卫星（S2C：按传感器表中的波段中心和宽度取平坦响应）；若给出 METADATA，则由其指定。</translation>
+    </message>
+    <message>
+      <source>6S's predefined aerosol model.</source>
+      <translation>6S 预定义的气溶胶模型。</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 L2A holds it x 1000).</source>
+      <translation>550 nm 气溶胶光学厚度，0 至 3（Sentinel-2 L2A 的 AOT 图层存储其 1000 倍）。</translation>
+    </message>
+    <message>
+      <source>Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).</source>
+      <translation>整层水汽总量，0 至 10 g/cm2（L2A 的 WVP 图层 / 1000）。</translation>
+    </message>
+    <message>
+      <source>Total column ozone, 0 to 1 cm-atm.</source>
+      <translation>整层臭氧总量，0 至 1 cm-atm。</translation>
+    </message>
+    <message>
+      <source>Target altitude above sea level, 0 to 8 km.</source>
+      <translation>目标海拔高度，0 至 8 km。</translation>
+    </message>
+    <message>
+      <source>Sets the Earth-Sun distance; empty: from METADATA where given, else 14 July.</source>
+      <translation>决定日地距离；留空：若给出 METADATA 则取自其中，否则为 7 月 14 日。</translation>
+    </message>
+    <message>
+      <source>Add the light scattered into the view by the atmosphere from the surroundings (6S's environment function over the image, the part beyond it on the image mean).</source>
+      <translation>加入大气从周围环境散射进视线的光（6S 的环境函数作用于图像，超出图像的部分取图像均值）。</translation>
+    </message>
+    <message>
+      <source>Reflectance level</source>
+      <translation>反射率级别</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 unit (6S)</source>
+      <translation>Sentinel-2 卫星（6S）</translation>
+    </message>
+    <message>
+      <source>Aerosol model (6S)</source>
+      <translation>气溶胶模型（6S）</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm</source>
+      <translation>550 nm 气溶胶光学厚度</translation>
+    </message>
+    <message>
+      <source>Water vapour (g/cm2)</source>
+      <translation>水汽（g/cm2）</translation>
+    </message>
+    <message>
+      <source>Ozone (cm-atm)</source>
+      <translation>臭氧（cm-atm）</translation>
+    </message>
+    <message>
+      <source>Ground altitude (km)</source>
+      <translation>地面海拔（km）</translation>
+    </message>
+    <message>
+      <source>Acquisition date (YYYY-MM-DD)</source>
+      <translation>获取日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Adjacency effect</source>
+      <translation>邻近效应</translation>
+    </message>
+    <message>
+      <source>No pixel keeps a surface reflectance in [0, 1] under this atmosphere: check AOT550 and AEROSOL_MODEL</source>
+      <translation>在此大气下没有像元的地表反射率在 [0, 1] 内：请检查 AOT550 和 AEROSOL_MODEL</translation>
+    </message>
+    <message>
+      <source>6S atmosphere ({0}): {1}</source>
+      <translation>6S 大气（{0}）：{1}</translation>
+    </message>
+    <message>
+      <source>INPUT_LEVEL is TOA: SKYL is the 6S sky share {0}</source>
+      <translation>INPUT_LEVEL 为 TOA：SKYL 取 6S 的天空比例 {0}</translation>
+    </message>
+    <message>
+      <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
+      <translation>{0} 个像元在此大气下的等效地表反射率超出 [0, 1]（程辐射反射率过大？）：设为 NoData</translation>
+    </message>
+    <message>
+      <source>DATE '{0}' must look like 2024-06-15</source>
+      <translation>DATE '{0}' 的格式应为 2024-06-15</translation>
     </message>
   </context>
 </TS>

@@ -224,11 +224,9 @@ def add_atmosphere_parameters(algorithm, level_help: str) -> None:
     """INPUT_LEVEL and the 6S atmosphere (unmix3d:simulate, unmix3d:unmix, unmix3d:retrieve)."""
     from ..core.atmosphere.sixs import AEROSOL_MODELS, SENSORS
 
-    def number(name, label, default, help_text):
-        algorithm.add(QgsProcessingParameterNumber(name, label,
-                                                   QgsProcessingParameterNumber.Double,
-                                                   defaultValue=default),
-                      help_text, advanced=True)
+    def number(name, label, default):
+        return QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
+                                            defaultValue=default)
 
     algorithm.add(QgsProcessingParameterEnum("INPUT_LEVEL", tr("Reflectance level"),
                                              options=INPUT_LEVELS, defaultValue=0), level_help)
@@ -240,14 +238,16 @@ def add_atmosphere_parameters(algorithm, level_help: str) -> None:
     algorithm.add(QgsProcessingParameterEnum("AEROSOL_MODEL", tr("Aerosol model (6S)"),
                                              options=list(AEROSOL_MODELS), defaultValue=0),
                   "6S's predefined aerosol model.", advanced=True)
-    number("AOT550", tr("Aerosol optical thickness at 550 nm"), 0.2,
-           "Aerosol optical thickness at 550 nm, 0 to 3 (Sentinel-2 L2A's AOT layer "
-           "holds it x 1000).")
-    number("WATER_VAPOUR", tr("Water vapour (g/cm2)"), 2.0,
-           "Total column water vapour, 0 to 10 g/cm2 (L2A's WVP layer / 1000).")
-    number("OZONE", tr("Ozone (cm-atm)"), 0.3, "Total column ozone, 0 to 1 cm-atm.")
-    number("ALTITUDE", tr("Ground altitude (km)"), 0.0, "Target altitude above sea level, "
-           "0 to 8 km.")
+    algorithm.add(number("AOT550", tr("Aerosol optical thickness at 550 nm"), 0.2),
+                  "Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 "
+                  "L2A holds it x 1000).", advanced=True)
+    algorithm.add(number("WATER_VAPOUR", tr("Water vapour (g/cm2)"), 2.0),
+                  "Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).",
+                  advanced=True)
+    algorithm.add(number("OZONE", tr("Ozone (cm-atm)"), 0.3),
+                  "Total column ozone, 0 to 1 cm-atm.", advanced=True)
+    algorithm.add(number("ALTITUDE", tr("Ground altitude (km)"), 0.0),
+                  "Target altitude above sea level, 0 to 8 km.", advanced=True)
     algorithm.add(QgsProcessingParameterString("DATE", tr("Acquisition date (YYYY-MM-DD)"),
                                                optional=True, defaultValue=""),
                   "Sets the Earth-Sun distance; empty: from METADATA where given, else "

@@ -1,0 +1,192 @@
+"""Top-of-atmosphere input on the vegetation demo: US-DART on a TOA pseudo-image (6S
+atmosphere known) against the same unmixing of the surface pseudo-image, the cost of an
+aerosol optical thickness off by +-30 %, and where the coupling approximation is weakest.
+
+Run: .venv/bin/python benchmarks/bench_toa.py [--truth-samples 1024] [--samples 256]
+     [--iterations 8] [--window 7] [--aot 0.2] [--aerosol continental]
+Prints one JSON object (accuracy in per cent, as in bench_unmix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from package_import import import_unmix3d  # noqa: E402
+
+import_unmix3d()
+from unmix3d.core.atmosphere import sixs  # noqa: E402
+from unmix3d.core.atmosphere.coupling import coupled_atmosphere  # noqa: E402
+from unmix3d.core.scene import demo_scenes  # noqa: E402
+from unmix3d.core.scene.elements import read_element_table  # noqa: E402
+from unmix3d.core.scene.mockup import load_mockup  # noqa: E402
+from unmix3d.core.simulate import (  # noqa: E402
+    Geometry,
+    PixelGrid,
+    evaluate_op_maps,
+    prepare_scene,
+    trace,
+)
+from unmix3d.core.unmix.accuracy import accuracy_markdown, accuracy_rows  # noqa: E402
+from unmix3d.core.unmix.pipeline import UnmixParameters, unmix  # noqa: E402
+
+SENSOR = "S2A"
+
+
+def op_errors(rows) -> dict:
+    return {row.element: {"op_median_pct": row.op_median, "op_mean_pct": row.op_mean,
+                          "image_median_pct": row.image_median} for row in rows}
+
+
+def coupling_split_error(coupled, r_sun, r_sky, skyl):
+    """Our TOA against one whose coupled light (through S) is all sky-lit, per band: the
+    relative difference, median and max over pixels (per cent)."""
+    out = {}
+    for b, t in enumerate(coupled.terms):
+        r = (1 - skyl[b]) * r_sun[b] + skyl[b] * r_sky[b]
+        env = coupled.kernels[b].apply(r)
+        ours = t.path_reflectance + t.gas_transmittance * t.down_total * (
+            t.up_direct * r + t.up_diffuse * env) / (1 - t.spherical_albedo * env)
+        coupling = t.spherical_albedo * env / (1 - t.spherical_albedo * env)
+        leaving = t.down_direct * r_sun[b] + t.down_diffuse * r_sky[b] \
+            + t.down_total * coupling * r_sky[b]
+        other = t.path_reflectance + t.gas_transmittance * (
+            t.up_direct * leaving + t.up_diffuse * coupled.kernels[b].apply(leaving))
+        difference = np.abs(ours / other - 1) * 100
+        out[t.band] = {"median_pct": float(np.median(difference)),
+                       "max_pct": float(difference.max())}
+    return out
+
+
+def adjacency_strength(coupled, surface):
+    """How much the environment term moves TOA: |TOA(kernel) / TOA(rho_e = R) - 1| (%)."""
+    from unmix3d.core.atmosphere.coupling import toa_reflectance
+
+    with_kernel = coupled.toa(surface)
+    without = toa_reflectance(surface, coupled.terms, None)
+    difference = np.abs(with_kernel / without - 1) * 100
+    return {t.band: {"median_pct": float(np.median(difference[b])),
+                     "max_pct": float(difference[b].max())}
+            for b, t in enumerate(coupled.terms)}
+
+
+def sky_share_against_6s_irradiance(atmosphere, bands=("B2", "B8A"),
+                                    sun_zeniths=(30, 60, 75, 85)):
+    """Our sky share (e^(-tau/mu) with 6S's band-mean tau) against 6S's own diffuse /
+    (direct + diffuse) ground irradiance over a black ground, as the sun goes down."""
+    out = []
+    for band in bands:
+        for zenith in sun_zeniths:
+            geometry = Geometry(zenith, 150, 0, 0)
+            ours = sixs.band_terms(SENSOR, band, geometry, atmosphere).sky_share
+            model = sixs._configure(SENSOR, band, zenith, 150, 0, 0, atmosphere, 0.0)
+            o = sixs._run(model, band)
+            theirs = o.diffuse_solar_irradiance / (o.diffuse_solar_irradiance
+                                                   + o.direct_solar_irradiance)
+            out.append({"band": band, "sun_zenith": zenith, "skyl_ours": ours,
+                        "skyl_6s_irradiance": theirs,
+                        "relative_difference_pct": 100 * (ours / theirs - 1)})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--truth-samples", type=int, default=1024)
+    parser.add_argument("--samples", type=int, default=256)
+    parser.add_argument("--iterations", type=int, default=8)
+    parser.add_argument("--window", type=int, default=7)
+    parser.add_argument("--aot", type=float, default=0.2)
+    parser.add_argument("--aerosol", default="continental")
+    args = parser.parse_args()
+    timings = {}
+    folder = tempfile.mkdtemp(prefix="unmix3d-bench-toa-")
+    demo = demo_scenes.vegetation_scene(folder)
+    elements = read_element_table(demo.elements_csv)
+    scene = prepare_scene(load_mockup(demo.obj_path), elements)
+    grid = PixelGrid.from_geotransform(demo.geotransform, *demo.shape)
+    geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith, demo.view_azimuth)
+    bands = list(demo.bands)
+    truth_values = np.array([demo.truth_op[e] for e in elements.names]).T
+    truth = np.broadcast_to(truth_values[:, :, None, None], truth_values.shape + demo.shape)
+    truth = truth.copy()
+    atmosphere = sixs.Atmosphere(args.aerosol, args.aot, month=6, day=21)
+
+    start = time.perf_counter()
+    known = coupled_atmosphere(SENSOR, bands, geometry, atmosphere, grid, periodic=True)
+    timings["sixs_known_s"] = time.perf_counter() - start
+    skyl = known.skyl
+    start = time.perf_counter()
+    truth_trace = trace(scene, grid, geometry, samples=args.truth_samples, seed=20250101)
+    surface, _, _ = evaluate_op_maps(truth_trace, truth, bands, skyl)
+    toa = known.toa(surface)
+    timings["pseudo_images_s"] = time.perf_counter() - start
+    valid = np.ones(demo.shape, dtype=bool)
+    start = time.perf_counter()
+    inversion = trace(scene, grid, geometry, samples=args.samples, seed=7)
+    timings["inversion_trace_s"] = time.perf_counter() - start
+    parameters = UnmixParameters(iterations=args.iterations,
+                                 window=(args.window, args.window))
+
+    def run(label, image, image_skyl):
+        began = time.perf_counter()
+        result = unmix(inversion, image, valid, bands, image_skyl, parameters, truth=truth)
+        timings[f"unmix_{label}_s"] = time.perf_counter() - began
+        return accuracy_rows(f"vegetation, {label}", elements.names, image, result.simulated,
+                             result.op, result.op_valid, truth, result.truth_simulated)
+
+    cases = {"surface reflectance": run("surface reflectance", surface, skyl)}
+    start = time.perf_counter()
+    recovered = known.surface(toa)
+    timings["toa_to_surface_s"] = time.perf_counter() - start
+    cases["TOA, atmosphere known"] = run("TOA, atmosphere known", recovered, skyl)
+    for factor in (1.3, 0.7):
+        wrong = coupled_atmosphere(SENSOR, bands, geometry, atmosphere.with_aot(
+            args.aot * factor), grid, periodic=True)
+        label = f"TOA, AOT x {factor:g}"
+        cases[label] = run(label, wrong.surface(toa), wrong.skyl)
+    no_adjacency = coupled_atmosphere(SENSOR, bands, geometry, atmosphere, grid,
+                                      adjacency=False)
+    cases["TOA, adjacency ignored"] = run("TOA, adjacency ignored",
+                                          no_adjacency.surface(toa), skyl)
+
+    x_true = scene.variables(np.array([demo.truth_r[e] for e in elements.names]).T,
+                             np.array([demo.truth_t[e] for e in elements.names]).T)
+    r_sun, _ = truth_trace.reflectance(x_true, 0.0)
+    r_sky, _ = truth_trace.reflectance(x_true, 1.0)
+    reference = cases["surface reflectance"]
+    ratios = {}  # OP error of each case over the surface run's (None: that one is ~0)
+    for label, rows in cases.items():
+        ratios[label] = {row.element: {
+            statistic: (getattr(row, statistic) / getattr(base, statistic)
+                        if getattr(base, statistic) > 1e-3 else None)
+            for statistic in ("op_median", "op_mean")}
+            for row, base in zip(rows, reference, strict=True)}
+    print(json.dumps({
+        "samples": {"truth": args.truth_samples, "inversion": args.samples,
+                    "iterations": args.iterations, "window": args.window},
+        "atmosphere": {"sensor": SENSOR, "aerosol": args.aerosol, "aot550": args.aot,
+                       "geometry": [demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
+                                    demo.view_azimuth]},
+        "terms": [t.as_dict() for t in known.terms],
+        "accuracy": {label: op_errors(rows) for label, rows in cases.items()},
+        "op_error_ratio_to_surface_run": ratios,
+        "accuracy_markdown": accuracy_markdown([row for rows in cases.values()
+                                                for row in rows]),
+        "weakest": {
+            "coupling_split_toa_difference": coupling_split_error(known, r_sun, r_sky, skyl),
+            "adjacency_toa_effect": adjacency_strength(known, surface),
+            "sky_share_vs_6s_irradiance": sky_share_against_6s_irradiance(atmosphere),
+        },
+        "timings": timings,
+    }, indent=1, default=float))
+
+
+if __name__ == "__main__":
+    main()
