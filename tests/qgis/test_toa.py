@@ -21,27 +21,33 @@ COMMON = ["SUN_ZENITH=40", "SUN_AZIMUTH=150", "VIEW_ZENITH=10", "VIEW_AZIMUTH=10
           "SAMPLES=16", "SEED=5", "AOT550=0.3", "AEROSOL_MODEL=2", "DATE=2024-06-15"]
 
 
+def rectangle(x0, y0, x1, y1, z):
+    a, b, c, d = (x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)
+    return [(a, b, c), (a, c, d)]
+
+
+def box(x0, y0, x1, y1, height):
+    faces = rectangle(x0, y0, x1, y1, height)
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
+    for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
+        faces += [((ax, ay, 0), (bx, by, 0), (bx, by, height)),
+                  ((ax, ay, 0), (bx, by, height), (ax, ay, height))]
+    return faces
+
+
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory):
+    """Ground and one 8 m building (its shadow reacts to SKYL; the NW corner pixel is open
+    ground, the centre pixel roof)."""
     folder = tmp_path_factory.mktemp("toa")
-    vertices, faces = [], []
-
-    def quad(x0, y0, x1, y1, z):
-        base = len(vertices)
-        vertices.extend([(x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)])
-        faces.extend([(base + 1, base + 2, base + 3), (base + 1, base + 3, base + 4)])
-
-    lines = ["g ground"]
-    quad(X0, Y0, X0 + SIZE, Y0 + SIZE, 0.0)
-    lines += [f"v {x:.2f} {y:.2f} {z:.2f}" for x, y, z in vertices]
-    lines += [f"f {a} {b} {c}" for a, b, c in faces]
-    vertices.clear()
-    first = len(faces) * 2
-    faces.clear()
-    lines.append("g roof")
-    quad(X0 + 30, Y0 + 30, X0 + 70, Y0 + 70, 0.01)  # a flat roof: a second material
-    lines += [f"v {x:.2f} {y:.2f} {z:.2f}" for x, y, z in vertices]
-    lines += [f"f {a + first} {b + first} {c + first}" for a, b, c in faces]
+    lines, count = [], 0
+    for name, triangles in (("ground", rectangle(X0, Y0, X0 + SIZE, Y0 + SIZE, 0.0)),
+                            ("roof", box(X0 + 30, Y0 + 30, X0 + 70, Y0 + 70, 8.0))):
+        lines.append(f"g {name}")
+        for triangle in triangles:
+            lines += [f"v {x:.2f} {y:.2f} {z:.2f}" for x, y, z in triangle]
+            lines.append(f"f {count + 1} {count + 2} {count + 3}")
+            count += 3
     (folder / "scene.obj").write_text("\n".join(lines) + "\n")
     (folder / "elements.csv").write_text(
         "element,match,type,rt_ratio,rule,B4,B8A\n"
@@ -109,3 +115,33 @@ def test_bad_atmosphere_is_named(run_algorithm, scene, tmp_path, extra, message)
                        .replace("]", r"\]")):
         run_algorithm("unmix3d:simulate", parameters)
     assert not (tmp_path / "out.tif").exists()
+
+
+def test_skyl_from_6s_at_surface_level(run_algorithm, scene, tmp_path):
+    """SKYL=6S without TOA: the surface image under 6S's sky share; a plane stays rho."""
+    from unmix3d.core.atmosphere.sixs import Atmosphere, band_terms
+    from unmix3d.core.simulate import Geometry
+
+    parameters = dict(item.split("=") for item in COMMON)
+    result = run_algorithm("unmix3d:simulate", {
+        **parameters, "MOCKUP": str(scene / "scene.obj"),
+        "ELEMENTS": str(scene / "elements.csv"),
+        "EXTENT": f"{X0},{X0 + SIZE},{Y0},{Y0 + SIZE} [EPSG:32631]", "PIXEL_SIZE": 10.0,
+        "CRS": "EPSG:32631", "BANDS": "B4,B8A", "SKYL": "6S",
+        "OUTPUT": str(tmp_path / "surface.tif")})
+    image = read_raster(result["OUTPUT"]).data
+    np.testing.assert_allclose(image[:, 0, 0], GROUND, rtol=1e-6)  # open ground: rho (float32 file)
+    skyl = [band_terms("S2A", band, Geometry(40, 150, 10, 100),
+                       Atmosphere("urban", 0.3, month=6, day=15)).sky_share
+            for band in ("B4", "B8A")]
+    others = {}
+    for text in (",".join(f"{v:.12f}" for v in skyl), "0"):
+        others[text] = read_raster(run_algorithm("unmix3d:simulate", {
+            **parameters, "MOCKUP": str(scene / "scene.obj"),
+            "ELEMENTS": str(scene / "elements.csv"),
+            "EXTENT": f"{X0},{X0 + SIZE},{Y0},{Y0 + SIZE} [EPSG:32631]", "PIXEL_SIZE": 10.0,
+            "CRS": "EPSG:32631", "BANDS": "B4,B8A", "SKYL": text,
+            "OUTPUT": str(tmp_path / f"skyl{len(others)}.tif")})["OUTPUT"]).data
+    numeric, no_sky = others.values()
+    np.testing.assert_allclose(image, numeric, rtol=1e-6)  # SKYL=6S is 6S's sky share
+    assert np.abs(image - no_sky).max() > 1e-3  # and SKYL matters in shadows
