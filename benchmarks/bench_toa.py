@@ -45,23 +45,43 @@ def op_errors(rows) -> dict:
                           "image_median_pct": row.image_median} for row in rows}
 
 
-def coupling_split_error(coupled, r_sun, r_sky, skyl):
-    """Our TOA against one whose coupled light (through S) is all sky-lit, per band: the
-    relative difference, median and max over pixels (per cent)."""
-    out = {}
+def toa_sky_lit_coupling(coupled, r_sun, r_sky):
+    """TOA with the light the surface sends back down through S treated as sky light (what
+    ours simplifies): surface-leaving e_s R_sun + t_s R_sky + T_down c R_sky, with
+    c = S rho_e / (1 - S rho_e), then seen directly and through the environment."""
+    out = np.empty_like(r_sun)
     for b, t in enumerate(coupled.terms):
-        r = (1 - skyl[b]) * r_sun[b] + skyl[b] * r_sky[b]
+        r = (1 - t.sky_share) * r_sun[b] + t.sky_share * r_sky[b]
         env = coupled.kernels[b].apply(r)
-        ours = t.path_reflectance + t.gas_transmittance * t.down_total * (
-            t.up_direct * r + t.up_diffuse * env) / (1 - t.spherical_albedo * env)
         coupling = t.spherical_albedo * env / (1 - t.spherical_albedo * env)
         leaving = t.down_direct * r_sun[b] + t.down_diffuse * r_sky[b] \
             + t.down_total * coupling * r_sky[b]
-        other = t.path_reflectance + t.gas_transmittance * (
+        out[b] = t.path_reflectance + t.gas_transmittance * (
             t.up_direct * leaving + t.up_diffuse * coupled.kernels[b].apply(leaving))
-        difference = np.abs(ours / other - 1) * 100
-        out[t.band] = {"median_pct": float(np.median(difference)),
-                       "max_pct": float(difference.max())}
+    return out
+
+
+def relative_difference(a, b, terms):
+    difference = np.abs(a / b - 1) * 100
+    return {t.band: {"median_pct": float(np.median(difference[k])),
+                     "max_pct": float(difference[k].max())} for k, t in enumerate(terms)}
+
+
+def lambertian_at_grazing(atmosphere, bands=("B2", "B8A"), rho=0.3,
+                          angles=((30, 0), (60, 30), (75, 50), (85, 60))):
+    """Our coupled TOA of a Lambertian plane against 6S's own, out to grazing angles."""
+    from unmix3d.core.atmosphere.coupling import toa_reflectance
+
+    out = []
+    for sun_zenith, view_zenith in angles:
+        geometry = Geometry(sun_zenith, 150, view_zenith, 100)
+        terms = sixs.atmosphere_terms(SENSOR, list(bands), geometry, atmosphere)
+        ours = toa_reflectance(np.full((len(bands), 1, 1), rho), terms, None)[:, 0, 0]
+        for b, band in enumerate(bands):
+            theirs = sixs.lambertian_toa(SENSOR, band, geometry, atmosphere, rho)
+            out.append({"band": band, "sun_zenith": sun_zenith, "view_zenith": view_zenith,
+                        "toa_ours": float(ours[b]), "toa_6s": theirs,
+                        "relative_difference_pct": 100 * (float(ours[b]) / theirs - 1)})
     return out
 
 
@@ -151,15 +171,18 @@ def main() -> None:
             args.aot * factor), grid, periodic=True)
         label = f"TOA, AOT x {factor:g}"
         cases[label] = run(label, wrong.surface(toa), wrong.skyl)
+    x_true = scene.variables(np.array([demo.truth_r[e] for e in elements.names]).T,
+                             np.array([demo.truth_t[e] for e in elements.names]).T)
+    r_sun, _ = truth_trace.reflectance(x_true, 0.0)
+    r_sky, _ = truth_trace.reflectance(x_true, 1.0)
+    toa_sky_lit = toa_sky_lit_coupling(known, r_sun, r_sky)
+    cases["TOA made with sky-lit coupling"] = run("TOA made with sky-lit coupling",
+                                                  known.surface(toa_sky_lit), skyl)
     no_adjacency = coupled_atmosphere(SENSOR, bands, geometry, atmosphere, grid,
                                       adjacency=False)
     cases["TOA, adjacency ignored"] = run("TOA, adjacency ignored",
                                           no_adjacency.surface(toa), skyl)
 
-    x_true = scene.variables(np.array([demo.truth_r[e] for e in elements.names]).T,
-                             np.array([demo.truth_t[e] for e in elements.names]).T)
-    r_sun, _ = truth_trace.reflectance(x_true, 0.0)
-    r_sky, _ = truth_trace.reflectance(x_true, 1.0)
     reference = cases["surface reflectance"]
     ratios = {}  # OP error of each case over the surface run's (None: that one is ~0)
     for label, rows in cases.items():
@@ -180,9 +203,11 @@ def main() -> None:
         "accuracy_markdown": accuracy_markdown([row for rows in cases.values()
                                                 for row in rows]),
         "weakest": {
-            "coupling_split_toa_difference": coupling_split_error(known, r_sun, r_sky, skyl),
+            "sky_lit_coupling_toa_difference": relative_difference(toa, toa_sky_lit,
+                                                                   known.terms),
             "adjacency_toa_effect": adjacency_strength(known, surface),
             "sky_share_vs_6s_irradiance": sky_share_against_6s_irradiance(atmosphere),
+            "lambertian_toa_vs_6s_to_grazing": lambertian_at_grazing(atmosphere),
         },
         "timings": timings,
     }, indent=1, default=float))
