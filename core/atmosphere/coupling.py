@@ -40,8 +40,10 @@ from .sixs import BandTerms
 
 # 6S's environment functions for a sensor above the atmosphere: the share of the diffuse
 # upward light that comes from within r km of the target, F(r) = 1 - sum a_k e^(-b_k r),
-# for Rayleigh and aerosol scattering (Vermote et al., 6S manual); mixed per band with the
-# weights of their diffuse upward transmittances
+# for Rayleigh and aerosol scattering (the satellite-level fits of 6S's ENVIRO subroutine,
+# Vermote et al., 6S manual; written here from that description, not copied from the 6S
+# source, and without its view-angle correction); mixed per band with the weights of their
+# diffuse upward transmittances
 RAYLEIGH_ENVIRONMENT = ((0.930, 0.08), (0.070, 1.10))
 AEROSOL_ENVIRONMENT = ((0.448, 0.27), (0.552, 2.83))
 MAX_KERNEL_PIXELS = 200  # kernel half-size cap (memory and time of the convolution)
