@@ -388,16 +388,16 @@
       <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
     </message>
     <message>
-      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
-      <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules.</translation>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
+      <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules, ou 6S pour la prendre de l'atmosphère 6S.</translation>
     </message>
     <message>
       <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
       <translation>periodic : la maquette pave le plan (comme les scènes répétitives de DART) ; open : les rayons quittant la boîte de la maquette s'échappent.</translation>
     </message>
     <message>
-      <source>Monte Carlo paths traced per pixel; the standard error falls as 1/sqrt(SAMPLES). Square numbers (16, 64, 256) give stratified sub-pixel sampling.</source>
-      <translation>Trajets Monte-Carlo tracés par pixel ; l'erreur standard décroît en 1/sqrt(SAMPLES). Les carrés parfaits (16, 64, 256) donnent un échantillonnage sous-pixel stratifié.</translation>
+      <source>Monte Carlo paths traced per pixel, on a jittered grid over the pixel; the standard error falls as 1/sqrt(SAMPLES). unmix defaults to 256: on independent renders of urban scenes, 64 left the leaves' OP error 1.4x higher and dark water's 2.4x (benchmarks/bench_independent.py).</source>
+      <translation>Chemins Monte Carlo tracés par pixel, sur une grille perturbée couvrant le pixel ; l'erreur type décroît en 1/sqrt(SAMPLES). unmix utilise 256 par défaut : sur des rendus indépendants de scènes urbaines, 64 laissaient l'erreur sur les PO des feuilles 1,4 fois plus grande et celle de l'eau sombre 2,4 fois (benchmarks/bench_independent.py).</translation>
     </message>
     <message>
       <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
@@ -410,6 +410,38 @@
     <message>
       <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
       <translation>Les polynômes du tracé sont estimés à partir de quelques pixels avant le tracé ; une exécution qui demanderait plus de mémoire que cette limite est refusée, avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
+    </message>
+    <message>
+      <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
+      <translation>Satellite dont 6S intègre les fonctions de réponse spectrale (S2C : réponse plate sur le centre et la largeur de bande de la table des capteurs) ; METADATA, si fourni, le désigne.</translation>
+    </message>
+    <message>
+      <source>6S's predefined aerosol model.</source>
+      <translation>Modèle d'aérosols prédéfini de 6S.</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 L2A holds it x 1000).</source>
+      <translation>Épaisseur optique des aérosols à 550 nm, de 0 à 3 (la couche AOT de Sentinel-2 L2A la stocke x 1000).</translation>
+    </message>
+    <message>
+      <source>Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).</source>
+      <translation>Vapeur d'eau de la colonne totale, de 0 à 10 g/cm2 (la couche WVP de L2A / 1000).</translation>
+    </message>
+    <message>
+      <source>Total column ozone, 0 to 1 cm-atm.</source>
+      <translation>Ozone de la colonne totale, de 0 à 1 cm-atm.</translation>
+    </message>
+    <message>
+      <source>Target altitude above sea level, 0 to 8 km.</source>
+      <translation>Altitude de la cible au-dessus du niveau de la mer, de 0 à 8 km.</translation>
+    </message>
+    <message>
+      <source>Sets the Earth-Sun distance; empty: from METADATA where given, else 14 July.</source>
+      <translation>Fixe la distance Terre-Soleil ; vide : d'après METADATA si fourni, sinon le 14 juillet.</translation>
+    </message>
+    <message>
+      <source>Add the light scattered into the view by the atmosphere from the surroundings (6S's environment function over the image, the part beyond it on the image mean).</source>
+      <translation>Ajoute la lumière que l'atmosphère diffuse vers le capteur depuis les alentours (fonction d'environnement de 6S sur l'image, la part au-delà sur la moyenne de l'image).</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -472,6 +504,46 @@
       <translation>BANDS est vide : nommez les bandes, p. ex. B2,B3,B4,B8</translation>
     </message>
     <message>
+      <source>Reflectance level</source>
+      <translation>Niveau de réflectance</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 unit (6S)</source>
+      <translation>Satellite Sentinel-2 (6S)</translation>
+    </message>
+    <message>
+      <source>Aerosol model (6S)</source>
+      <translation>Modèle d'aérosols (6S)</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm</source>
+      <translation>Épaisseur optique des aérosols à 550 nm</translation>
+    </message>
+    <message>
+      <source>Water vapour (g/cm2)</source>
+      <translation>Vapeur d'eau (g/cm2)</translation>
+    </message>
+    <message>
+      <source>Ozone (cm-atm)</source>
+      <translation>Ozone (cm-atm)</translation>
+    </message>
+    <message>
+      <source>Ground altitude (km)</source>
+      <translation>Altitude du sol (km)</translation>
+    </message>
+    <message>
+      <source>Acquisition date (YYYY-MM-DD)</source>
+      <translation>Date d'acquisition (AAAA-MM-JJ)</translation>
+    </message>
+    <message>
+      <source>Adjacency effect</source>
+      <translation>Effet d'environnement</translation>
+    </message>
+    <message>
+      <source>No pixel keeps a surface reflectance in [0, 1] under this atmosphere: check AOT550 and AEROSOL_MODEL</source>
+      <translation>Aucun pixel ne garde une réflectance de surface dans [0, 1] sous cette atmosphère : vérifiez AOT550 et AEROSOL_MODEL</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
     </message>
@@ -482,6 +554,14 @@
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
       <translation>{0:,} chemins tracés : {1:,} perdus dans les milieux turbides, {2:,} abandonnés (trop de tronçons dans les milieux), {3:,} avec un franchissement de frontière de milieu corrigé</translation>
+    </message>
+    <message>
+      <source>6S atmosphere ({0}): {1}</source>
+      <translation>Atmosphère 6S ({0}) : {1}</translation>
+    </message>
+    <message>
+      <source>INPUT_LEVEL is TOA: SKYL is the 6S sky share {0}</source>
+      <translation>INPUT_LEVEL vaut TOA : SKYL est la part du ciel de 6S {0}</translation>
     </message>
     <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
@@ -500,8 +580,16 @@
       <translation>Maquette : {0} triangles en {1} parties</translation>
     </message>
     <message>
+      <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
+      <translation>{0} pixels ont une réflectance équivalente de surface hors de [0, 1] sous cette atmosphère (trop de réflectance atmosphérique ?) : mis de côté en NoData</translation>
+    </message>
+    <message>
       <source>{0} must be numbers separated by commas, got '{1}'</source>
       <translation>{0} doit être une liste de nombres séparés par des virgules, reçu « {1} »</translation>
+    </message>
+    <message>
+      <source>DATE '{0}' must look like 2024-06-15</source>
+      <translation>DATE '{0}' doit avoir la forme 2024-06-15</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>
@@ -948,8 +1036,8 @@
       <translation>Propriétés optiques</translation>
     </message>
     <message>
-      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, the correlation between parameters (what the images cannot separate) and the loss history.</source>
-      <translation>Inversion de type 3D-Diff : la structure 3D de la scène étant connue, trouve les spectres partagés par toute l'image (ou par zones) de chaque élément libre — réflectance des éléments opaques, réflectance ET transmittance des éléments translucides (feuilles), y compris les éléments que le capteur ne voit jamais directement — ou les paramètres PROSPECT-D des éléments foliaires, par minimisation quasi-Newton bornée (L-BFGS-B) de l'erreur quadratique sur l'image avec des gradients exacts. Chaque géométrie d'image est tracée une seule fois ; chaque pas d'optimisation est une évaluation algébrique de ce tracé. Des images supplémentaires de la même scène sous d'autres angles ou à d'autres dates séparent r de t là où une seule vue ne le peut pas. Rapporte les valeurs restituées avec leurs erreurs standard, la corrélation entre paramètres (ce que les images ne peuvent pas séparer) et l'historique de la fonction de coût.</translation>
+      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, 95 % intervals and a status per quantity (ok, weakly identified with what it trades off with, at bound, unidentifiable), the correlation between parameters (what the images cannot separate) and the loss history; leaf r/t can be constrained where the images cannot split it.</source>
+      <translation>Inversion à la 3D-Diff : la structure 3D de la scène étant connue, trouve les spectres partagés par toute l'image (ou par zones) de chaque élément libre — réflectance des éléments opaques, réflectance ET transmittance des éléments translucides (feuilles), y compris des éléments que le capteur ne voit jamais directement — ou les paramètres PROSPECT-D des éléments foliaires, par minimisation quasi-Newton bornée (L-BFGS-B) de l'erreur quadratique de l'image avec des gradients exacts. Chaque géométrie d'image est tracée une fois ; chaque pas d'optimisation est une évaluation algébrique de cette trace. D'autres images de la même scène sous d'autres angles ou à d'autres dates séparent r de t là où une seule vue ne le peut pas. Donne les valeurs inversées avec leurs erreurs types, des intervalles à 95 % et un statut par grandeur (ok, faiblement identifiée avec ce avec quoi elle s'échange, en borne, non identifiable), la corrélation entre paramètres (ce que les images ne peuvent séparer) et l'historique de la perte ; le rapport r/t des feuilles peut être contraint là où les images ne peuvent le séparer.</translation>
     </message>
     <message>
       <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
@@ -988,6 +1076,26 @@
       <translation>Champ des polygones de zone contenant l'étiquette de la zone.</translation>
     </message>
     <message>
+      <source>How to split leaf albedo into r and t where the images cannot (one view sees mostly reflected light): none (the images alone); table (r/t fixed per band at the element table's rt_ratio, only the albedo is retrieved); range (r/t bounded to RT_RANGE in every band); prospect (r/t bounded per band to the range PROSPECT-D leaves of plausible biochemistry span). Extra images from other angles or dates constrain it through the data. The report says which was used.</source>
+      <translation>Comment séparer l'albédo foliaire en r et t là où les images ne le peuvent pas (une vue voit surtout la lumière réfléchie) : none (les images seules) ; table (r/t fixé par bande au rt_ratio de la table des éléments, seul l'albédo est inversé) ; range (r/t borné à RT_RANGE dans chaque bande) ; prospect (r/t borné par bande à l'étendue couverte par des feuilles PROSPECT-D de biochimie plausible). D'autres images sous d'autres angles ou à d'autres dates le contraignent par les données. Le rapport indique la contrainte utilisée.</translation>
+    </message>
+    <message>
+      <source>Comma-separated free translucent elements RT_CONSTRAINT applies to; empty: every free translucent element.</source>
+      <translation>Éléments translucides libres, séparés par des virgules, auxquels RT_CONSTRAINT s'applique ; vide : tous les éléments translucides libres.</translation>
+    </message>
+    <message>
+      <source>For RT_CONSTRAINT = range: 'low,high' bounds of r/t (reflectance over transmittance) in every band, e.g. 0.5,2.</source>
+      <translation>Pour RT_CONSTRAINT = range : bornes 'bas,haut' de r/t (réflectance sur transmittance) dans chaque bande, par ex. 0.5,2.</translation>
+    </message>
+    <message>
+      <source>Optimisations run: from the start values, then from random points of the bounds (seeded). When they end in different optima the loss has several basins: the lowest is kept and the report lists them.</source>
+      <translation>Optimisations lancées : depuis les valeurs initiales, puis depuis des points aléatoires des bornes (avec graine). Quand elles aboutissent à des optimums différents, la perte a plusieurs bassins : le plus bas est retenu et le rapport les liste.</translation>
+    </message>
+    <message>
+      <source>profile: profile likelihood (every other unknown re-optimised along each quantity; follows a loss that bends and stops at bounds); sandwich: estimate +- 1.96 standard errors (faster, for many unknowns).</source>
+      <translation>profile : vraisemblance profilée (toutes les autres inconnues réoptimisées le long de chaque grandeur ; suit une perte courbe et s'arrête aux bornes) ; sandwich : estimation +- 1,96 erreur type (plus rapide, pour de nombreuses inconnues).</translation>
+    </message>
+    <message>
       <source>none: every pixel and band counts alike; stderr: weights 1 / (s.e.^2 + 0.001^2), with s.e. the trace's Monte Carlo standard error at the start values (noisy pixels count less).</source>
       <translation>none : chaque pixel et chaque bande comptent de la même façon ; stderr : poids 1 / (s.e.^2 + 0.001^2), où s.e. est l'erreur standard Monte-Carlo du tracé aux valeurs initiales (les pixels bruités comptent moins).</translation>
     </message>
@@ -1000,16 +1108,16 @@
       <translation>Nombre maximal d'itérations L-BFGS-B.</translation>
     </message>
     <message>
-      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</source>
-      <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t ou un paramètre PROSPECT), band, value, std (erreur standard ; vide lorsqu'elle n'est pas estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</translation>
+      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
+      <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t, albédo r + t ou un paramètre PROSPECT), band, value, std (erreur type ; vide si non estimable), low95 et high95 (intervalle à 95 % ; unilatéral en borne), prior, status (ok, en borne, faiblement identifiée, contrainte, non identifiable, dérivée, fixée), trades_with (les grandeurs avec lesquelles une grandeur faible est corrélée).</translation>
     </message>
     <message>
       <source>IMAGE simulated with the retrieved values (NoData where unused).</source>
       <translation>IMAGE simulée avec les valeurs restituées (NoData là où elle n'est pas utilisée).</translation>
     </message>
     <message>
-      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, correlation matrix, residual maps.</source>
-      <translation>Rapport HTML : historique de la fonction de coût, spectres restitués comparés aux spectres a priori avec leur incertitude, matrice de corrélation, cartes des résidus.</translation>
+      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, 95 % intervals and status per quantity, the r/t constraint used, the starts, the loss over the worst-identified pair, correlation matrix, residual maps.</source>
+      <translation>Rapport HTML : historique de la perte, spectres inversés et a priori avec incertitude, intervalles à 95 % et statut par grandeur, contrainte r/t utilisée, départs, perte sur la paire la moins bien identifiée, matrice de corrélation, cartes des résidus.</translation>
     </message>
     <message>
       <source>CSV of the correlation between every pair of retrieved parameters.</source>
@@ -1050,6 +1158,26 @@
     <message>
       <source>Zone field</source>
       <translation>Champ de zone</translation>
+    </message>
+    <message>
+      <source>Leaf r/t constraint</source>
+      <translation>Contrainte r/t des feuilles</translation>
+    </message>
+    <message>
+      <source>Leaves the r/t constraint applies to</source>
+      <translation>Feuilles auxquelles la contrainte r/t s'applique</translation>
+    </message>
+    <message>
+      <source>r/t range</source>
+      <translation>Plage de r/t</translation>
+    </message>
+    <message>
+      <source>Starts</source>
+      <translation>Départs</translation>
+    </message>
+    <message>
+      <source>95 % intervals</source>
+      <translation>Intervalles à 95 %</translation>
     </message>
     <message>
       <source>Pixel weighting</source>
@@ -1114,6 +1242,10 @@
     <message>
       <source>GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, sun azimuth, view zenith, view azimuth (degrees)</source>
       <translation>L'entrée « {0} » de GEOMETRIES_EXTRA doit comporter quatre nombres : zénith solaire, azimut solaire, zénith de visée, azimut de visée (degrés)</translation>
+    </message>
+    <message>
+      <source>RT_RANGE '{0}' must be two numbers 'low,high', e.g. 0.5,2</source>
+      <translation>RT_RANGE '{0}' doit être deux nombres 'bas,haut', par ex. 0.5,2</translation>
     </message>
     <message>
       <source>{0} has no pixel valid in every band</source>

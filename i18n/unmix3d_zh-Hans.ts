@@ -388,16 +388,16 @@
       <translation>传感器方向，自北顺时针量算。</translation>
     </message>
     <message>
-      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas.</source>
-      <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔。</translation>
+      <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
+      <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔；或填 6S，取自 6S 大气。</translation>
     </message>
     <message>
       <source>periodic: the mock-up tiles the plane (as DART's repetitive scenes); open: rays leaving the mock-up's box escape.</source>
       <translation>periodic：场景模型在平面上周期性重复（如 DART 的重复场景）；open：离开场景模型包围盒的光线逃逸。</translation>
     </message>
     <message>
-      <source>Monte Carlo paths traced per pixel; the standard error falls as 1/sqrt(SAMPLES). Square numbers (16, 64, 256) give stratified sub-pixel sampling.</source>
-      <translation>每个像元追踪的蒙特卡洛路径数；标准误差按 1/sqrt(SAMPLES) 下降。完全平方数（16、64、256）可实现分层的亚像元采样。</translation>
+      <source>Monte Carlo paths traced per pixel, on a jittered grid over the pixel; the standard error falls as 1/sqrt(SAMPLES). unmix defaults to 256: on independent renders of urban scenes, 64 left the leaves' OP error 1.4x higher and dark water's 2.4x (benchmarks/bench_independent.py).</source>
+      <translation>每个像元追踪的蒙特卡罗路径数，在覆盖像元的抖动网格上；标准误差按 1/sqrt(SAMPLES) 下降。unmix 默认 256：在城市场景的独立渲染上，64 时叶片的光学属性误差高 1.4 倍，暗水体高 2.4 倍（benchmarks/bench_independent.py）。</translation>
     </message>
     <message>
       <source>Results are reproducible from the seed, whatever the number of threads. The defaults differ on purpose (simulate 1, unmix 2, retrieve 1000 and up): unmixing an image simulated with the same seed would invert the very paths that made it, and its Monte Carlo noise would look like signal.</source>
@@ -410,6 +410,38 @@
     <message>
       <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
       <translation>追踪前先用少量像元估计追踪多项式所需内存；所需内存超过此值的运行将被拒绝，并给出估计值。0：本机内存的一半。</translation>
+    </message>
+    <message>
+      <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
+      <translation>6S 积分其光谱响应函数的卫星（S2C：按传感器表中的波段中心和宽度取平坦响应）；若给出 METADATA，则由其指定。</translation>
+    </message>
+    <message>
+      <source>6S's predefined aerosol model.</source>
+      <translation>6S 预定义的气溶胶模型。</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 L2A holds it x 1000).</source>
+      <translation>550 nm 气溶胶光学厚度，0 至 3（Sentinel-2 L2A 的 AOT 图层存储其 1000 倍）。</translation>
+    </message>
+    <message>
+      <source>Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).</source>
+      <translation>整层水汽总量，0 至 10 g/cm2（L2A 的 WVP 图层 / 1000）。</translation>
+    </message>
+    <message>
+      <source>Total column ozone, 0 to 1 cm-atm.</source>
+      <translation>整层臭氧总量，0 至 1 cm-atm。</translation>
+    </message>
+    <message>
+      <source>Target altitude above sea level, 0 to 8 km.</source>
+      <translation>目标海拔高度，0 至 8 km。</translation>
+    </message>
+    <message>
+      <source>Sets the Earth-Sun distance; empty: from METADATA where given, else 14 July.</source>
+      <translation>决定日地距离；留空：若给出 METADATA 则取自其中，否则为 7 月 14 日。</translation>
+    </message>
+    <message>
+      <source>Add the light scattered into the view by the atmosphere from the surroundings (6S's environment function over the image, the part beyond it on the image mean).</source>
+      <translation>加入大气从周围环境散射进视线的光（6S 的环境函数作用于图像，超出图像的部分取图像均值）。</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -472,6 +504,46 @@
       <translation>BANDS 为空：请给出波段名称，例如 B2,B3,B4,B8</translation>
     </message>
     <message>
+      <source>Reflectance level</source>
+      <translation>反射率级别</translation>
+    </message>
+    <message>
+      <source>Sentinel-2 unit (6S)</source>
+      <translation>Sentinel-2 卫星（6S）</translation>
+    </message>
+    <message>
+      <source>Aerosol model (6S)</source>
+      <translation>气溶胶模型（6S）</translation>
+    </message>
+    <message>
+      <source>Aerosol optical thickness at 550 nm</source>
+      <translation>550 nm 气溶胶光学厚度</translation>
+    </message>
+    <message>
+      <source>Water vapour (g/cm2)</source>
+      <translation>水汽（g/cm2）</translation>
+    </message>
+    <message>
+      <source>Ozone (cm-atm)</source>
+      <translation>臭氧（cm-atm）</translation>
+    </message>
+    <message>
+      <source>Ground altitude (km)</source>
+      <translation>地面海拔（km）</translation>
+    </message>
+    <message>
+      <source>Acquisition date (YYYY-MM-DD)</source>
+      <translation>获取日期（YYYY-MM-DD）</translation>
+    </message>
+    <message>
+      <source>Adjacency effect</source>
+      <translation>邻近效应</translation>
+    </message>
+    <message>
+      <source>No pixel keeps a surface reflectance in [0, 1] under this atmosphere: check AOT550 and AEROSOL_MODEL</source>
+      <translation>在此大气下没有像元的地表反射率在 [0, 1] 内：请检查 AOT550 和 AEROSOL_MODEL</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
     </message>
@@ -482,6 +554,14 @@
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
       <translation>已追踪 {0:,} 条路径：{1:,} 条在浑浊介质中丢失，{2:,} 条被舍弃（介质中的分段过多），{3:,} 条的介质边界穿越被截断</translation>
+    </message>
+    <message>
+      <source>6S atmosphere ({0}): {1}</source>
+      <translation>6S 大气（{0}）：{1}</translation>
+    </message>
+    <message>
+      <source>INPUT_LEVEL is TOA: SKYL is the 6S sky share {0}</source>
+      <translation>INPUT_LEVEL 为 TOA：SKYL 取 6S 的天空比例 {0}</translation>
     </message>
     <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
@@ -500,8 +580,16 @@
       <translation>模型：{0} 个三角形，{1} 个部件</translation>
     </message>
     <message>
+      <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
+      <translation>{0} 个像元在此大气下的等效地表反射率超出 [0, 1]（程辐射反射率过大？）：设为 NoData</translation>
+    </message>
+    <message>
       <source>{0} must be numbers separated by commas, got '{1}'</source>
       <translation>{0} 必须是以逗号分隔的数字，得到“{1}”</translation>
+    </message>
+    <message>
+      <source>DATE '{0}' must look like 2024-06-15</source>
+      <translation>DATE '{0}' 的格式应为 2024-06-15</translation>
     </message>
     <message>
       <source>Compare two images band by band</source>
@@ -948,8 +1036,8 @@
       <translation>光学特性</translation>
     </message>
     <message>
-      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, the correlation between parameters (what the images cannot separate) and the loss history.</source>
-      <translation>3D-Diff 式反演：在场景三维结构已知的情况下，求出每个自由元素在整幅影像（或各分区）上共享的光谱——不透明元素的反射率，半透明元素（叶片）的反射率和透射率，包括传感器从未直接看到的元素——或叶片元素的 PROSPECT-D 参数，方法是使用精确梯度，通过有界拟牛顿法（L-BFGS-B）最小化影像误差平方。每种影像几何只追踪一次；每个优化步骤都是对该追踪结果的代数求值。同一场景在其他角度或日期的额外影像，可以在单一视角无法区分时分离 r 和 t。报告反演值及其标准误差、参数间的相关性（影像无法区分的部分）以及损失函数历史。</translation>
+      <source>3D-Diff-style retrieval: with the scene's 3D structure known, finds the spectra shared by the whole image (or by zones) of every free element — reflectance of opaque elements, reflectance AND transmittance of translucent ones (leaves), including elements the sensor never sees directly — or the PROSPECT-D parameters of leaf elements, by bounded quasi-Newton (L-BFGS-B) minimisation of the squared image error with exact gradients. Each image geometry is traced once; every optimisation step is an algebraic evaluation of that trace. Extra images of the same scene from other angles or dates separate r from t where one view cannot. Reports retrieved values with standard errors, 95 % intervals and a status per quantity (ok, weakly identified with what it trades off with, at bound, unidentifiable), the correlation between parameters (what the images cannot separate) and the loss history; leaf r/t can be constrained where the images cannot split it.</source>
+      <translation>3D-Diff 式反演：已知场景三维结构，求每个自由要素在整幅影像（或各分区）共享的光谱——不透明要素的反射率、半透明要素（叶片）的反射率和透射率，包括传感器从未直接看到的要素——或叶片要素的 PROSPECT-D 参数，方法是以精确梯度对影像平方误差做有界拟牛顿（L-BFGS-B）最小化。每种影像几何只追踪一次；每个优化步都是对该追踪的代数求值。同一场景其他角度或日期的影像可在单一视角无法区分时分离 r 与 t。输出反演值及其标准误差、95% 区间和每个量的状态（ok、弱可辨识及与之权衡的量、位于边界、不可辨识）、参数间相关性（影像无法区分的部分）和损失历史；在影像无法区分时可约束叶片 r/t。</translation>
     </message>
     <message>
       <source>Comma-separated elements whose spectra are known (taken from the element table, which must give every band); every element not named here or in PROSPECT_ELEMENTS is free.</source>
@@ -988,6 +1076,26 @@
       <translation>分区多边形中保存分区标签的字段。</translation>
     </message>
     <message>
+      <source>How to split leaf albedo into r and t where the images cannot (one view sees mostly reflected light): none (the images alone); table (r/t fixed per band at the element table's rt_ratio, only the albedo is retrieved); range (r/t bounded to RT_RANGE in every band); prospect (r/t bounded per band to the range PROSPECT-D leaves of plausible biochemistry span). Extra images from other angles or dates constrain it through the data. The report says which was used.</source>
+      <translation>在影像无法区分时如何把叶片反照率分为 r 和 t（单一视角主要看到反射光）：none（仅用影像）；table（r/t 按波段固定为要素表的 rt_ratio，只反演反照率）；range（各波段 r/t 限定在 RT_RANGE 内）；prospect（r/t 按波段限定在生化参数合理的 PROSPECT-D 叶片所覆盖的范围内）。其他角度或日期的影像通过数据约束它。报告说明所用的约束。</translation>
+    </message>
+    <message>
+      <source>Comma-separated free translucent elements RT_CONSTRAINT applies to; empty: every free translucent element.</source>
+      <translation>RT_CONSTRAINT 适用的自由半透明要素，以逗号分隔；留空：所有自由半透明要素。</translation>
+    </message>
+    <message>
+      <source>For RT_CONSTRAINT = range: 'low,high' bounds of r/t (reflectance over transmittance) in every band, e.g. 0.5,2.</source>
+      <translation>当 RT_CONSTRAINT = range 时：各波段 r/t（反射率与透射率之比）的上下界 'low,high'，例如 0.5,2。</translation>
+    </message>
+    <message>
+      <source>Optimisations run: from the start values, then from random points of the bounds (seeded). When they end in different optima the loss has several basins: the lowest is kept and the report lists them.</source>
+      <translation>运行的优化次数：从初始值开始，然后从边界内的随机点开始（有种子）。若它们收敛到不同的最优点，说明损失有多个盆地：保留最低者，报告列出全部。</translation>
+    </message>
+    <message>
+      <source>profile: profile likelihood (every other unknown re-optimised along each quantity; follows a loss that bends and stops at bounds); sandwich: estimate +- 1.96 standard errors (faster, for many unknowns).</source>
+      <translation>profile：剖面似然（沿每个量重新优化所有其他未知量；可跟随弯曲的损失并止于边界）；sandwich：估计值 +- 1.96 倍标准误差（更快，适合未知量很多时）。</translation>
+    </message>
+    <message>
       <source>none: every pixel and band counts alike; stderr: weights 1 / (s.e.^2 + 0.001^2), with s.e. the trace's Monte Carlo standard error at the start values (noisy pixels count less).</source>
       <translation>none：所有像元和波段权重相同；stderr：权重为 1 / (s.e.^2 + 0.001^2)，其中 s.e. 为追踪在初始值处的蒙特卡洛标准误差（噪声大的像元权重较小）。</translation>
     </message>
@@ -1000,16 +1108,16 @@
       <translation>L-BFGS-B 的最大迭代次数。</translation>
     </message>
     <message>
-      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), prior, status (ok, at bound, unidentifiable, derived, fixed).</source>
-      <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t 或某个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、prior、status（ok、at bound、unidentifiable、derived、fixed）。</translation>
+      <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
+      <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t、反照率 r + t 或一个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、low95 和 high95（95% 区间；位于边界时为单侧）、prior、status（ok、位于边界、弱可辨识、受约束、不可辨识、导出、固定）、trades_with（弱可辨识量与之相关的量）。</translation>
     </message>
     <message>
       <source>IMAGE simulated with the retrieved values (NoData where unused).</source>
       <translation>用反演值模拟的 IMAGE（未使用处为 NoData）。</translation>
     </message>
     <message>
-      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, correlation matrix, residual maps.</source>
-      <translation>HTML 报告：损失函数历史、反演光谱与先验光谱对比（含不确定度）、相关矩阵、残差图。</translation>
+      <source>HTML report: loss history, retrieved versus prior spectra with uncertainty, 95 % intervals and status per quantity, the r/t constraint used, the starts, the loss over the worst-identified pair, correlation matrix, residual maps.</source>
+      <translation>HTML 报告：损失历史、反演光谱与先验光谱及其不确定度、每个量的 95% 区间和状态、所用的 r/t 约束、各起点、最难辨识的一对量上的损失、相关矩阵、残差图。</translation>
     </message>
     <message>
       <source>CSV of the correlation between every pair of retrieved parameters.</source>
@@ -1050,6 +1158,26 @@
     <message>
       <source>Zone field</source>
       <translation>分区字段</translation>
+    </message>
+    <message>
+      <source>Leaf r/t constraint</source>
+      <translation>叶片 r/t 约束</translation>
+    </message>
+    <message>
+      <source>Leaves the r/t constraint applies to</source>
+      <translation>r/t 约束适用的叶片</translation>
+    </message>
+    <message>
+      <source>r/t range</source>
+      <translation>r/t 范围</translation>
+    </message>
+    <message>
+      <source>Starts</source>
+      <translation>起点数</translation>
+    </message>
+    <message>
+      <source>95 % intervals</source>
+      <translation>95% 区间</translation>
     </message>
     <message>
       <source>Pixel weighting</source>
@@ -1114,6 +1242,10 @@
     <message>
       <source>GEOMETRIES_EXTRA entry '{0}' must be four numbers: sun zenith, sun azimuth, view zenith, view azimuth (degrees)</source>
       <translation>GEOMETRIES_EXTRA 中的“{0}”必须是四个数字：太阳天顶角、太阳方位角、观测天顶角、观测方位角（度）</translation>
+    </message>
+    <message>
+      <source>RT_RANGE '{0}' must be two numbers 'low,high', e.g. 0.5,2</source>
+      <translation>RT_RANGE '{0}' 必须是两个数 'low,high'，例如 0.5,2</translation>
     </message>
     <message>
       <source>{0} has no pixel valid in every band</source>

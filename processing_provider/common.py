@@ -69,7 +69,7 @@ def add_geometry_parameters(algorithm) -> None:
     algorithm.add(
         QgsProcessingParameterString("SKYL", tr("Skylight ratio SKYL"), defaultValue="0.2"),
         "Share of the downward irradiance that comes from the sky (isotropic): one value, or "
-        "one per band separated by commas.",
+        "one per band separated by commas, or 6S to take it from the 6S atmosphere.",
     )
 
 
@@ -307,3 +307,155 @@ def remove_quietly(paths) -> None:
     for path in paths:
         if path and os.path.exists(path):
             os.remove(path)
+
+
+# ------------------------------------------------------------------------------ atmosphere
+INPUT_LEVELS = ["surface", "TOA"]
+
+
+def add_atmosphere_parameters(algorithm, level_help: str) -> None:
+    """INPUT_LEVEL and the 6S atmosphere (unmix3d:simulate, unmix3d:unmix, unmix3d:retrieve)."""
+    from ..core.atmosphere.sixs import AEROSOL_MODELS, SENSORS
+
+    def number(name, label, default):
+        return QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
+                                            defaultValue=default)
+
+    algorithm.add(QgsProcessingParameterEnum("INPUT_LEVEL", tr("Reflectance level"),
+                                             options=INPUT_LEVELS, defaultValue=0), level_help)
+    algorithm.add(QgsProcessingParameterEnum("SENSOR", tr("Sentinel-2 unit (6S)"),
+                                             options=list(SENSORS), defaultValue=0),
+                  "Whose spectral response functions 6S integrates (S2C: a flat response "
+                  "over the sensor table's band centre and width); METADATA, where given, "
+                  "names it.", advanced=True)
+    algorithm.add(QgsProcessingParameterEnum("AEROSOL_MODEL", tr("Aerosol model (6S)"),
+                                             options=list(AEROSOL_MODELS), defaultValue=0),
+                  "6S's predefined aerosol model.", advanced=True)
+    algorithm.add(number("AOT550", tr("Aerosol optical thickness at 550 nm"), 0.2),
+                  "Aerosol optical thickness at 550 nm, 0 to 3 (the AOT layer of Sentinel-2 "
+                  "L2A holds it x 1000).", advanced=True)
+    algorithm.add(number("WATER_VAPOUR", tr("Water vapour (g/cm2)"), 2.0),
+                  "Total column water vapour, 0 to 10 g/cm2 (the WVP layer of L2A / 1000).",
+                  advanced=True)
+    algorithm.add(number("OZONE", tr("Ozone (cm-atm)"), 0.3),
+                  "Total column ozone, 0 to 1 cm-atm.", advanced=True)
+    algorithm.add(number("ALTITUDE", tr("Ground altitude (km)"), 0.0),
+                  "Target altitude above sea level, 0 to 8 km.", advanced=True)
+    algorithm.add(QgsProcessingParameterString("DATE", tr("Acquisition date (YYYY-MM-DD)"),
+                                               optional=True, defaultValue=""),
+                  "Sets the Earth-Sun distance; empty: from METADATA where given, else "
+                  "14 July.", advanced=True)
+    from qgis.core import QgsProcessingParameterBoolean
+
+    algorithm.add(QgsProcessingParameterBoolean("ADJACENCY", tr("Adjacency effect"),
+                                                defaultValue=True),
+                  "Add the light scattered into the view by the atmosphere from the "
+                  "surroundings (6S's environment function over the image, the part "
+                  "beyond it on the image mean).", advanced=True)
+
+
+def parse_skyl(algorithm, parameters, context, bands: list[str]) -> np.ndarray:
+    """SKYL as numbers, or NaN per band for '6S' (filled from the atmosphere later)."""
+    text = algorithm.parameterAsString(parameters, "SKYL", context)
+    if str(text).strip().upper() == "6S":
+        return np.full(len(bands), np.nan)
+    return parse_values(text, len(bands), "SKYL")
+
+
+def _atmosphere(algorithm, parameters, context, feedback):
+    from ..core.atmosphere.sixs import AEROSOL_MODELS, SENSORS, Atmosphere, read_metadata
+
+    sensor = SENSORS[algorithm.parameterAsEnum(parameters, "SENSOR", context)]
+    found = {}
+    if algorithm.parameterDefinition("METADATA") is not None:
+        metadata = algorithm.parameterAsFile(parameters, "METADATA", context)
+        if metadata:
+            found = read_metadata(metadata)
+            sensor = found.get("sensor", sensor)
+    month, day = found.get("month", 7), found.get("day", 14)
+    date = algorithm.parameterAsString(parameters, "DATE", context).strip()
+    if date:
+        try:
+            month, day = int(date[5:7]), int(date[8:10])
+        except ValueError:
+            raise QgsProcessingException(
+                tr("DATE '{0}' must look like 2024-06-15").format(date)) from None
+    values = {name: algorithm.parameterAsDouble(parameters, name, context)
+              for name in ("AOT550", "WATER_VAPOUR", "OZONE", "ALTITUDE")}
+    atmosphere = Atmosphere(
+        list(AEROSOL_MODELS)[algorithm.parameterAsEnum(parameters, "AEROSOL_MODEL", context)],
+        values["AOT550"], values["WATER_VAPOUR"], values["OZONE"], values["ALTITUDE"],
+        month, day)
+    return sensor, atmosphere
+
+
+def coupled_atmosphere_for(algorithm, parameters, context, feedback, bands, geometry, grid):
+    """6S per band for this image (cached in the QGIS settings folder)."""
+    from qgis.core import QgsApplication
+
+    from ..core.atmosphere.coupling import coupled_atmosphere
+
+    try:
+        sensor, atmosphere = _atmosphere(algorithm, parameters, context, feedback)
+        periodic = BOUNDARIES[algorithm.parameterAsEnum(parameters, "BOUNDARY", context)] \
+            == "periodic"
+        cache = os.path.join(QgsApplication.qgisSettingsDirPath(), "cache", "unmix3d_6s")
+        coupled = coupled_atmosphere(
+            sensor, bands, geometry, atmosphere, grid, periodic,
+            algorithm.parameterAsBool(parameters, "ADJACENCY", context), cache)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    feedback.pushInfo(tr("6S atmosphere ({0}): {1}").format(sensor, atmosphere))
+    return coupled
+
+
+def atmosphere_report(coupled) -> dict:
+    """The atmospheric terms per band, as report settings."""
+    from ..core.atmosphere.coupling import TERM_HEADER, describe_terms
+
+    if coupled is None:
+        return {}
+    return {f"6S {row[0]}": "; ".join(f"{name} {value}" for name, value
+                                      in zip(TERM_HEADER[1:], row[1:], strict=True))
+            for row in describe_terms(coupled.terms)}
+
+
+def surface_level(algorithm, parameters, context, feedback, image, valid, bands, geometry,
+                  grid, skyl):
+    """(image, valid, skyl, atmosphere): a TOA image becomes the surface-equivalent BRF and
+    SKYL the 6S sky share; SKYL '6S' alone takes the sky share only. Atmosphere None when
+    6S was not needed."""
+    toa = INPUT_LEVELS[algorithm.parameterAsEnum(parameters, "INPUT_LEVEL", context)] == "TOA"
+    if not toa and not np.isnan(skyl).any():
+        return image, valid, skyl, None
+    coupled = coupled_atmosphere_for(algorithm, parameters, context, feedback, bands,
+                                     geometry, grid)
+    if not toa:
+        return image, valid, np.where(np.isnan(skyl), coupled.skyl, skyl), coupled
+    feedback.pushInfo(tr("INPUT_LEVEL is TOA: SKYL is the 6S sky share {0}").format(
+        ", ".join(f"{v:.4f}" for v in coupled.skyl)))
+    try:
+        surface = coupled.surface(image, valid)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    usable = valid & np.all(np.isfinite(surface) & (surface >= 0) & (surface <= 1), axis=0)
+    dropped = int(valid.sum() - usable.sum())
+    if dropped:
+        feedback.pushWarning(tr("{0} pixels have a surface-equivalent reflectance outside "
+                                "[0, 1] under this atmosphere (too much path reflectance?): "
+                                "set aside as NoData").format(dropped))
+    if not usable.any():
+        raise QgsProcessingException(tr("No pixel keeps a surface reflectance in [0, 1] "
+                                        "under this atmosphere: check AOT550 and "
+                                        "AEROSOL_MODEL"))
+    return surface, usable, coupled.skyl, coupled
+
+
+def surface_acquisition(algorithm, parameters, context, feedback, acquisition, bands):
+    """``surface_level`` for a core.retrieve.run.Acquisition."""
+    from dataclasses import replace
+
+    image, valid, skyl, _ = surface_level(
+        algorithm, parameters, context, feedback, acquisition.image, acquisition.valid, bands,
+        acquisition.geometry, acquisition.grid, np.asarray(acquisition.skyl, dtype=float))
+    return replace(acquisition, image=image, valid=valid, skyl=skyl)

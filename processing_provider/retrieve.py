@@ -28,12 +28,15 @@ from .common import (
     BOUNDARIES,
     RETRIEVE_SEED,
     FeedbackProgress,
+    add_atmosphere_parameters,
     add_geometry_parameters,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     load_scene,
+    parse_skyl,
     parse_values,
+    surface_acquisition,
 )
 from .i18n import tr
 
@@ -149,6 +152,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                  "Cm=0.005' (these are the defaults); values outside PROSPECT's ranges are "
                  "refused.")
         add_geometry_parameters(self)
+        add_atmosphere_parameters(self, "surface: the images are surface reflectance; TOA: "
+                                  "top-of-atmosphere, each turned into the surface BRF with "
+                                  "the 6S atmosphere for its own geometry (SKYL then 6S's).")
         self.add(QgsProcessingParameterMultipleLayers("IMAGES_EXTRA", tr("Extra images"),
                                                       QgsProcessing.TypeRaster, optional=True),
                  "Other images of the same scene (other view angles or dates), same bands as "
@@ -311,8 +317,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         raster, grid, image, valid = self._image(layer.source(), f"IMAGE {layer.name()}",
                                                  scale, offset, feedback)
         bands = raster.band_names
-        skyl = parse_values(self.parameterAsString(parameters, "SKYL", context), len(bands),
-                            "SKYL")
+        skyl = parse_skyl(self, parameters, context, bands)
         try:
             geometries = [Geometry(*(self.parameterAsDouble(parameters, n, context) for n in
                                      ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH",
@@ -381,6 +386,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         acquisitions = [Acquisition(g, geometry, im, ok, image_skyl, zones, name)
                         for (name, g, im, ok), geometry, zones, image_skyl
                         in zip(images, geometries, zone_maps, skyls, strict=True)]
+        acquisitions = [surface_acquisition(self, parameters, context, feedback, a, bands)
+                        for a in acquisitions]
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)

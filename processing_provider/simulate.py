@@ -3,6 +3,7 @@ element fractions, standard error and gradients."""
 
 import os
 
+import numpy as np
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterCrs,
@@ -20,17 +21,19 @@ from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
     FeedbackProgress,
+    add_atmosphere_parameters,
     add_geometry_parameters,
     add_memory_parameter,
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
+    coupled_atmosphere_for,
     load_scene,
     log_memory,
     log_paths,
     memory_limit,
     parse_bands,
-    parse_values,
+    parse_skyl,
     terrain_reference,
 )
 from .i18n import tr
@@ -97,6 +100,10 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         )
         add_geometry_parameters(self)
         add_terrain_parameter(self)
+        add_atmosphere_parameters(
+            self, "surface: OUTPUT is the surface BRF; TOA: top-of-atmosphere reflectance "
+            "through the 6S atmosphere below, adjacency included (SKYL is then 6S's), and "
+            "the standard error and gradients follow it to TOA.")
         add_sampling_parameters(self)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
@@ -148,13 +155,18 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         from ..core.simulate import Canceled, Geometry
 
         grid, bands, crs_wkt = self.grid_and_bands(parameters, context)
-        skyl = parse_values(self.parameterAsString(parameters, "SKYL", context), len(bands),
-                            "SKYL")
+        skyl = parse_skyl(self, parameters, context, bands)
         try:
             geometry = Geometry(*(self.parameterAsDouble(parameters, name, context) for name in
                                   ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH", "VIEW_AZIMUTH")))
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
+        toa = self.parameterAsEnum(parameters, "INPUT_LEVEL", context) == 1
+        atmosphere = None
+        if toa or np.isnan(skyl).any():
+            atmosphere = coupled_atmosphere_for(self, parameters, context, feedback, bands,
+                                                geometry, grid)
+            skyl = atmosphere.skyl if toa else np.where(np.isnan(skyl), atmosphere.skyl, skyl)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
@@ -180,6 +192,14 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
+        if toa:
+            products.stderr = atmosphere.toa_standard_error(products.reflectance,
+                                                            products.stderr)
+            if products.variable_gradients is not None:
+                _, products.variable_gradients = atmosphere.toa_and_gradients(
+                    products.reflectance, products.variable_gradients)
+            products.reflectance, products.op_gradients = atmosphere.toa_and_gradients(
+                products.reflectance, products.op_gradients)
         feedback.pushInfo(tr("Traced {0} pixels x "
                              "{1} samples in "
                              "{2:.1f} s")

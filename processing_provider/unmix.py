@@ -24,18 +24,21 @@ from .common import (
     BOUNDARIES,
     UNMIX_SEED,
     FeedbackProgress,
+    add_atmosphere_parameters,
     add_geometry_parameters,
     add_memory_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
+    atmosphere_report,
     load_in_group,
     load_scene,
     log_memory,
     log_paths,
     memory_limit,
-    parse_values,
+    parse_skyl,
+    surface_level,
     terrain_reference,
 )
 from .i18n import tr
@@ -97,6 +100,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles "
                  "replace the angle parameters.")
         add_geometry_parameters(self)
+        add_atmosphere_parameters(
+            self, "surface: IMAGE is surface reflectance (L2A); TOA: top-of-atmosphere "
+            "reflectance (L1C), turned into the surface-equivalent BRF with the 6S "
+            "atmosphere below (adjacency included) before unmixing; SKYL is then 6S's.")
         for name, label in (("MOCKUP_OFFSET_X", "Mock-up offset east (m)"),
                             ("MOCKUP_OFFSET_Y", "Mock-up offset north (m)")):
             self.add(QgsProcessingParameterNumber(name, tr(label),
@@ -255,8 +262,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         layer, raster, grid, image, valid, geometry = self.read_inputs(parameters, context,
                                                                        feedback)
         bands = raster.band_names
-        skyl = parse_values(self.parameterAsString(parameters, "SKYL", context), len(bands),
-                            "SKYL")
+        skyl = parse_skyl(self, parameters, context, bands)
+        image, valid, skyl, atmosphere = surface_level(self, parameters, context, feedback,
+                                                       image, valid, bands, geometry, grid,
+                                                       skyl)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         scene.mockup.origin[:2] += [self.parameterAsDouble(parameters, "MOCKUP_OFFSET_X",
@@ -323,7 +332,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         outputs = {"OUTPUT_FOLDER": folder}
         simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
         if simulated:
-            outputs["SIMULATED"] = write_raster(simulated, result.simulated,
+            level = self.parameterAsEnum(parameters, "INPUT_LEVEL", context)
+            final = result.simulated if level == 0 else atmosphere.toa(result.simulated, valid)
+            outputs["SIMULATED"] = write_raster(simulated, final,
                                                 np.broadcast_to(valid, image.shape),
                                                 grid.geotransform, raster.crs_wkt, bands)
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
@@ -340,7 +351,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
                                                        geometry.sun_azimuth),
                 "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),
-                "SKYL": ", ".join(f"{v:g}" for v in skyl),
+                "SKYL": ", ".join(f"{v:g}" for v in skyl), **atmosphere_report(atmosphere),
                 "paths lost / dropped / clamped": f"{lost:,} / {dropped:,} / {clamped:,} of "
                                                   f"{traced.traced_paths:,}",
                 "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},

@@ -10,7 +10,7 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.unmix3d-setup"
 
 debian_packages=(qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv python3-pip
-  python3-numpy python3-scipy python3-matplotlib qttools5-dev-tools xauth zip)
+  python3-numpy python3-scipy python3-matplotlib qttools5-dev-tools xauth zip libgfortran5)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

@@ -19,14 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.optimize
 
+from ..canceled import Canceled
 from . import uncertainty as unc
 from .loss import FREE, PROSPECT, SENSITIVITY_FLOOR, Parameter, Problem, View, prepare
 
 INTERVALS = ("profile", "sandwich")
-
-
-class Canceled(Exception):
-    pass
 
 
 @dataclass

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..simulate import Canceled, Geometry, PixelGrid, Scene, check_overlap, trace
+from ..simulate import Geometry, PixelGrid, Scene, check_overlap, trace
 from .loss import View
-from .optimise import Canceled as OptimisationCanceled
 from .optimise import RetrievalResult, retrieve
 
 
@@ -60,10 +59,7 @@ def run_retrieve(
         if progress is not None:
             progress(trace_share + (1 - trace_share) * fraction, label)
 
-    try:
-        result = retrieve(scene, views, bands, progress=optimise_progress,
-                          is_canceled=is_canceled, **options)
-    except OptimisationCanceled:
-        raise Canceled() from None
+    result = retrieve(scene, views, bands, progress=optimise_progress,
+                      is_canceled=is_canceled, **options)
     result.trace_seconds = sum(t.seconds for t in traces)
     return result, traces

@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("core.simulate",),  # scene + geometry + grid -> one trace
     ("core.forward",),  # images and fractions evaluated from a trace
     ("core.unmix", "core.retrieve", "core.compare", "core.degrade"),  # the methods
+    ("core.atmosphere",),  # 6S coupled to traced images (reads sensors' response tables)
     ("processing_provider",),  # QGIS Processing algorithms, thin
     ("plugin",),  # QGIS plugin glue
     ("unmix3d",),  # the package's own __init__.py (classFactory)
