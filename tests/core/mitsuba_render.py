@@ -159,7 +159,8 @@ def _square(x0, y0, x1, y1, z):
 
 
 def mitsuba_scene(mockup, parts: dict[str, tuple[np.ndarray, np.ndarray | None]],
-                  grid: PixelGrid, geometry: Geometry, skyl, z_ref: float, samples: int):
+                  grid: PixelGrid, geometry: Geometry, skyl, z_ref: float, samples: int,
+                  sampler: str = "stratified"):
     """A Mitsuba scene in the mock-up's local frame: ``parts`` maps a name to (float32
     local triangles (n, 3, 3), (r, t) per channel: r (3,), t (3,) or None for opaque)."""
     _register()
@@ -186,7 +187,7 @@ def mitsuba_scene(mockup, parts: dict[str, tuple[np.ndarray, np.ndarray | None]]
             "film": {"type": "hdrfilm", "width": grid.cols, "height": grid.rows,
                      "rfilter": {"type": "box"}, "pixel_format": "rgb",
                      "sample_border": False},
-            "sampler": {"type": "stratified", "sample_count": samples},
+            "sampler": {"type": sampler, "sample_count": samples},
         },
     }
     for k, (name, (triangles, (r, t))) in enumerate(parts.items()):
