@@ -1400,6 +1400,10 @@
       <translation>Amortissement de Levenberg-Marquardt : chaque OP est retenue à sa valeur courante par ce facteur fois son terme diagonal des équations normales. La solution convergée est la même, mais ce qu'une fenêtre ne peut pas distinguer (tous les pixels avec le même mélange, comme à l'intérieur d'une parcelle uniforme) reste en place au lieu de suivre le bruit Monte Carlo. 0 correspond à la résolution non amortie de l'article.</translation>
     </message>
     <message>
+      <source>Each pixel's OPs are held to the solution of the nearest pure pixels of each element (re-solved at every iteration) with this weight, relative to the window's normal equations, fading over about 1.5 pixels from them. A class is rarely one material (several asphalts under one pavement, a material per roof): the window alone returns their local mean, while the nearest pure pixel is most often the same surface. 0 is the paper's window-only solve.</source>
+      <translation>Les PO de chaque pixel sont retenues à la solution des pixels purs les plus proches de chaque élément (recalculée à chaque itération) avec ce poids, relatif aux équations normales de la fenêtre, décroissant sur environ 1,5 pixel autour d'eux. Une classe est rarement un seul matériau (plusieurs asphaltes sous une même chaussée, un matériau par toit) : la fenêtre seule donne leur moyenne locale, alors que le pixel pur le plus proche est le plus souvent la même surface. 0 est la résolution par fenêtre seule de l'article.</translation>
+    </message>
+    <message>
       <source>By default an element that is never at least half of any pixel (walls seen from above) gets one OP per band for the whole scene, solved jointly with the other elements' window OPs: a window sees it in a few pixels at a fifth of their area, and its solution there is mostly Monte Carlo noise. Check this to solve it per window, as in the US-DART paper.</source>
       <translation>Par défaut, un élément qui n'occupe jamais au moins la moitié d'un pixel (les murs vus d'en haut) reçoit une seule OP par bande pour toute la scène, résolue conjointement avec les OP par fenêtre des autres éléments : une fenêtre ne le voit que dans quelques pixels, sur un cinquième de leur surface, et sa solution y est surtout du bruit Monte Carlo. Cocher pour le résoudre par fenêtre, comme dans l'article US-DART.</translation>
     </message>
@@ -1462,6 +1466,10 @@
     <message>
       <source>Damping of window solves</source>
       <translation>Amortissement des résolutions par fenêtre</translation>
+    </message>
+    <message>
+      <source>Hold to the nearest pure pixels</source>
+      <translation>Retenir aux pixels purs les plus proches</translation>
     </message>
     <message>
       <source>Solve minor elements per window</source>

@@ -1400,6 +1400,10 @@
       <translation>Levenberg-Marquardt 阻尼：每个光学属性以该系数乘以其法方程对角项被约束在当前值附近。收敛解不变，但窗口无法区分的部分（所有像元混合比例相同，如均匀地块内部）保持不动，而不会跟随蒙特卡罗噪声。0 表示论文中不加阻尼的求解。</translation>
     </message>
     <message>
+      <source>Each pixel's OPs are held to the solution of the nearest pure pixels of each element (re-solved at every iteration) with this weight, relative to the window's normal equations, fading over about 1.5 pixels from them. A class is rarely one material (several asphalts under one pavement, a material per roof): the window alone returns their local mean, while the nearest pure pixel is most often the same surface. 0 is the paper's window-only solve.</source>
+      <translation>每个像元的光学属性以此权重（相对于窗口的法方程）约束到各要素最近纯像元的解（每次迭代重新求解），离开纯像元约 1.5 个像元后逐渐减弱。一个类别很少只有一种材料（一条路面下有多种沥青，每个屋顶一种材料）：仅用窗口只能得到它们的局部平均，而最近的纯像元多半是同一表面。0 为论文中仅用窗口的求解。</translation>
+    </message>
+    <message>
       <source>By default an element that is never at least half of any pixel (walls seen from above) gets one OP per band for the whole scene, solved jointly with the other elements' window OPs: a window sees it in a few pixels at a fifth of their area, and its solution there is mostly Monte Carlo noise. Check this to solve it per window, as in the US-DART paper.</source>
       <translation>默认情况下，从未占据任何像元一半以上的要素（俯视的墙面）在整个场景中每个波段只有一个OP，与其他要素的窗口OP联合求解：窗口只在少数像元中看到它，且仅占其面积的五分之一，其窗口解主要是蒙特卡罗噪声。勾选此项则按窗口求解，与US-DART论文相同。</translation>
     </message>
@@ -1462,6 +1466,10 @@
     <message>
       <source>Damping of window solves</source>
       <translation>窗口求解的阻尼</translation>
+    </message>
+    <message>
+      <source>Hold to the nearest pure pixels</source>
+      <translation>约束到最近的纯像元</translation>
     </message>
     <message>
       <source>Solve minor elements per window</source>

@@ -169,6 +169,18 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "uniform plot) stays put instead of following the Monte Carlo noise. 0 is the "
                  "paper's undamped solve.",
                  advanced=True)
+        self.add(QgsProcessingParameterNumber("START_WEIGHT", tr("Hold to the nearest pure "
+                                                                 "pixels"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=30.0, minValue=0.0),
+                 "Each pixel's OPs are held to the solution of the nearest pure pixels of "
+                 "each element (re-solved at every iteration) with this weight, relative to "
+                 "the window's normal equations, fading over about 1.5 pixels from them. A "
+                 "class is rarely one material (several asphalts under one pavement, a "
+                 "material per roof): the window alone returns their local mean, while the "
+                 "nearest pure pixel is most often the same surface. 0 is the paper's "
+                 "window-only solve.",
+                 advanced=True)
         self.add(QgsProcessingParameterBoolean("MINOR_PER_WINDOW",
                                                tr("Solve minor elements per window"),
                                                defaultValue=False),
@@ -286,6 +298,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             min_fraction=self.parameterAsDouble(parameters, "MIN_FRACTION", context),
             erosion=self.parameterAsInt(parameters, "EROSION", context),
             damping=self.parameterAsDouble(parameters, "DAMPING", context),
+            start_weight=self.parameterAsDouble(parameters, "START_WEIGHT", context),
             minor_elements="window" if self.parameterAsBool(parameters, "MINOR_PER_WINDOW",
                                                            context) else "scene",
             closure=self.parameterAsBool(parameters, "CLOSURE", context),
@@ -346,6 +359,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             unmix_report(result, image, valid, names, bands, {
                 "image": layer.source(), "method": method, "window": settings.window,
                 "iterations": settings.iterations, "damping": settings.damping,
+                "hold to nearest pure pixels": settings.start_weight,
                 "start": settings.start, "minor elements": settings.minor_elements,
                 "closure": settings.closure, "samples per pixel": samples,
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,

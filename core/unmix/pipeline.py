@@ -56,17 +56,19 @@ class UnmixParameters:
     # leaves, sqrt(R) is about 3x the albedo at red: both lie outside the (1 +- EPSILON)
     # bounds the iterations may explore
     start: str = "model"
-    # each pixel's OPs are held to their own start (the nearest pure pixels' solutions) with
-    # this weight, relative to the window's Gram diagonal, at an element's pure pixels,
-    # fading as exp(-distance / start_reach) away from them (distance in pixels). Real
-    # element classes are not uniform (several asphalts under one "pavement", a material
-    # per roof): the window returns their local mean, while the nearest pure pixel most
-    # often lies on the same surface. 0 (default) is the paper's window-only solve; "model"
-    # start only. Measured on two independent renders (benchmarks/bench_independent.py):
-    # 30 helps a synthetic town (pavement 4.1 -> 2.0 %, water 2.8 -> 0.4 %) and hurts a Berlin
-    # block (pavement 2.6 -> 4.3 %), so it is not on by default
-    start_weight: float = 0.0
+    # each pixel's OPs are held to their own start (the nearest pure pixels' solutions,
+    # re-solved at every iteration with the other elements at their current OPs) with this
+    # weight, relative to the window's Gram diagonal, at an element's pure pixels, fading as
+    # exp(-distance / start_reach) away from them (distance in pixels). Real element classes
+    # are not uniform (several asphalts under one "pavement", a material per roof): the
+    # window returns their local mean, while the nearest pure pixel most often lies on the
+    # same surface. Measured on four independent renders (benchmarks/bench_independent.py,
+    # medians): town pavement 3.8 -> 1.4 %, grass 7.4 -> 1.8 %, water 2.1 -> 0.3 %, roofs
+    # 0.7-2.3 -> 0.4-0.5 %; Berlin pavement 0.45 -> 0.64 % on one block. 0 is the paper's
+    # window-only solve; "model" start only
+    start_weight: float = 30.0
     start_reach: float = 1.5
+    start_refresh: bool = True  # False: hold to the first start (measured: worse)
     # elements whose pure pixels were found only below this visible fraction start at the
     # median of their pure-pixel solutions: one pixel's solution is its residual divided by
     # a small gradient, mostly noise
@@ -234,7 +236,12 @@ def unmix(
         step(1 + iteration, f"iteration {iteration}")
         if p.method == US_DART:
             target = image - simulated + np.einsum("beij,beij->bij", gradients, op)
-            op, unsolved = _window_step(target, gradients, valid, op, op_pps, lower, upper,
+            anchor = op_pps
+            if start_weight is not None and p.start_refresh:
+                # the pure pixels re-solved with the other elements at their current OPs
+                anchor = _model_start(trace, image, op, pure, purest_first, bands, skyl,
+                                      p.median_start_below, steps=2)[0]
+            op, unsolved = _window_step(target, gradients, valid, op, anchor, lower, upper,
                                         masks, trace.fractions, footprint, p, minor,
                                         start_weight)
         else:
@@ -263,14 +270,18 @@ def unmix(
     step(total_steps - 1, "spectral correction")
     start = time.perf_counter()
     op, breaks = apply_rules(op, masks, scene.elements, bands, footprint)
-    simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+    simulated, gradients, simulated_error = evaluate_op_maps(trace, op, bands, skyl)
     if breaks.any():
         record("SC", op, simulated)
     seconds["sc"] = time.perf_counter() - start
     start = time.perf_counter()
     present = np.stack([_window_any(masks[i], footprint) for i in range(n_elements)])
+    held = None
+    if start_weight is not None:
+        held = (np.where(minor[:, None, None], 0.0, start_weight),
+                _start_variance(pure, gradients, simulated_error, image - simulated, valid))
     op_std = op_standard_error(image - simulated, gradients, valid, present, footprint,
-                               pure_values, trace.fractions)
+                               pure_values, trace.fractions, held)
     seconds["uncertainty"] = time.perf_counter() - start
     truth_simulated = None
     if truth is not None:
@@ -318,6 +329,30 @@ def _start_weight(pure: PureSelection, shape, weight: float, reach: float) -> np
         distance = ndimage.distance_transform_edt(~mask)
         out[i] = weight * pure.threshold[i] * np.exp(-distance / reach)
     return out
+
+
+def _start_variance(pure: PureSelection, gradients, simulated_error, residual,
+                    valid) -> np.ndarray:
+    """Noise variance of the held starts (bands, elements, rows, cols): at a pure pixel
+    (s^2 + n^2) / G_i^2, with s the model's Monte Carlo standard error there and n^2 the
+    image's noise, estimated per band as the median squared residual over the scene (a
+    pure pixel's start fits its own pixel exactly, so its residual cannot show it), carried
+    to every pixel from its nearest pure pixel as the start itself is."""
+    from scipy import ndimage
+
+    image_noise = np.median(np.where(valid, residual, 0.0)[:, valid] ** 2, axis=1)
+    noise = simulated_error**2 + image_noise[:, None, None]
+    variance = np.zeros_like(gradients)
+    for i, mask in enumerate(pure.masks):
+        if mask is None or not mask.any():
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            own = noise / gradients[:, i] ** 2
+        own = np.where(np.isfinite(own), own, 0.0)
+        rows, cols = ndimage.distance_transform_edt(~mask, return_distances=False,
+                                                    return_indices=True)
+        variance[:, i] = own[:, rows, cols]
+    return variance
 
 
 def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks, fractions,

@@ -82,7 +82,7 @@ def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray):
 
 def op_standard_error(residual: np.ndarray, gradients: np.ndarray, valid: np.ndarray,
                       present: np.ndarray, footprint: np.ndarray, pure_values: np.ndarray,
-                      fractions: np.ndarray) -> np.ndarray:
+                      fractions: np.ndarray, held=None) -> np.ndarray:
     """Standard error of every OP map value (bands, elements, rows, cols), NaN where the
     window could not estimate it.
 
@@ -90,8 +90,16 @@ def op_standard_error(residual: np.ndarray, gradients: np.ndarray, valid: np.nda
     not fill, and moves from the local spread (where the element fills most of the pixel,
     its own surface is the one its pure neighbours show) to the scene-wide spread of the
     element (where it is a sliver of the pixel, it may be a material never seen pure: a
-    concrete courtyard among asphalt streets)."""
+    concrete courtyard among asphalt streets).
+
+    ``held``: (weight (elements, rows, cols), start variance (bands, elements, rows, cols))
+    when the window solves held each pixel's OPs to its start (``start_weight``): the OP is
+    then a blend of the window estimate and the start, and so is its variance."""
     variance = window_covariance_variance(residual, gradients, valid, present, footprint)
+    if held is not None:  # OPs held to their starts with weight w: a blend of both
+        weight, start_variance = held
+        share = weight / (1.0 + weight)
+        variance = (1.0 - share) ** 2 * variance + share**2 * start_variance
     f = np.clip(fractions, 0.0, 1.0)[None]
     local, overall = heterogeneity_variance(pure_values, footprint)
     variance = variance + (1.0 - f) * (f * local + (1.0 - f) * overall)

@@ -363,7 +363,8 @@ def test_minor_element_is_solved_scene_wide_through_the_noise():
         image = exact * (1 + 0.01 * np.random.default_rng(draw).standard_normal(exact.shape))
         for minor in errors:
             result = unmix(traced, image, np.ones((10, 10), bool), ["B4"], 0.2,
-                           UnmixParameters(window=(3, 3), iterations=4, minor_elements=minor))
+                           UnmixParameters(window=(3, 3), iterations=4, minor_elements=minor,
+                                           start_weight=0.0))  # the windows alone
             strip = result.op_valid[1]
             errors[minor].append(result.op[0, 1][strip] / 0.08 - 1)
             if minor == "scene":
@@ -383,7 +384,8 @@ def test_closure_matches_the_image_and_moves_its_noise_into_the_ops(two_soils):
     image *= 1 + 0.005 * np.random.default_rng(1).standard_normal(image.shape)
     valid = np.ones((20, 20), bool)
     results = {closure: unmix(traced, image, valid, bands, 0.2,
-                              UnmixParameters(window=(5, 5), iterations=4, closure=closure),
+                              UnmixParameters(window=(5, 5), iterations=4, closure=closure,
+                                              start_weight=0.0),  # the windows alone
                               truth=truth) for closure in (False, True)}
     open_, closed = results[False], results[True]
     assert np.median(np.abs(open_.simulated / image - 1)) > 1e-3
@@ -406,3 +408,27 @@ def test_bad_unmix_options_are_named(two_soils):
         with pytest.raises(ValueError, match=message):
             unmix(traced, image, np.ones((20, 20), bool), ["B4", "B8"], 0.2,
                   UnmixParameters(window=(3, 3), **option))
+
+
+def test_holding_pixels_to_their_nearest_pure_pixels_resolves_materials_inside_a_class(
+        two_soils):
+    """Each soil is two materials in bands of 4 pixels (20 m), narrower than the 5 x 5
+    window: the window alone returns their local mean, while each pixel held to its nearest
+    pure pixels (START_WEIGHT) keeps its own material. The image is noise-free."""
+    scene, traced = two_soils
+    truth = np.empty((2, 2, 20, 20))
+    band_of_column = (np.arange(20) // 4) % 2  # 0 0 0 0 1 1 1 1 0 ...
+    truth[0, 0] = np.where(band_of_column, 0.30, 0.20)[None, :]
+    truth[1, 0] = np.where(band_of_column, 0.45, 0.30)[None, :]
+    truth[0, 1] = np.where(band_of_column, 0.15, 0.10)[None, :]
+    truth[1, 1] = np.where(band_of_column, 0.55, 0.40)[None, :]
+    image, _, _ = evaluate_op_maps(traced, truth, ["B4", "B8"], 0.2)
+    valid = np.ones((20, 20), bool)
+    median = {}
+    for weight in (0.0, 30.0):
+        result = unmix(traced, image, valid, ["B4", "B8"], 0.2,
+                       UnmixParameters(window=(5, 5), iterations=4, start_weight=weight))
+        errors = np.abs(result.op / truth - 1)[:, result.op_valid]
+        median[weight] = float(np.median(errors))
+    assert median[0.0] > 0.02  # the window's shared OP blurs the materials
+    assert median[30.0] < 0.25 * median[0.0], median
