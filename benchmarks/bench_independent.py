@@ -18,10 +18,12 @@ class means. Reported per element: pixels, OP error median and mean, image error
 floor (the true OPs on the inversion's trace), and the calibration of the OP maps'
 standard errors (RMS of error / std, and the share of |error| < 2 std).
 
-``--budget`` adds the error budget: the inversion's trace at 64 samples (the default
-before) and at 1,024 (its Monte Carlo noise), the image replaced by unmix3d's own render
-of the per-pixel truth (forward-model mismatch against Mitsuba; the image noise), the
-difference of that render from Mitsuba's, and the optional per-pixel start prior.
+``--budget`` adds the error budget: the former defaults (64 samples, window-only solves:
+``before``), the window-only solve at 256 (``window_only``: what holding each pixel to its
+nearest pure pixels brings), the inversion's trace at 1,024 samples (its Monte Carlo
+noise), the image replaced by unmix3d's own render of the per-pixel truth (forward-model
+mismatch against Mitsuba; the image noise) and the difference of that render from
+Mitsuba's.
 
     .venv/bin/python benchmarks/bench_independent.py --scenes berlinA town1 --budget
 
@@ -145,7 +147,10 @@ def main() -> None:
                  "render_seconds": data["render_seconds"],
                  "default": unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED)}
         if args.budget:
-            entry["trace_64"] = unmix_case(s, image, 64, DEFAULT_SEED)
+            entry["before"] = unmix_case(s, image, 64, DEFAULT_SEED,
+                                         UnmixParameters(start_weight=0.0))
+            entry["window_only"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
+                                              UnmixParameters(start_weight=0.0))
             entry["trace_1024"] = unmix_case(s, image, 1024, DEFAULT_SEED)
             own_trace = trace(s.scene, s.grid, s.geometry, samples=1024, seed=777)
             own, _, own_error = evaluate_op_maps(
@@ -157,8 +162,6 @@ def main() -> None:
                                             / np.hypot(own_error, data["image_error"]))),
             }
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED)
-            entry["start_weight_30"] = unmix_case(
-                s, image, DEFAULT_SAMPLES, DEFAULT_SEED, UnmixParameters(start_weight=30.0))
         results["scenes"][name] = entry
         print(json.dumps({name: entry}, indent=1, default=float), flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)

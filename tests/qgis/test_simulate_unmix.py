@@ -157,8 +157,10 @@ def test_closure_and_minor_elements_reach_the_run(run_algorithm, scene_files, sa
     the accuracy table say which settings ran."""
     _, result = satellite
     out = tmp_path / "closed"
+    # START_WEIGHT=0: with pixels held to their pure neighbours a vegetation sliver can end
+    # with B8 < B4, and the spectral rule then reopens that one pixel after closure
     run_unmix(run_algorithm, scene_files, result["OUTPUT"], out, CLOSURE=True,
-              MINOR_PER_WINDOW=True)
+              MINOR_PER_WINDOW=True, START_WEIGHT=0.0)
     image, simulated = read_raster(result["OUTPUT"]), read_raster(out / "simulated.tif")
     np.testing.assert_allclose(simulated.data, image.data, rtol=1e-5)
     report = (out / "report.html").read_text()
