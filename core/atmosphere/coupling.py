@@ -41,9 +41,10 @@ from .sixs import BandTerms
 # 6S's environment functions for a sensor above the atmosphere: the share of the diffuse
 # upward light that comes from within r km of the target, F(r) = 1 - sum a_k e^(-b_k r),
 # for Rayleigh and aerosol scattering (the satellite-level fits of 6S's ENVIRO subroutine,
-# Vermote et al., 6S manual; written here from that description, not copied from the 6S
-# source, and without its view-angle correction); mixed per band with the weights of their
-# diffuse upward transmittances
+# Vermote et al., 6S manual; the constants agree with 6SV2.1's ENVIRO for a sensor at 60 km
+# and above). Two departures: no view-angle correction (6S's vanishes at nadir), and the
+# two are mixed per band with the weights of their diffuse upward transmittances, where 6S
+# weighs by the diffuse optical depths
 RAYLEIGH_ENVIRONMENT = ((0.930, 0.08), (0.070, 1.10))
 AEROSOL_ENVIRONMENT = ((0.448, 0.27), (0.552, 2.83))
 MAX_KERNEL_PIXELS = 200  # kernel half-size cap (memory and time of the convolution)
