@@ -3,7 +3,6 @@ types over understory and soil, three views, 0.5 / 2.5 / 10 m), PROSPECT biochem
 gradient checks, zones, unidentifiable elements, bad input and the cost of a step against
 re-tracing."""
 
-import time
 
 import numpy as np
 import pytest
@@ -273,19 +272,3 @@ def test_report_renders(experiment):
     page = result_html(result, [v.image for v in views], [v.name for v in views],
                        {"case": "test"})
     assert page.count("data:image/png;base64") >= 4 and "Correlations" in page
-
-
-def test_optimisation_step_is_cheaper_than_retracing(experiment):
-    """A loss-and-gradient evaluation on the cached traces against tracing the three
-    geometries again, which any re-tracing optimiser pays at least once per step."""
-    scene, observed, model_seconds = experiment
-    problem = prepare(scene, virtual.views_at(observed, 0.5), BANDS)
-    problem.objective(problem.p0)
-    start = time.perf_counter()
-    steps = 2
-    for k in range(steps):
-        problem.objective(problem.p0 * (1 - 0.01 * k))
-    step = (time.perf_counter() - start) / steps
-    print(f"\nstep on cached traces {step:.3f} s, re-tracing 3 geometries {model_seconds:.2f} s "
-          f"(ratio {model_seconds / step:.0f})")
-    assert step < model_seconds / 5
