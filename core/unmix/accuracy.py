@@ -66,21 +66,41 @@ def accuracy_rows(case: str, element_names: list[str], image: np.ndarray,
     return rows
 
 
-def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) -> str:
-    """A markdown table; ``published`` maps (case, element) to the paper's
+def accuracy_table(rows: list[AccuracyRow],
+                   published: dict | None = None) -> tuple[list[str], list[list[str]]]:
+    """(header, rows of text) of the accuracy table. Columns no row has a value for (OP
+    errors and the floor without TRUTH, the paper's figures for other scenes) are left out
+    rather than printed as ``nan``; ``published`` maps (case, element) to the paper's
     (image median, OP median, OP mean) in per cent, shown beside ours."""
-    lines = ["| case | element | pixels | image error median % | image error mean % | "
-             "OP error median % | OP error mean % | image error floor median % | "
-             "published (image med / OP med / OP mean) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        paper = (published or {}).get((row.case, row.element))
-        paper_text = " / ".join(f"{v:.2f}" for v in paper) if paper else "-"
-        lines.append(
-            f"| {row.case} | {row.element} | {row.pixels} | {row.image_median:.3f} | "
-            f"{row.image_mean:.3f} | {row.op_median:.3f} | {row.op_mean:.3f} | "
-            f"{row.image_floor_median:.3f} | {paper_text} |"
-        )
+    columns = [("case", lambda r: r.case), ("element", lambda r: r.element),
+               ("pixels", lambda r: str(r.pixels)),
+               ("image error median %", lambda r: r.image_median),
+               ("image error mean %", lambda r: r.image_mean),
+               ("OP error median %", lambda r: r.op_median),
+               ("OP error mean %", lambda r: r.op_mean),
+               ("image error floor median %", lambda r: r.image_floor_median)]
+    paper = {(r.case, r.element): (published or {}).get((r.case, r.element)) for r in rows}
+    if any(paper.values()):
+        for k, label in enumerate(("published image error median %",
+                                   "published OP error median %", "published OP error mean %")):
+            columns.append((label, lambda r, k=k: paper[(r.case, r.element)][k]
+                            if paper[(r.case, r.element)] else float("nan")))
+
+    def text(value) -> str:
+        if isinstance(value, str):
+            return value
+        return f"{value:.3f}" if np.isfinite(value) else "-"
+
+    kept = [(label, get) for label, get in columns
+            if any(isinstance(get(r), str) or np.isfinite(get(r)) for r in rows)]
+    return [label for label, _ in kept], [[text(get(r)) for _, get in kept] for r in rows]
+
+
+def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) -> str:
+    """The accuracy table in Markdown (logs, the demo summary)."""
+    header, cells = accuracy_table(rows, published)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
 
 
