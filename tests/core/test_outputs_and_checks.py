@@ -103,3 +103,17 @@ def test_a_rule_calling_a_function_names_it_and_what_is_allowed():
         parse_rule("__import__('os')")
     with pytest.raises(RuleError, match=r"';' \(in '; x'\) is not allowed"):
         parse_rule("B8 > B4 ; x")
+
+
+def test_a_constant_map_gets_a_stretch_qgis_can_draw():
+    """True-OP maps of the demo scenes are constant: min = max would defeat the stretch."""
+    from xml.etree import ElementTree
+
+    from unmix3d.core.layer_style import raster_qml
+
+    data = np.full((3, 4, 4), 0.25)
+    renderer = ElementTree.fromstring(raster_qml(["B2", "B3", "B4"], data,
+                                                 np.ones(data.shape, bool)).split("\n", 1)[1])
+    low = float(renderer.find("pipe/rasterrenderer/redContrastEnhancement/minValue").text)
+    high = float(renderer.find("pipe/rasterrenderer/redContrastEnhancement/maxValue").text)
+    assert low == 0.25 and high > low

@@ -439,8 +439,8 @@ def test_report_with_truth_shows_html_accuracy_error_maps_and_the_stop_reason(tw
     plain = accuracy_rows("my image, us-dart", names, image, result.simulated, result.op,
                           result.op_valid, None)
     text = unmix_report(result, image, valid, names, bands, {"iterations": 3}, plain)
-    for table in (text.split("<h2>Accuracy table</h2>", 1)[1].split("</table>")[0],
+    for shown in (text.split("<h2>Accuracy table</h2>", 1)[1].split("</table>")[0],
                   accuracy_markdown(plain)):
-        assert "nan" not in table.lower() and "OP error" not in table
-        assert "image error median %" in table
+        assert "nan" not in shown.lower() and "OP error" not in shown
+        assert "image error median %" in shown
     assert 'alt="OP error maps"' not in text
