@@ -240,6 +240,8 @@ def unmix(
         else:
             op = _calibration_step(op, image, simulated, gradients, valid)
             unsolved = 0
+        if is_canceled is not None and is_canceled():  # the solve and the evaluation of
+            raise Canceled()  # an iteration each take seconds on a city
         simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
         record(f"iteration {iteration}", op, simulated, unsolved)
         medians = history[-1]["image_error"]["median"]  # (elements, bands)

@@ -96,6 +96,29 @@ def _op_errors(result: UnmixResult, truth, element_names, bands) -> str:
     return note + table + report_html.img(report_html.png(fig), "OP error maps")
 
 
+def _residual_map(image, simulated, valid) -> str:
+    """The relative image residual |simulated - image| / image per pixel, mean over the
+    bands: where the model misses the image (mock-up error, unsolved windows), no TRUTH
+    needed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = 100 * np.nanmean(np.abs(simulated - image) / np.abs(image), axis=0)
+    residual = np.where(valid & np.isfinite(residual), residual, np.nan)
+    finite = residual[np.isfinite(residual)]
+    if finite.size == 0:
+        return "<p class='note'>No valid pixel to map the image residual.</p>"
+    fig = report_html.figure(5, 4)
+    ax = fig.subplots()
+    shown = ax.imshow(report_html.stride(residual), cmap=_nodata_grey("inferno"), vmin=0,
+                      vmax=max(float(np.percentile(finite, 98)), 1e-6))
+    fig.colorbar(shown, ax=ax, fraction=0.046, label="relative image residual (%)")
+    ax.set_title("|simulated - image| / image, mean over the bands", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ("<p class='note'>Image residual of the final simulation; colour scale 0 to the "
+            "98th percentile, grey: NoData.</p>"
+            + report_html.img(report_html.png(fig), "image residual map"))
+
+
 def _nodata_grey(name: str):
     """A colour map drawing NaN (NoData) in light grey, distinct from every value."""
     from matplotlib import colormaps
@@ -215,6 +238,7 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
         f"<p>{html.escape(_stop_reason(result, settings.get('iterations')))}</p>",
         _convergence(result, element_names, bands),
         "<h2>Final errors (absolute relative error)</h2>", report_html.table(header, rows),
+        _residual_map(image, result.simulated, valid),
     ]
     if accuracy:
         header, cells = accuracy_table(accuracy, PUBLISHED if published is None else published)

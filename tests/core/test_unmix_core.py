@@ -252,9 +252,10 @@ def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
                         path=str(path))
     assert path.read_text() == text
     # one convergence figure per element and the standard-error maps, each an embedded PNG
-    for alt in ("convergence of soil_a", "convergence of soil_b", "OP standard errors"):
+    for alt in ("convergence of soil_a", "convergence of soil_b", "OP standard errors",
+                "image residual map"):
         assert f"alt='{alt}'" in text or f'alt="{alt}"' in text, alt
-    assert text.count("data:image/png;base64") == 3
+    assert text.count("data:image/png;base64") == 4
     assert "Uncertainty of the OP maps" in text
 
 
