@@ -223,7 +223,8 @@ def unmix(
     if p.start == "model" and p.method == US_DART and p.start_weight > 0:
         start_weight = _start_weight(pure, valid.shape, p.start_weight, p.start_reach)
     op, unsolved = _window_step(image, gradients, valid, op_pps, op_pps, lower, upper,
-                                masks, trace.fractions, footprint, p, minor, start_weight)
+                                masks, trace.fractions, footprint, p, minor, start_weight,
+                                is_canceled)
     simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
     seconds["lsma"] = time.perf_counter() - start
     record("LSMA", op, simulated, unsolved)
@@ -236,7 +237,7 @@ def unmix(
             target = image - simulated + np.einsum("beij,beij->bij", gradients, op)
             op, unsolved = _window_step(target, gradients, valid, op, op_pps, lower, upper,
                                         masks, trace.fractions, footprint, p, minor,
-                                        start_weight)
+                                        start_weight, is_canceled)
         else:
             op = _calibration_step(op, image, simulated, gradients, valid)
             unsolved = 0
@@ -323,7 +324,7 @@ def _start_weight(pure: PureSelection, shape, weight: float, reach: float) -> np
 
 
 def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks, fractions,
-                 footprint, p: UnmixParameters, minor, start_weight=None):
+                 footprint, p: UnmixParameters, minor, start_weight=None, is_canceled=None):
     """One LSMA / GI solve over all windows and bands; unsolved windows filled by medians.
     ``minor`` elements, if any, take one scene-wide OP per band, solved jointly first.
     ``start_weight`` (elements, rows, cols), if given, holds each pixel's OPs to its own
@@ -355,7 +356,7 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
         np.ascontiguousarray(np.moveaxis(current, 1, -1).reshape(flat)),
         np.ascontiguousarray(present.reshape(flat)),
         p.min_determinant, p.max_condition, p.max_spectral_radius, p.damping,
-        *_prior_arguments(start_weight, op_pps, minor, bands),
+        *_prior_arguments(start_weight, op_pps, minor, bands), is_canceled=is_canceled,
     )
     op = np.moveaxis(x.reshape(bands, *valid.shape, n_elements), -1, 1)
     solved = (status.reshape(bands, *valid.shape) == SOLVED) & valid

@@ -117,3 +117,27 @@ def test_a_constant_map_gets_a_stretch_qgis_can_draw():
     low = float(renderer.find("pipe/rasterrenderer/redContrastEnhancement/minValue").text)
     high = float(renderer.find("pipe/rasterrenderer/redContrastEnhancement/maxValue").text)
     assert low == 0.25 and high > low
+
+
+def test_window_solves_look_at_cancel_between_batches(monkeypatch):
+    """Batched solves equal one solve, and a cancel stops them within a batch."""
+    from unmix3d.core.canceled import Canceled
+    from unmix3d.core.unmix import windows
+
+    rng = np.random.default_rng(4)
+    n, k = 50, 3
+    a = rng.random((n, 9, k))
+    gram = np.einsum("nmi,nmj->nij", a, a) / 9
+    rhs = np.einsum("nmi,nm->ni", a, rng.random((n, 9))) / 9
+    lower = rng.uniform(0.0, 0.3, (n, k))
+    upper = lower + rng.uniform(0.05, 0.5, (n, k))
+    arguments = (gram, rhs, lower, upper, (lower + upper) / 2, np.ones((n, k), bool), 1e-14,
+                 1e12, 1e12)
+    whole, _ = windows.solve_bounded(*arguments)
+    monkeypatch.setattr(windows, "SOLVE_BATCH", 8)
+    asked = []
+    batched, _ = windows.solve_bounded(*arguments, is_canceled=lambda: asked.append(1) and False)
+    np.testing.assert_array_equal(batched, whole)
+    assert len(asked) == 7  # ceil(50 / 8) looks
+    with pytest.raises(Canceled):
+        windows.solve_bounded(*arguments, is_canceled=lambda: len(asked) > 8 or asked.append(1))
