@@ -257,7 +257,12 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
         from ..core.forward import read_op_maps
         from ..core.simulate import Canceled, check_overlap
-        from ..core.unmix.accuracy import accuracy_csv, accuracy_markdown, accuracy_rows
+        from ..core.unmix.accuracy import (
+            accuracy_csv,
+            accuracy_markdown,
+            accuracy_rows,
+            published_for_demo,
+        )
         from ..core.unmix.pipeline import UnmixParameters
         from ..core.unmix.report import unmix_report
         from ..core.unmix.run import run_unmix
@@ -372,7 +377,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "paths lost / dropped / clamped": f"{lost:,} / {dropped:,} / {clamped:,} of "
                                                   f"{traced.traced_paths:,}",
                 "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
-                rows, path=targets["REPORT"], truth=truth)
+                rows, path=targets["REPORT"], truth=truth,
+                published=published_for_demo(truth_folder, case, method, settings.closure))
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:

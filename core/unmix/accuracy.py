@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,3 +140,18 @@ PUBLISHED = {
     ("vegetation scene, DART calibration", "ground"): (0.37, 7.40, 126.32),
     ("vegetation scene, DART calibration", "vegetation"): (1.37, 41.24, 50.56),
 }
+
+
+def published_for_demo(truth_folder: str, case: str, method: str, closure: bool) -> dict:
+    """The paper's figures keyed by our ``case``, when TRUTH is the vegetation demo's (its
+    scene folder, written by demo_scene, holds ``vegetation.json``): the one scene the
+    published figures are for. Empty otherwise."""
+    if not truth_folder:
+        return {}
+    scene_folder = os.path.dirname(os.path.abspath(truth_folder))
+    if not os.path.isfile(os.path.join(scene_folder, "vegetation.json")):
+        return {}
+    label = {"us-dart": "US-DART", "dart-calibration": "DART calibration"}.get(method, method)
+    label = f"vegetation scene, {label}" + (" + closure" if closure else "")
+    return {(case, element): figures for (paper_case, element), figures in PUBLISHED.items()
+            if paper_case == label}

@@ -141,3 +141,15 @@ def test_window_solves_look_at_cancel_between_batches(monkeypatch):
     assert len(asked) == 7  # ceil(50 / 8) looks
     with pytest.raises(Canceled):
         windows.solve_bounded(*arguments, is_canceled=lambda: len(asked) > 8 or asked.append(1))
+
+
+def test_the_papers_figures_go_beside_ours_on_the_vegetation_demo_only(tmp_path):
+    from unmix3d.core.unmix.accuracy import published_for_demo
+
+    (tmp_path / "truth").mkdir()
+    assert published_for_demo(str(tmp_path / "truth"), "sat, us-dart", "us-dart", False) == {}
+    (tmp_path / "vegetation.json").write_text("{}")
+    figures = published_for_demo(str(tmp_path / "truth"), "sat, dart-calibration",
+                                 "dart-calibration", False)
+    assert figures == {("sat, dart-calibration", "ground"): (0.37, 7.40, 126.32),
+                       ("sat, dart-calibration", "vegetation"): (1.37, 41.24, 50.56)}
