@@ -153,3 +153,23 @@ def test_the_papers_figures_go_beside_ours_on_the_vegetation_demo_only(tmp_path)
                                  "dart-calibration", False)
     assert figures == {("sat, dart-calibration", "ground"): (0.37, 7.40, 126.32),
                        ("sat, dart-calibration", "vegetation"): (1.37, 41.24, 50.56)}
+
+
+def test_trace_chunks_sized_for_cancel_leave_the_result_unchanged(monkeypatch):
+    """The tracer looks at the cancel button every CHUNK_SECONDS or so, in chunks sized by
+    their time; each pixel has its own random stream, so the result is the same."""
+    from scenes import grid_over, leaf_cloud_scene
+
+    from unmix3d.core import simulate
+    from unmix3d.core.simulate import Geometry, trace
+
+    scene = leaf_cloud_scene()
+    whole = trace(scene, grid_over(20, 4), Geometry(30, 0), samples=16, seed=9)
+    monkeypatch.setattr(simulate, "FIRST_CHUNK_PIXELS", 4)
+    monkeypatch.setattr(simulate, "CHUNK_SECONDS", 1e-9)  # every chunk the smallest: 1 pixel
+    looks = []
+    chunked = trace(scene, grid_over(20, 4), Geometry(30, 0), samples=16, seed=9,
+                    is_canceled=lambda: looks.append(1) and False)
+    assert len(looks) == 1 + 21  # 25 pixels: 4 in the first chunk, then one at a time
+    assert (whole.polynomials.coefficients != chunked.polynomials.coefficients).nnz == 0
+    np.testing.assert_array_equal(whole.fractions, chunked.fractions)
