@@ -278,6 +278,7 @@ BUILD_BYTES = 140.0
 PILOT_PIXELS = 16  # pixels traced first to estimate the records per pixel
 FIRST_CHUNK_PIXELS = 256  # pixels of the first traced chunk (then sized by its time)
 CHUNK_SECONDS = 0.5  # aimed time of a chunk: how long a cancel may wait
+MAX_CHUNK_PIXELS = 512  # even where pixels are cheap: the next ones may not be
 
 
 class MemoryLimitError(ValueError):
@@ -498,8 +499,9 @@ def trace(
         # size the next chunk for about CHUNK_SECONDS between looks at the cancel button
         # (each pixel has its own random stream: the chunks never change the result)
         seconds = max(time.perf_counter() - chunk_start, 1e-3)
+        # and at most doubled, as cheap pixels (bare ground) may precede costly ones (canopy)
         chunk = int(np.clip(count * CHUNK_SECONDS / seconds, FIRST_CHUNK_PIXELS // 4,
-                            chunk_pixels))
+                            min(chunk_pixels, 2 * count, MAX_CHUNK_PIXELS)))
     pixel, key0, key1, value = (np.concatenate(parts) for parts in zip(*records, strict=True))
     polynomials = polynomials_from_records(pixel, key0, key1, value, scene.n_variables,
                                            grid.rows, grid.cols, batches)

@@ -437,16 +437,21 @@ def sigterm_cleans_up(staged):
         yield
         return
 
+    terminated = []
+
     def handler(signum, frame):
+        terminated.append(signum)
         raise Terminated()
 
     previous = signal.signal(signal.SIGTERM, handler)
     try:
         yield
-    except Terminated:
+    except BaseException:
         staged.discard()
-        raise QgsProcessingException(tr("Terminated (SIGTERM): nothing was written.")) \
-            from None
+        if terminated:  # raised anywhere, even inside a Numba call (then as a SystemError)
+            raise QgsProcessingException(tr("Terminated (SIGTERM): nothing was written.")) \
+                from None
+        raise
     finally:
         signal.signal(signal.SIGTERM, previous)
 
