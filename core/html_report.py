@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .staging import file_mode
+
 CSS = (
     "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
     "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
@@ -89,7 +91,7 @@ def write_atomic(text: str, path: str | os.PathLike) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a report is meant to be shared
+        os.chmod(temporary, file_mode())  # mkstemp makes 0600; a report is meant to be shared
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

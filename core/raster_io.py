@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from osgeo import gdal
 
+from .staging import file_mode
+
 gdal.UseExceptions()
 
 NODATA = -9999.0
@@ -25,6 +27,7 @@ class Raster:
     crs_wkt: str
     band_names: list[str] = field(default_factory=list)
     path: str = ""
+    integer_type: bool = False  # stored as integers (reflectance then is scaled)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -74,6 +77,8 @@ def read_raster(path: str | os.PathLike) -> Raster:
         crs_wkt=dataset.GetProjection(),
         band_names=names,
         path=str(path),
+        integer_type=gdal.GetDataTypeName(dataset.GetRasterBand(1).DataType)
+        .startswith(("Byte", "Int", "UInt")),
     )
 
 
@@ -86,9 +91,12 @@ def write_raster(
     band_names: list[str] | None = None,
     nodata: float = NODATA,
     dtype: int = gdal.GDT_Float32,
+    metadata: dict[str, str] | None = None,
+    unit: str = "",
 ) -> str:
     """Write a GeoTIFF through a temporary file renamed into place, so that a failure or a
-    cancel never leaves a half-written raster behind."""
+    cancel never leaves a half-written raster behind. ``metadata`` (dataset items, e.g.
+    element and quantity) and ``unit`` (every band's unit) tell what the raster holds."""
     path = Path(path)
     data = np.asarray(data, dtype=np.float64)
     if data.ndim == 2:
@@ -105,6 +113,8 @@ def write_raster(
             temporary, cols, rows, bands, dtype, options=["COMPRESS=DEFLATE", "TILED=YES"]
         )
         dataset.SetGeoTransform(tuple(geotransform))
+        if metadata:
+            dataset.SetMetadata({str(k): str(v) for k, v in metadata.items()})
         if crs_wkt:
             dataset.SetProjection(crs_wkt)
         for index in range(bands):
@@ -113,8 +123,11 @@ def write_raster(
             band.WriteArray(np.where(valid[index], data[index], nodata))
             if band_names:
                 band.SetDescription(band_names[index])
+            if unit:
+                band.SetUnitType(unit)
         dataset.FlushCache()
         dataset = None
+        os.chmod(temporary, file_mode())
         os.replace(temporary, path)
     except BaseException:
         if os.path.exists(temporary):

@@ -69,13 +69,23 @@ def parse_rule(text: str) -> Rule:
     return Rule(text, tree)
 
 
+ALLOWED = ("only band names (B4, B8A, or any name in double quotes), numbers, + - * / ( ), "
+           "the comparisons > >= < <=, & (and) and | (or)")
+
+
 def _tokenize(text: str) -> list[tuple[str, str]]:
     tokens, position = [], 0
     text = text.rstrip()
+    call = re.search(r"[A-Za-z_][A-Za-z0-9_.]*\s*\(", text)
+    if call:
+        raise RuleError(f"rule '{text}': '{call.group(0).strip()}' is a function call, which "
+                        f"rules do not allow; a rule holds {ALLOWED}")
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise RuleError(f"rule '{text}': cannot read '{text[position:].strip()}'")
+            rest = text[position:].strip()
+            raise RuleError(f"rule '{text}': '{rest[:1]}' (in '{rest[:12]}') is not allowed; "
+                            f"a rule holds {ALLOWED}")
         kind = match.lastgroup
         tokens.append((kind, match.group(kind)))
         position = match.end()

@@ -59,27 +59,38 @@ def read_tile_angles(path: str | os.PathLike) -> dict[str, float]:
     return angles
 
 
+#: median reflectance above which a band holds scaled integers (the brightest natural
+#: surfaces, fresh snow, stay below 1)
+SCALED_MEDIAN = 1.5
+
+
 def surface_reflectance(data: np.ndarray, valid: np.ndarray, band_names: list[str],
-                        scale: float = 1.0, offset: float = 0.0, name: str = "IMAGE"):
+                        scale: float = 1.0, offset: float = 0.0, name: str = "IMAGE",
+                        integer_type: bool = False):
     """Apply ``reflectance = value * scale + offset`` and check the result looks like surface
     reflectance. Returns (reflectance, valid per pixel in every band, notes).
 
-    Values above 1.5 mean the product still holds scaled integers (Sentinel-2 L2A stores
-    reflectance x 10000, with an offset of -1000 since processing baseline 04.00): refused
-    with the fix in the message. Negative or saturated (> 1) pixels are set aside as NoData.
+    Scaled integers (Sentinel-2 L2A stores reflectance x 10000, with an offset of -1000
+    since processing baseline 04.00) are recognised from the data type (``integer_type``:
+    integers with values above 1 once scaled) or the distribution (a median above
+    ``SCALED_MEDIAN``), never from one pixel: a float image's noisy pixels may reach 3.
+    Refused with the fix in the message. Negative or saturated (> 1) pixels are set aside
+    as NoData.
     """
     reflectance = data * scale + offset
     notes = []
     for b, band in enumerate(band_names):
         values = reflectance[b][valid[b]]
+        values = values[np.isfinite(values)]
         if values.size == 0:
             raise ValueError(f"{name} band {band} holds no valid pixel (all NoData or NaN)")
-        high = float(np.nanmax(values))
-        if high > 1.5:
+        median = float(np.median(values))
+        if median > SCALED_MEDIAN or (integer_type and float(values.max()) > 1.0):
             raise ValueError(
-                f"{name} band {band} reaches {high:g}: it looks like scaled integers, not "
-                f"reflectance. For Sentinel-2 L2A set SCALE=0.0001 and OFFSET=-0.1 (processing "
-                f"baseline 04.00 and later; OFFSET=0 before)"
+                f"{name} band {band} has a median of {median:g} ("
+                f"{'integers' if integer_type else 'floats'}): it looks like scaled integers, "
+                f"not reflectance. For Sentinel-2 L2A set SCALE=0.0001 and OFFSET=-0.1 "
+                f"(processing baseline 04.00 and later; OFFSET=0 before)"
             )
     usable = valid & np.isfinite(reflectance)
     out_of_range = usable & ((reflectance < 0) | (reflectance > 1))

@@ -276,6 +276,9 @@ POLYNOMIAL_BYTES = 12.5
 #: concatenation, the sort of the keys and the sparse matrix), measured with tracemalloc
 BUILD_BYTES = 140.0
 PILOT_PIXELS = 16  # pixels traced first to estimate the records per pixel
+FIRST_CHUNK_PIXELS = 256  # pixels of the first traced chunk (then sized by its time)
+CHUNK_SECONDS = 0.5  # aimed time of a chunk: how long a cancel may wait
+MAX_CHUNK_PIXELS = 512  # even where pixels are cheap: the next ones may not be
 
 
 class MemoryLimitError(ValueError):
@@ -472,10 +475,12 @@ def trace(
     first_hits = np.zeros((n_pixels, n_elements + 1), np.float64)
     sunlit = np.zeros((n_pixels, n_elements), np.float64)
     path_counts = np.zeros(PATH_EVENTS, np.int64)
-    for first in range(0, n_pixels, chunk_pixels):
+    first, chunk = 0, min(FIRST_CHUNK_PIXELS, chunk_pixels)
+    while first < n_pixels:
         if is_canceled is not None and is_canceled():
             raise Canceled()
-        count = min(chunk_pixels, n_pixels - first)
+        count = min(chunk, n_pixels - first)
+        chunk_start = time.perf_counter()
         k0, k1, kv, counts, hits, lit, wrong = trace_chunk(first, count, capacity, *arguments)
         first_hits[first:first + count] = hits
         sunlit[first:first + count] = lit
@@ -490,6 +495,13 @@ def trace(
         records.append((pixel, k0[keep], k1[keep], kv[keep]))
         if progress is not None:
             progress((first + count) / n_pixels)
+        first += count
+        # size the next chunk for about CHUNK_SECONDS between looks at the cancel button
+        # (each pixel has its own random stream: the chunks never change the result)
+        seconds = max(time.perf_counter() - chunk_start, 1e-3)
+        # and at most doubled, as cheap pixels (bare ground) may precede costly ones (canopy)
+        chunk = int(np.clip(count * CHUNK_SECONDS / seconds, FIRST_CHUNK_PIXELS // 4,
+                            min(chunk_pixels, 2 * count, MAX_CHUNK_PIXELS)))
     pixel, key0, key1, value = (np.concatenate(parts) for parts in zip(*records, strict=True))
     polynomials = polynomials_from_records(pixel, key0, key1, value, scene.n_variables,
                                            grid.rows, grid.cols, batches)

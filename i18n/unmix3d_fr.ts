@@ -372,22 +372,6 @@
       <translation>Ajouté après la mise à l'échelle (Sentinel-2 L2A depuis la baseline de traitement 04.00 : -0.1).</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sun.</source>
-      <translation>Angle entre la verticale et la direction du soleil.</translation>
-    </message>
-    <message>
-      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
-      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2).</translation>
-    </message>
-    <message>
-      <source>Angle between the vertical and the direction of the sensor.</source>
-      <translation>Angle entre la verticale et la direction du capteur.</translation>
-    </message>
-    <message>
-      <source>Direction of the sensor, clockwise from north.</source>
-      <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
-    </message>
-    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
       <translation>Part de l'éclairement descendant provenant du ciel (isotrope) : une valeur, ou une par bande séparées par des virgules, ou 6S pour la prendre de l'atmosphère 6S.</translation>
     </message>
@@ -444,22 +428,6 @@
       <translation>Ajoute la lumière que l'atmosphère diffuse vers le capteur depuis les alentours (fonction d'environnement de 6S sur l'image, la part au-delà sur la moyenne de l'image).</translation>
     </message>
     <message>
-      <source>3D mock-up</source>
-      <translation>Maquette 3D</translation>
-    </message>
-    <message>
-      <source>Surface reflectance image</source>
-      <translation>Image de réflectance de surface</translation>
-    </message>
-    <message>
-      <source>Scale</source>
-      <translation>Échelle</translation>
-    </message>
-    <message>
-      <source>Offset</source>
-      <translation>Décalage</translation>
-    </message>
-    <message>
       <source>Sun zenith angle (degrees)</source>
       <translation>Angle zénithal solaire (degrés)</translation>
     </message>
@@ -474,6 +442,54 @@
     <message>
       <source>View azimuth angle (degrees)</source>
       <translation>Angle azimutal de visée (degrés)</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sun.</source>
+      <translation>Angle entre la verticale et la direction du soleil.</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
+      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2).</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor.</source>
+      <translation>Angle entre la verticale et la direction du capteur.</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north.</source>
+      <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sun. Required (unmix: unless METADATA gives it).</source>
+      <translation>Angle entre la verticale et la direction du soleil. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix: unless METADATA gives it).</source>
+      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2). Obligatoire (unmix : sauf si METADATA le donne).</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor. Required (unmix: unless METADATA gives it).</source>
+      <translation>Angle entre la verticale et la direction du capteur. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north. Required (unmix: unless METADATA gives it).</source>
+      <translation>Direction du capteur, dans le sens horaire depuis le nord. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+    </message>
+    <message>
+      <source>3D mock-up</source>
+      <translation>Maquette 3D</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>Image de réflectance de surface</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>Échelle</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>Décalage</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>
@@ -564,6 +580,14 @@
       <translation>INPUT_LEVEL vaut TOA : SKYL est la part du ciel de 6S {0}</translation>
     </message>
     <message>
+      <source>Angles used: {0}</source>
+      <translation>Angles utilisés : {0}</translation>
+    </message>
+    <message>
+      <source>writing {0}</source>
+      <translation>écriture de {0}</translation>
+    </message>
+    <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
       <translation>{0:.3g} % des chemins ont échoué dans les milieux turbides : l'image y est biaisée. Vérifiez que les volumes turbides sont fermés et ne touchent pas les côtés de la boîte de la maquette.</translation>
     </message>
@@ -582,6 +606,26 @@
     <message>
       <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
       <translation>{0} pixels ont une réflectance équivalente de surface hors de [0, 1] sous cette atmosphère (trop de réflectance atmosphérique ?) : mis de côté en NoData</translation>
+    </message>
+    <message>
+      <source>{0} has no CRS; the mock-up and the image must share a projected CRS in metres (assign the image's CRS, e.g. with GDAL's Assign projection)</source>
+      <translation>{0} n'a pas de SCR ; la maquette et l'image doivent partager un SCR projeté en mètres (attribuez son SCR à l'image, par ex. avec Assigner une projection de GDAL)</translation>
+    </message>
+    <message>
+      <source>{0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
+      <translation>{0} est dans un SCR géographique ; la maquette et l'image doivent partager un SCR projeté en mètres (reprojetez l'image)</translation>
+    </message>
+    <message>
+      <source>{0} has band(s) {1} but the element table {2} has no column for them (its band columns: {3}); add the column(s) or drop the band(s) from the image</source>
+      <translation>{0} a la ou les bandes {1} mais la table des éléments {2} n'a pas de colonne pour elles (ses colonnes de bandes : {3}) ; ajoutez la ou les colonnes ou retirez la ou les bandes de l'image</translation>
+    </message>
+    <message>
+      <source>Give {0} (degrees) or a Sentinel-2 tile METADATA file: the angles change the image, and no default fits every acquisition</source>
+      <translation>Donnez {0} (degrés) ou un fichier METADATA de tuile Sentinel-2 : les angles changent l'image, et aucune valeur par défaut ne convient à toutes les acquisitions</translation>
+    </message>
+    <message>
+      <source>Terminated (SIGTERM): nothing was written.</source>
+      <translation>Interrompu (SIGTERM) : rien n'a été écrit.</translation>
     </message>
     <message>
       <source>{0} must be numbers separated by commas, got '{1}'</source>
@@ -1348,16 +1392,8 @@
       <translation>Indiquez soit un raster REFERENCE, soit EXTENT, PIXEL_SIZE, CRS et BANDS.</translation>
     </message>
     <message>
-      <source>CRS must be projected (metres), not geographic.</source>
-      <translation>CRS doit être projeté (en mètres), et non géographique.</translation>
-    </message>
-    <message>
       <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
       <translation>{0} pixels x {1} échantillons tracés en {2:.1f} s</translation>
-    </message>
-    <message>
-      <source>REFERENCE {0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
-      <translation>REFERENCE {0} est dans un SCR géographique ; la maquette et l'image doivent partager un SCR projeté en mètres (reprojetez l'image)</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>
@@ -1516,12 +1552,12 @@
       <translation>IMAGE {0} n'a aucun pixel valide dans toutes les bandes</translation>
     </message>
     <message>
-      <source>Angles from {0}: {1}</source>
-      <translation>Angles tirés de {0} : {1}</translation>
-    </message>
-    <message>
       <source>{0}: {1:.2f} s</source>
       <translation>{0} : {1:.2f} s</translation>
+    </message>
+    <message>
+      <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>
+      <translation>L'élément {0} n'est jamais assez visible pour être restitué : sa fraction visible atteint au plus {1:.3f} dans un pixel, sous MIN_FRACTION {2:g} (murs vus au nadir, parties cachées sous d'autres), sa carte de PO est donc entièrement NoData.</translation>
     </message>
   </context>
 </TS>

@@ -372,22 +372,6 @@
       <translation>缩放后加上的值（Sentinel-2 L2A 自处理基线 04.00 起：-0.1）。</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sun.</source>
-      <translation>铅垂方向与太阳方向之间的夹角。</translation>
-    </message>
-    <message>
-      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
-      <translation>太阳方向，自北顺时针量算（与 Sentinel-2 元数据一致）。</translation>
-    </message>
-    <message>
-      <source>Angle between the vertical and the direction of the sensor.</source>
-      <translation>铅垂方向与传感器方向之间的夹角。</translation>
-    </message>
-    <message>
-      <source>Direction of the sensor, clockwise from north.</source>
-      <translation>传感器方向，自北顺时针量算。</translation>
-    </message>
-    <message>
       <source>Share of the downward irradiance that comes from the sky (isotropic): one value, or one per band separated by commas, or 6S to take it from the 6S atmosphere.</source>
       <translation>向下辐照度中来自天空（各向同性）的比例：一个值，或每个波段一个值，以逗号分隔；或填 6S，取自 6S 大气。</translation>
     </message>
@@ -444,22 +428,6 @@
       <translation>加入大气从周围环境散射进视线的光（6S 的环境函数作用于图像，超出图像的部分取图像均值）。</translation>
     </message>
     <message>
-      <source>3D mock-up</source>
-      <translation>三维场景模型</translation>
-    </message>
-    <message>
-      <source>Surface reflectance image</source>
-      <translation>地表反射率影像</translation>
-    </message>
-    <message>
-      <source>Scale</source>
-      <translation>缩放系数</translation>
-    </message>
-    <message>
-      <source>Offset</source>
-      <translation>偏移量</translation>
-    </message>
-    <message>
       <source>Sun zenith angle (degrees)</source>
       <translation>太阳天顶角（度）</translation>
     </message>
@@ -474,6 +442,54 @@
     <message>
       <source>View azimuth angle (degrees)</source>
       <translation>观测方位角（度）</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sun.</source>
+      <translation>铅垂方向与太阳方向之间的夹角。</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata).</source>
+      <translation>太阳方向，自北顺时针量算（与 Sentinel-2 元数据一致）。</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor.</source>
+      <translation>铅垂方向与传感器方向之间的夹角。</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north.</source>
+      <translation>传感器方向，自北顺时针量算。</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sun. Required (unmix: unless METADATA gives it).</source>
+      <translation>铅垂线与太阳方向之间的夹角。必填（unmix：除非 METADATA 给出）。</translation>
+    </message>
+    <message>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix: unless METADATA gives it).</source>
+      <translation>太阳方向，自北顺时针计（与 Sentinel-2 元数据相同）。必填（unmix：除非 METADATA 给出）。</translation>
+    </message>
+    <message>
+      <source>Angle between the vertical and the direction of the sensor. Required (unmix: unless METADATA gives it).</source>
+      <translation>铅垂线与传感器方向之间的夹角。必填（unmix：除非 METADATA 给出）。</translation>
+    </message>
+    <message>
+      <source>Direction of the sensor, clockwise from north. Required (unmix: unless METADATA gives it).</source>
+      <translation>传感器方向，自北顺时针计。必填（unmix：除非 METADATA 给出）。</translation>
+    </message>
+    <message>
+      <source>3D mock-up</source>
+      <translation>三维场景模型</translation>
+    </message>
+    <message>
+      <source>Surface reflectance image</source>
+      <translation>地表反射率影像</translation>
+    </message>
+    <message>
+      <source>Scale</source>
+      <translation>缩放系数</translation>
+    </message>
+    <message>
+      <source>Offset</source>
+      <translation>偏移量</translation>
     </message>
     <message>
       <source>Skylight ratio SKYL</source>
@@ -564,6 +580,14 @@
       <translation>INPUT_LEVEL 为 TOA：SKYL 取 6S 的天空比例 {0}</translation>
     </message>
     <message>
+      <source>Angles used: {0}</source>
+      <translation>所用角度：{0}</translation>
+    </message>
+    <message>
+      <source>writing {0}</source>
+      <translation>正在写入 {0}</translation>
+    </message>
+    <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
       <translation>{0:.3g} % 的路径在浑浊介质中出错：该处影像有偏差。请检查浑浊体是否封闭，且不接触模型包围盒的侧面。</translation>
     </message>
@@ -582,6 +606,26 @@
     <message>
       <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
       <translation>{0} 个像元在此大气下的等效地表反射率超出 [0, 1]（程辐射反射率过大？）：设为 NoData</translation>
+    </message>
+    <message>
+      <source>{0} has no CRS; the mock-up and the image must share a projected CRS in metres (assign the image's CRS, e.g. with GDAL's Assign projection)</source>
+      <translation>{0} 没有坐标参考系；模型与影像必须使用同一个以米为单位的投影坐标系（为影像指定坐标系，例如使用 GDAL 的“指定投影”）</translation>
+    </message>
+    <message>
+      <source>{0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
+      <translation>{0} 使用地理坐标系；模型与影像必须使用同一个以米为单位的投影坐标系（请重投影影像）</translation>
+    </message>
+    <message>
+      <source>{0} has band(s) {1} but the element table {2} has no column for them (its band columns: {3}); add the column(s) or drop the band(s) from the image</source>
+      <translation>{0} 含有波段 {1}，但元素表 {2} 没有对应的列（其波段列：{3}）；请添加这些列或从影像中删除这些波段</translation>
+    </message>
+    <message>
+      <source>Give {0} (degrees) or a Sentinel-2 tile METADATA file: the angles change the image, and no default fits every acquisition</source>
+      <translation>请给出 {0}（度）或 Sentinel-2 瓦片 METADATA 文件：角度会改变影像，没有适用于所有采集的默认值</translation>
+    </message>
+    <message>
+      <source>Terminated (SIGTERM): nothing was written.</source>
+      <translation>已终止（SIGTERM）：未写入任何内容。</translation>
     </message>
     <message>
       <source>{0} must be numbers separated by commas, got '{1}'</source>
@@ -1348,16 +1392,8 @@
       <translation>请给出 REFERENCE 栅格，或给出 EXTENT、PIXEL_SIZE、CRS 和 BANDS。</translation>
     </message>
     <message>
-      <source>CRS must be projected (metres), not geographic.</source>
-      <translation>CRS 必须是投影坐标系（单位为米），而非地理坐标系。</translation>
-    </message>
-    <message>
       <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
       <translation>已追踪 {0} 个像元 x {1} 个样本，用时 {2:.1f} 秒</translation>
-    </message>
-    <message>
-      <source>REFERENCE {0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
-      <translation>REFERENCE {0} 使用地理坐标系；模型和影像必须使用同一个以米为单位的投影坐标系（请重投影影像）</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>
@@ -1516,12 +1552,12 @@
       <translation>IMAGE {0} 没有在所有波段均有效的像元</translation>
     </message>
     <message>
-      <source>Angles from {0}: {1}</source>
-      <translation>角度取自 {0}：{1}</translation>
-    </message>
-    <message>
       <source>{0}: {1:.2f} s</source>
       <translation>{0}：{1:.2f} 秒</translation>
+    </message>
+    <message>
+      <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>
+      <translation>元素 {0} 的可见程度始终不足以反演：其在像元中的可见比例最多为 {1:.3f}，低于 MIN_FRACTION {2:g}（天底视角下的墙面、被其他部件遮挡的部分），因此其光学属性图全部为 NoData。</translation>
     </message>
   </context>
 </TS>

@@ -3,6 +3,8 @@ a dependency check, and short ways to declare parameters."""
 
 from __future__ import annotations
 
+from html import escape
+
 from qgis.core import QgsProcessingAlgorithm, QgsProcessingParameterDefinition
 
 from ..core.about import install_hint, missing_requirements
@@ -50,10 +52,10 @@ class Unmix3DAlgorithm(QgsProcessingAlgorithm):
     def shortHelpString(self) -> str:  # noqa: N802 - QGIS API
         """The description followed by every parameter's help, so each is written once."""
         items = "".join(
-            f"<li><b>{label}</b> (<code>{name}</code>): {text}</li>"
+            f"<li><b>{escape(label)}</b> (<code>{name}</code>): {escape(text)}</li>"
             for name, label, text in self._help_items()
-        )
-        return f"<p>{tr(self.DESCRIPTION)}</p><ul>{items}</ul>"
+        )  # help is plain text: <element>.tif and B8 > B4 must show, not be read as tags
+        return f"<p>{escape(tr(self.DESCRIPTION))}</p><ul>{items}</ul>"
 
     def _help_items(self):
         if not self._parameter_help:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 
 import numpy as np
 from qgis.core import (
@@ -53,19 +56,36 @@ def add_reflectance_parameters(algorithm, image_help: str) -> None:
                   "Added after scaling (Sentinel-2 L2A since processing baseline 04.00: -0.1).")
 
 
-def add_geometry_parameters(algorithm) -> None:
+def add_geometry_parameters(algorithm, defaults: bool = True) -> None:
+    """The sun and view angles; without ``defaults`` they have none and must be given
+    (``geometry_angles``: no default fits every acquisition) or come from METADATA."""
     def angle(name, label, default, maximum):
         return QgsProcessingParameterNumber(name, label, QgsProcessingParameterNumber.Double,
-                                            defaultValue=default, minValue=0.0, maxValue=maximum)
+                                            defaultValue=default if defaults else None,
+                                            minValue=0.0, maxValue=maximum,
+                                            optional=not defaults)
 
-    algorithm.add(angle("SUN_ZENITH", tr("Sun zenith angle (degrees)"), 30.0, 89.9),
-                  "Angle between the vertical and the direction of the sun.")
-    algorithm.add(angle("SUN_AZIMUTH", tr("Sun azimuth angle (degrees)"), 150.0, 360.0),
-                  "Direction of the sun, clockwise from north (as in Sentinel-2 metadata).")
-    algorithm.add(angle("VIEW_ZENITH", tr("View zenith angle (degrees)"), 0.0, 89.9),
-                  "Angle between the vertical and the direction of the sensor.")
-    algorithm.add(angle("VIEW_AZIMUTH", tr("View azimuth angle (degrees)"), 0.0, 360.0),
-                  "Direction of the sensor, clockwise from north.")
+    sun_zenith = angle("SUN_ZENITH", tr("Sun zenith angle (degrees)"), 30.0, 89.9)
+    sun_azimuth = angle("SUN_AZIMUTH", tr("Sun azimuth angle (degrees)"), 150.0, 360.0)
+    view_zenith = angle("VIEW_ZENITH", tr("View zenith angle (degrees)"), 0.0, 89.9)
+    view_azimuth = angle("VIEW_AZIMUTH", tr("View azimuth angle (degrees)"), 0.0, 360.0)
+    if defaults:
+        algorithm.add(sun_zenith, "Angle between the vertical and the direction of the sun.")
+        algorithm.add(sun_azimuth, "Direction of the sun, clockwise from north (as in "
+                                   "Sentinel-2 metadata).")
+        algorithm.add(view_zenith, "Angle between the vertical and the direction of the "
+                                   "sensor.")
+        algorithm.add(view_azimuth, "Direction of the sensor, clockwise from north.")
+    else:
+        algorithm.add(sun_zenith, "Angle between the vertical and the direction of the sun. "
+                                  "Required (unmix: unless METADATA gives it).")
+        algorithm.add(sun_azimuth, "Direction of the sun, clockwise from north (as in "
+                                   "Sentinel-2 metadata). Required (unmix: unless METADATA "
+                                   "gives it).")
+        algorithm.add(view_zenith, "Angle between the vertical and the direction of the "
+                                   "sensor. Required (unmix: unless METADATA gives it).")
+        algorithm.add(view_azimuth, "Direction of the sensor, clockwise from north. Required "
+                                    "(unmix: unless METADATA gives it).")
     algorithm.add(
         QgsProcessingParameterString("SKYL", tr("Skylight ratio SKYL"), defaultValue="0.2"),
         "Share of the downward irradiance that comes from the sky (isotropic): one value, or "
@@ -277,6 +297,34 @@ class StyleAsGroup(QgsProcessingLayerPostProcessorInterface):
             node.parent().removeChildNode(node)
 
 
+class BelowGroup(QgsProcessingLayerPostProcessorInterface):
+    """Shows a loaded image as a true-colour composite and places it just below a layer
+    group (the OP maps it was simulated from), so it never hides them."""
+
+    registry: list = []
+
+    def __init__(self, group_name: str):
+        super().__init__()
+        self.group_name = group_name
+        BelowGroup.registry.append(self)
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 - QGIS API
+        if not isinstance(layer, QgsRasterLayer):
+            return
+        style_true_colour(layer)
+        project = context.project() or QgsProject.instance()
+        root = project.layerTreeRoot()
+        node = root.findLayer(layer.id())
+        group = root.findGroup(self.group_name)
+        if group is None:  # made later, the group goes on top anyway (StyleAsGroup)
+            return
+        if node is not None and group.parent() is not None:
+            parent = group.parent()
+            index = parent.children().index(group)
+            parent.insertChildNode(index + 1, node.clone())
+            node.parent().removeChildNode(node)
+
+
 def style_true_colour(layer: QgsRasterLayer) -> bool:
     names = [layer.dataProvider().generateBandName(i) for i in range(1, layer.bandCount() + 1)]
     descriptions = [layer.bandName(i) for i in range(1, layer.bandCount() + 1)]
@@ -459,3 +507,146 @@ def surface_acquisition(algorithm, parameters, context, feedback, acquisition, b
         algorithm, parameters, context, feedback, acquisition.image, acquisition.valid, bands,
         acquisition.geometry, acquisition.grid, np.asarray(acquisition.skyl, dtype=float))
     return replace(acquisition, image=image, valid=valid, skyl=skyl)
+
+
+def check_image_crs(crs_wkt: str, label: str) -> None:
+    """Every algorithm refuses an image with no CRS or a geographic one, in the same words:
+    the mock-up is in metres in the image's projected CRS."""
+    from osgeo import osr
+
+    if not crs_wkt:
+        raise QgsProcessingException(tr(
+            "{0} has no CRS; the mock-up and the image must share a projected CRS in metres "
+            "(assign the image's CRS, e.g. with GDAL's Assign projection)").format(label))
+    srs = osr.SpatialReference()
+    if srs.ImportFromWkt(crs_wkt) == 0 and srs.IsGeographic():
+        raise QgsProcessingException(tr(
+            "{0} is in a geographic CRS; the mock-up and the image must share a projected "
+            "CRS in metres (reproject the image)").format(label))
+
+
+def check_scene_bands(scene, bands: list[str], label: str, table_ops: bool = True) -> None:
+    """The image's bands against the element table, the same for every algorithm: each band
+    is a column of the table (``table_ops``: every element gives its OP there), and every
+    spectral rule names bands of the image."""
+    table = scene.elements
+    missing = [band for band in bands if band not in table.bands]
+    if missing:
+        raise QgsProcessingException(tr(
+            "{0} has band(s) {1} but the element table {2} has no column for them (its band "
+            "columns: {3}); add the column(s) or drop the band(s) from the image")
+            .format(label, ", ".join(missing), os.path.basename(table.path) or "",
+                    ", ".join(table.bands) or "none"))
+    try:
+        if table_ops:
+            table.require_bands(bands)
+        table.check_rules(bands)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+
+
+ANGLE_PARAMETERS = ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH", "VIEW_AZIMUTH")
+
+
+def geometry_angles(algorithm, parameters, context, feedback, metadata: str = "") -> dict:
+    """Sun and view angles (degrees) from the parameters, or from the tile METADATA for the
+    angles it gives; an angle found in neither is refused, and the log says which were
+    used and where they came from."""
+    from ..core.sentinel2 import read_tile_angles
+
+    from_metadata = {}
+    if metadata:
+        try:
+            from_metadata = read_tile_angles(metadata)
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+    angles, sources = {}, {}
+    for name in ANGLE_PARAMETERS:
+        key = name.lower()
+        if key in from_metadata:
+            angles[key], sources[key] = from_metadata[key], os.path.basename(metadata)
+        elif parameters.get(name) is not None and str(parameters.get(name)) != "":
+            angles[key] = algorithm.parameterAsDouble(parameters, name, context)
+            sources[key] = name
+    missing = [name for name in ANGLE_PARAMETERS if name.lower() not in angles]
+    if missing:
+        raise QgsProcessingException(tr(
+            "Give {0} (degrees) or a Sentinel-2 tile METADATA file: the angles change the "
+            "image, and no default fits every acquisition").format(", ".join(missing)))
+    feedback.pushInfo(tr("Angles used: {0}").format(
+        ", ".join(f"{k.replace('_', ' ')} {v:g} ({sources[k]})" for k, v in angles.items())))
+    return angles
+
+
+class Terminated(Exception):
+    """SIGTERM arrived during a run (raised by the handler ``sigterm_cleans_up`` installs)."""
+
+
+@contextlib.contextmanager
+def sigterm_cleans_up(staged):
+    """While a run writes, SIGTERM raises ``Terminated`` so the staged outputs are removed
+    before the process ends (Python runs signal handlers in the main thread only: QGIS
+    desktop runs algorithms in a worker thread, where its Cancel button does this job)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    terminated = []
+
+    def handler(signum, frame):
+        terminated.append(signum)
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except BaseException:
+        staged.discard()
+        if terminated:  # raised anywhere, even inside a Numba call (then as a SystemError)
+            raise QgsProcessingException(tr("Terminated (SIGTERM): nothing was written.")) \
+                from None
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_staged(run, feedback):
+    """Run ``run(staged)`` with every output staged: moved in together on success, removed
+    on any failure, cancel or SIGTERM."""
+    from ..core.canceled import Canceled
+    from ..core.staging import StagedOutputs
+
+    staged = StagedOutputs()
+    try:
+        with sigterm_cleans_up(staged):
+            results = run(staged)
+            if feedback.isCanceled():
+                raise Canceled()
+            staged.commit()
+    except Canceled:
+        staged.discard()
+        raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
+    except BaseException:
+        staged.discard()
+        raise
+    return results
+
+
+def reserve_outputs(staged, outputs: dict[str, str]) -> dict[str, str]:
+    """Each named output path -> where to write it (staged), checked writable before any
+    computation; empty paths (outputs not wanted) are left out."""
+    from ..core.staging import OutputNotWritable
+
+    try:
+        return {key: staged.reserve(path, key) for key, path in outputs.items() if path}
+    except OutputNotWritable as error:
+        raise QgsProcessingException(str(error)) from None
+
+
+def checked_write(feedback, label: str):
+    """Before each output written: stop on cancel, say which output is being written."""
+    from ..core.canceled import Canceled
+
+    if feedback.isCanceled():
+        raise Canceled()
+    feedback.setProgressText(tr("writing {0}").format(label))

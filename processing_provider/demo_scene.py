@@ -16,6 +16,8 @@ from qgis.core import (
     QgsProcessingParameterNumber,
 )
 
+from ..core.html_report import write_atomic
+from ..core.layer_style import raster_qml
 from ..core.raster_io import write_raster
 from .base import Unmix3DAlgorithm
 from .i18n import tr
@@ -88,6 +90,9 @@ class DemoSceneAlgorithm(Unmix3DAlgorithm):
                                  (len(bands), rows, cols))
             write_raster(os.path.join(truth, f"{element}.tif"), op, None, demo.geotransform,
                          srs.ExportToWkt(), bands)
+            # a constant map defeats QGIS's min/max stretch: its style gives one around it
+            write_atomic(raster_qml(bands, op, np.ones(op.shape, bool)),
+                         os.path.join(truth, f"{element}.qml"))
         feedback.pushInfo(tr("{0} scene: {1} triangles, "
                              "{2} x {3} pixels of {4} m")
                              .format(scene_name, demo.n_triangles, cols, rows, demo.pixel_size))

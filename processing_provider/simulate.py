@@ -1,6 +1,7 @@
 """unmix3d:simulate — the forward model: mock-up + element OPs + geometry -> reflectance image,
 element fractions, standard error and gradients."""
 
+import functools
 import os
 
 import numpy as np
@@ -27,13 +28,19 @@ from .common import (
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
+    check_image_crs,
+    check_scene_bands,
+    checked_write,
     coupled_atmosphere_for,
+    geometry_angles,
     load_scene,
     log_memory,
     log_paths,
     memory_limit,
     parse_bands,
     parse_skyl,
+    reserve_outputs,
+    run_staged,
     terrain_reference,
 )
 from .i18n import tr
@@ -60,9 +67,13 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
     def declare(self):
         add_scene_parameters(
             self,
-            "CSV with one row per element: element, match (globs on mock-up part names), type "
-            "(opaque or translucent), rt_ratio (r/t), rule, and one column per band with the "
-            "element's OP (reflectance, or albedo r + t for translucent elements).",
+            "CSV with one row per element: element, match (globs on mock-up part names, "
+            "separated by ;), type (opaque, translucent, or turbid: a closed volume of small "
+            "leaves), rt_ratio (r/t), rule, for turbid elements leaf_area_density (m2/m3) and "
+            "lad (leaf angle distribution, e.g. spherical or erectophile), each one value or "
+            "per part group 'glob=value' pairs separated by ; (e.g. plot_a*=1;plot_b*=3), and "
+            "one column per band with the element's OP (reflectance, or albedo r + t for "
+            "translucent and turbid elements).",
         )
         self.add(
             QgsProcessingParameterFile(self.OP_MAPS, tr("OP maps folder"),
@@ -98,7 +109,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "Comma-separated band names (columns of the element table) when no reference "
             "raster is given.",
         )
-        add_geometry_parameters(self)
+        add_geometry_parameters(self, defaults=False)
         add_terrain_parameter(self)
         add_atmosphere_parameters(
             self, "surface: OUTPUT is the surface BRF; TOA: top-of-atmosphere reflectance "
@@ -130,19 +141,14 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
                 grid = PixelGrid.from_geotransform(info.geotransform, info.rows, info.cols)
             except ValueError as error:
                 raise QgsProcessingException(f"REFERENCE {layer.name()}: {error}") from None
-            if info.is_geographic:
-                raise QgsProcessingException(tr(
-                    "REFERENCE {0} is in a geographic CRS; the mock-up and the "
-                    "image must share a projected CRS in metres (reproject the image)")
-                    .format(layer.name()))
+            check_image_crs(info.crs_wkt, f"REFERENCE {layer.name()}")
             return grid, info.band_names, info.crs_wkt
         crs = self.parameterAsCrs(parameters, self.CRS, context)
         extent = self.parameterAsExtent(parameters, self.EXTENT, context, crs)
         if extent.isNull() or not crs.isValid():
             raise QgsProcessingException(
                 tr("Give either a REFERENCE raster or EXTENT, PIXEL_SIZE, CRS and BANDS."))
-        if crs.isGeographic():
-            raise QgsProcessingException(tr("CRS must be projected (metres), not geographic."))
+        check_image_crs(crs.toWkt(), "CRS")
         size = self.parameterAsDouble(parameters, self.PIXEL_SIZE, context)
         cols = max(1, round(extent.width() / size))
         rows = max(1, round(extent.height() / size))
@@ -151,14 +157,18 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         return grid, bands, crs.toWkt()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        return run_staged(lambda staged: self.run_staged(parameters, context, feedback, staged),
+                          feedback)
+
+    def run_staged(self, parameters, context, feedback, staged):
+        """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
         from ..core.forward import read_op_maps, simulate_products
         from ..core.simulate import Canceled, Geometry
 
         grid, bands, crs_wkt = self.grid_and_bands(parameters, context)
         skyl = parse_skyl(self, parameters, context, bands)
         try:
-            geometry = Geometry(*(self.parameterAsDouble(parameters, name, context) for name in
-                                  ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH", "VIEW_AZIMUTH")))
+            geometry = Geometry(**geometry_angles(self, parameters, context, feedback))
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         toa = self.parameterAsEnum(parameters, "INPUT_LEVEL", context) == 1
@@ -170,13 +180,22 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
+        check_scene_bands(scene, bands, "BANDS", table_ops=not op_folder)
         gradients_folder = self.parameterAsString(parameters, self.GRADIENTS, context)
+        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        fractions = self.parameterAsOutputLayer(parameters, self.FRACTIONS, context)
+        stderr = self.parameterAsOutputLayer(parameters, self.STDERR, context)
+        targets = reserve_outputs(staged, {self.OUTPUT: output, self.FRACTIONS: fractions,
+                                           self.STDERR: stderr})
+        try:
+            staged_gradients = (staged.reserve_folder(gradients_folder, self.GRADIENTS)
+                                if gradients_folder else "")
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
         progress = FeedbackProgress(feedback, 0, 90)
         reference = terrain_reference(self, parameters, context, scene, grid, feedback)
         try:
             op_maps = read_op_maps(op_folder, scene, bands, grid) if op_folder else None
-            if op_maps is None:
-                scene.elements.require_bands(bands)
             products = simulate_products(
                 scene, grid, geometry, bands, skyl,
                 samples=self.parameterAsInt(parameters, "SAMPLES", context),
@@ -210,25 +229,31 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         results = {}
         transform = grid.geotransform
         names = scene.elements.names
-        output = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        results[self.OUTPUT] = write_raster(output, products.reflectance, None, transform,
-                                            crs_wkt, bands)
-        fractions = self.parameterAsOutputLayer(parameters, self.FRACTIONS, context)
+        check = functools.partial(checked_write, feedback)
+        check(self.OUTPUT)
+        write_raster(targets[self.OUTPUT], products.reflectance, None, transform, crs_wkt, bands,
+                     metadata={"quantity": "top-of-atmosphere reflectance" if toa else
+                               "bidirectional reflectance factor",
+                               "units": "1 (dimensionless)"}, unit="1")
+        results[self.OUTPUT] = output
         if fractions:
-            results[self.FRACTIONS] = write_raster(fractions, products.fractions, None,
-                                                   transform, crs_wkt, names)
-        stderr = self.parameterAsOutputLayer(parameters, self.STDERR, context)
+            check(self.FRACTIONS)
+            write_raster(targets[self.FRACTIONS], products.fractions, None, transform, crs_wkt,
+                         names, metadata={"quantity": "visible fraction of each element"})
+            results[self.FRACTIONS] = fractions
         if stderr:
-            results[self.STDERR] = write_raster(stderr, products.stderr, None, transform,
-                                                crs_wkt, bands)
+            check(self.STDERR)
+            write_raster(targets[self.STDERR], products.stderr, None, transform, crs_wkt,
+                         bands, metadata={"quantity": "Monte Carlo standard error"})
+            results[self.STDERR] = stderr
         if gradients_folder:
-            os.makedirs(gradients_folder, exist_ok=True)
             for i, name in enumerate(names):
-                write_raster(os.path.join(gradients_folder, f"{name}.tif"),
+                check(f"{name}.tif")
+                write_raster(os.path.join(staged_gradients, f"{name}.tif"),
                              products.op_gradients[:, i], None, transform, crs_wkt, bands)
                 if products.variable_gradients is not None and scene.var_t[i] >= 0:
                     for variable, index in (("r", scene.var_r[i]), ("t", scene.var_t[i])):
-                        write_raster(os.path.join(gradients_folder, f"{name}_{variable}.tif"),
+                        write_raster(os.path.join(staged_gradients, f"{name}_{variable}.tif"),
                                      products.variable_gradients[:, index], None, transform,
                                      crs_wkt, bands)
             results[self.GRADIENTS] = gradients_folder

@@ -1,9 +1,8 @@
 """unmix3d:unmix — US-DART (or the DART-calibration baseline): one OP map per element from a
 surface-reflectance image and a classified 3D mock-up."""
 
+import functools
 import os
-import shutil
-import tempfile
 
 import numpy as np
 from qgis.core import (
@@ -23,6 +22,7 @@ from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
     UNMIX_SEED,
+    BelowGroup,
     FeedbackProgress,
     add_atmosphere_parameters,
     add_geometry_parameters,
@@ -32,12 +32,18 @@ from .common import (
     add_scene_parameters,
     add_terrain_parameter,
     atmosphere_report,
+    check_image_crs,
+    check_scene_bands,
+    checked_write,
+    geometry_angles,
     load_in_group,
     load_scene,
     log_memory,
     log_paths,
     memory_limit,
     parse_skyl,
+    reserve_outputs,
+    run_staged,
     surface_level,
     terrain_reference,
 )
@@ -90,16 +96,20 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             "band names (B2, B3, ...) must match the element table's columns.")
         add_scene_parameters(
             self,
-            "CSV with one row per element: element, match (globs on mock-up part names), type "
-            "(opaque or translucent), rt_ratio (r/t of translucent elements, optionally per band "
-            "in rt_ratio_<band> columns), rule (spectral rule such as B8 > B4), and optional "
-            "per-band initial OPs used where an element has no pure pixel.",
+            "CSV with one row per element: element, match (globs on mock-up part names, "
+            "separated by ;), type (opaque, translucent, or turbid: a closed volume of small "
+            "leaves), rt_ratio (r/t of translucent and turbid elements, optionally per band in "
+            "rt_ratio_<band> columns), rule (spectral rule such as B8 > B4), for turbid "
+            "elements leaf_area_density (m2/m3) and lad (leaf angle distribution, e.g. "
+            "spherical or erectophile), each one value or per part group 'glob=value' pairs "
+            "separated by ; (e.g. plot_a*=1;plot_b*=3), and one column per image band with the "
+            "element's initial OP, used where an element has no pure pixel.",
         )
         self.add(QgsProcessingParameterFile("METADATA", tr("Sentinel-2 tile metadata"),
                                             optional=True, fileFilter="XML (*.xml)"),
                  "Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles "
                  "replace the angle parameters.")
-        add_geometry_parameters(self)
+        add_geometry_parameters(self, defaults=False)
         add_atmosphere_parameters(
             self, "surface: IMAGE is surface reflectance (L2A); TOA: top-of-atmosphere "
             "reflectance (L1C), turned into the surface-equivalent BRF with the 6S "
@@ -228,7 +238,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
 
     # ----------------------------------------------------------------------------------
     def read_inputs(self, parameters, context, feedback):
-        from ..core.sentinel2 import read_tile_angles, surface_reflectance
+        from ..core.sentinel2 import surface_reflectance
         from ..core.simulate import Geometry, PixelGrid
 
         layer = self.parameterAsRasterLayer(parameters, self.IMAGE, context)
@@ -236,11 +246,13 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(tr("IMAGE is not a raster layer QGIS can open."))
         try:
             raster = read_raster(layer.source())
+            check_image_crs(raster.crs_wkt, f"IMAGE {layer.name()}")
             grid = PixelGrid.from_geotransform(raster.geotransform, *raster.shape)
             image, valid, notes = surface_reflectance(
                 raster.data, raster.valid, raster.band_names,
                 self.parameterAsDouble(parameters, "SCALE", context),
-                self.parameterAsDouble(parameters, "OFFSET", context), f"IMAGE {layer.name()}")
+                self.parameterAsDouble(parameters, "OFFSET", context), f"IMAGE {layer.name()}",
+                integer_type=raster.integer_type)
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         for note in notes:
@@ -248,15 +260,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         if not valid.any():
             raise QgsProcessingException(tr("IMAGE {0} has no pixel valid in "
                                             "every band").format(layer.name()))
-        angles = {name: self.parameterAsDouble(parameters, name.upper(), context)
-                  for name in ("sun_zenith", "sun_azimuth", "view_zenith", "view_azimuth")}
-        metadata = self.parameterAsFile(parameters, "METADATA", context)
-        if metadata:
-            try:
-                angles.update(read_tile_angles(metadata))
-            except ValueError as error:
-                raise QgsProcessingException(str(error)) from None
-            feedback.pushInfo(tr("Angles from {0}: {1}").format(os.path.basename(metadata), angles))
+        angles = geometry_angles(self, parameters, context, feedback,
+                                 self.parameterAsFile(parameters, "METADATA", context))
         try:
             geometry = Geometry(**angles)
         except ValueError as error:
@@ -264,9 +269,19 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         return layer, raster, grid, image, valid, geometry
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        return run_staged(lambda staged: self.run_staged(parameters, context, feedback, staged),
+                          feedback)
+
+    def run_staged(self, parameters, context, feedback, staged):
+        """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
         from ..core.forward import read_op_maps
         from ..core.simulate import Canceled, check_overlap
-        from ..core.unmix.accuracy import accuracy_csv, accuracy_markdown, accuracy_rows
+        from ..core.unmix.accuracy import (
+            accuracy_csv,
+            accuracy_markdown,
+            accuracy_rows,
+            published_for_demo,
+        )
         from ..core.unmix.pipeline import UnmixParameters
         from ..core.unmix.report import unmix_report
         from ..core.unmix.run import run_unmix
@@ -280,6 +295,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                        skyl)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
+        check_scene_bands(scene, bands, f"IMAGE {layer.name()}", table_ops=False)
         scene.mockup.origin[:2] += [self.parameterAsDouble(parameters, "MOCKUP_OFFSET_X",
                                                            context),
                                     self.parameterAsDouble(parameters, "MOCKUP_OFFSET_Y",
@@ -313,6 +329,15 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         seed = self.parameterAsInt(parameters, "SEED", context)
         progress = FeedbackProgress(feedback, 0, 95)
         truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
+        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
+        targets = reserve_outputs(staged, {
+            "SIMULATED": self.parameterAsOutputLayer(parameters, "SIMULATED", context),
+            "REPORT": self.parameterAsFileOutput(parameters, "REPORT", context),
+            "ACCURACY": self.parameterAsFileOutput(parameters, "ACCURACY", context)})
+        try:
+            staged_folder = staged.reserve_folder(folder, "OUTPUT_FOLDER")
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
         try:
             check_overlap(scene, grid, f"IMAGE {layer.name()}")
             reference = terrain_reference(self, parameters, context, scene, grid, feedback)
@@ -337,21 +362,29 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         case = f"{layer.name()}, {method}" + (" + closure" if settings.closure else "")
         rows = accuracy_rows(case, names, image, result.simulated,
                              result.op, result.op_valid, truth, result.truth_simulated)
-        table = accuracy_markdown(rows)
-        feedback.pushInfo(table)
-        folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
-        written = write_op_maps(folder, names, result.op, result.op_valid, grid.geotransform,
-                                raster.crs_wkt, bands, result.op_std)
+        feedback.pushInfo(accuracy_markdown(rows))
+        warn_unseen_elements(feedback, names, result.op_valid, traced.fractions,
+                             settings.min_fraction)
+        check = functools.partial(checked_write, feedback)
+        write_op_maps(staged_folder, names, result.op, result.op_valid, grid.geotransform,
+                      raster.crs_wkt, bands, result.op_std, scene.translucent, check)
+        written = {name: os.path.join(folder, f"{name}.tif") for name in names}
         outputs = {"OUTPUT_FOLDER": folder}
         simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
         if simulated:
+            check("SIMULATED")
             level = self.parameterAsEnum(parameters, "INPUT_LEVEL", context)
             final = result.simulated if level == 0 else atmosphere.toa(result.simulated, valid)
-            outputs["SIMULATED"] = write_raster(simulated, final,
-                                                np.broadcast_to(valid, image.shape),
-                                                grid.geotransform, raster.crs_wkt, bands)
+            write_raster(targets["SIMULATED"], final,
+                         np.broadcast_to(valid, image.shape), grid.geotransform,
+                         raster.crs_wkt, bands)
+            outputs["SIMULATED"] = simulated
+            if context.willLoadLayerOnCompletion(simulated):
+                context.layerToLoadOnCompletionDetails(simulated).setPostProcessor(
+                    BelowGroup(tr("OP maps: {0} ({1})").format(layer.name(), method)))
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         if report:
+            check("REPORT")
             lost, dropped, clamped = (traced.path_counts[k] for k in ("lost", "dropped",
                                                                       "clamped"))
             estimated = traced.memory.polynomial_bytes / 2**20
@@ -369,13 +402,15 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "paths lost / dropped / clamped": f"{lost:,} / {dropped:,} / {clamped:,} of "
                                                   f"{traced.traced_paths:,}",
                 "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
-                table, path=report)
+                rows, path=targets["REPORT"], truth=truth,
+                published=published_for_demo(truth_folder, case, method, settings.closure))
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:
             from ..core.html_report import write_atomic
 
-            write_atomic(accuracy_csv(rows), accuracy)
+            check("ACCURACY")
+            write_atomic(accuracy_csv(rows), targets["ACCURACY"])
             outputs["ACCURACY"] = accuracy
         if self.parameterAsBool(parameters, "LOAD_MAPS", context):
             group = tr("OP maps: {0} ({1})").format(layer.name(), method)
@@ -386,29 +421,42 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
 
 
 def write_op_maps(folder, names, op, op_valid, geotransform, crs_wkt, bands,
-                  op_std=None) -> dict:
-    """Write every ``<element>.tif`` (and its standard error ``<element>_std.tif``) into a
-    hidden staging folder first and move them in only when all are written, so a failure
-    leaves no half set of OP maps behind."""
-    os.makedirs(folder, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".unmix3d-", dir=folder)
+                  op_std=None, translucent=None, check=None) -> dict:
+    """Write every ``<element>.tif`` (and its standard error ``<element>_std.tif``), each
+    with its band names, what it holds in its metadata and a ``.qml`` style beside it, into
+    ``folder`` (the run's staging folder). ``check(label)`` runs before each file (cancel)."""
+    from ..core.html_report import write_atomic
+    from ..core.layer_style import raster_qml
+
     written = {}
-    files = []
-    try:
-        for i, name in enumerate(names):
-            valid = np.broadcast_to(op_valid[i], op[:, i].shape)
-            write_raster(os.path.join(staging, f"{name}.tif"), op[:, i], valid,
-                         geotransform, crs_wkt, bands)
-            files.append(f"{name}.tif")
-            if op_std is not None:
-                std_valid = valid & np.isfinite(op_std[:, i])
-                write_raster(os.path.join(staging, f"{name}_std.tif"),
-                             np.nan_to_num(op_std[:, i]), std_valid, geotransform, crs_wkt,
-                             bands)
-                files.append(f"{name}_std.tif")
-        for file in files:
-            os.replace(os.path.join(staging, file), os.path.join(folder, file))
-        written = {name: os.path.join(folder, f"{name}.tif") for name in names}
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    for i, name in enumerate(names):
+        quantity = ("albedo r + t" if translucent is not None and translucent[i]
+                    else "reflectance")
+        valid = np.broadcast_to(op_valid[i], op[:, i].shape)
+        maps = [(name, op[:, i], valid, quantity)]
+        if op_std is not None:
+            std_valid = valid & np.isfinite(op_std[:, i])
+            maps.append((f"{name}_std", np.nan_to_num(op_std[:, i]), std_valid,
+                         f"standard error of the {quantity}"))
+        for file, data, mask, what in maps:
+            if check is not None:
+                check(f"{file}.tif")
+            path = write_raster(os.path.join(folder, f"{file}.tif"), data, mask, geotransform,
+                                crs_wkt, bands, metadata={"element": name, "quantity": what,
+                                                          "units": "1 (dimensionless)"},
+                                unit="1")
+            write_atomic(raster_qml(bands, data, mask), os.path.join(folder, f"{file}.qml"))
+            if file == name:
+                written[name] = path
     return written
+
+
+def warn_unseen_elements(feedback, names, op_valid, fractions, min_fraction) -> None:
+    """An element with no pixel in its map gets a warning saying why (walls at nadir)."""
+    for i, name in enumerate(names):
+        if not op_valid[i].any():
+            feedback.pushWarning(tr(
+                "Element {0} is never seen enough to be retrieved: its visible fraction "
+                "reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen "
+                "from nadir, parts hidden under others), so its OP map is all NoData.")
+                .format(name, float(np.max(fractions[i])), min_fraction))

@@ -51,4 +51,13 @@ for method in us-dart us-dart-closure dart-calibration; do
     REPORT="$OUT/$method/report.html" ACCURACY="$OUT/$method/accuracy.csv"
 done
 
+# the report's key figure as a PNG beside it (the README shows one): US-DART's OP errors
+"$PY" - "$OUT/us-dart/report.html" "$OUT/report_op_errors.png" <<'PYEOF'
+import base64, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+found = re.search(r'alt="OP error maps" src="data:image/png;base64,([^"]+)"', html)
+if found:
+    open(sys.argv[2], "wb").write(base64.b64decode(found.group(1)))
+PYEOF
+
 "$PY" "$ROOT/scripts/demo_summary.py" "$OUT" "$(( $(date +%s) - start ))"

@@ -135,7 +135,7 @@ def read_obj(path: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         for number, line in enumerate(handle, start=1):
             head = line[:2]
             if head == "v ":
-                reader.vertex(line)
+                reader.vertex(line, number)
             elif head == "f ":
                 if current < 0:
                     part_names.append(os.path.splitext(name)[0])
@@ -168,6 +168,7 @@ class _ObjChunks:
     def __init__(self, name: str):
         self.name = name
         self.vertex_lines: list[str] = []
+        self.vertex_numbers: list[int] = []  # line numbers, to name a bad vertex's line
         self.vertex_arrays: list[np.ndarray] = []
         self.vertex_count = 0
         self.face_lines: list[str] = []
@@ -175,8 +176,9 @@ class _ObjChunks:
         self.face_arrays: list[np.ndarray] = []
         self.part_arrays: list[np.ndarray] = []
 
-    def vertex(self, line: str) -> None:
+    def vertex(self, line: str, number: int = 0) -> None:
         self.vertex_lines.append(line[2:])
+        self.vertex_numbers.append(number)
         self.vertex_count += 1
         if len(self.vertex_lines) >= self.CHUNK:
             self._flush_vertices()
@@ -195,10 +197,25 @@ class _ObjChunks:
             if numbers.size != 3 * len(self.vertex_lines):  # x y z [w] or x y z r g b
                 numbers = np.array([v.split()[:3] for v in self.vertex_lines], dtype=np.float64)
         except ValueError:
-            raise MockupError(f"{self.name}: a vertex line does not hold numbers x y z") \
-                from None
-        self.vertex_arrays.append(numbers.reshape(-1, 3))
-        self.vertex_lines = []
+            raise MockupError(f"{self.name} line {self._bad_vertex_line()}: a vertex line "
+                              "does not hold numbers x y z") from None
+        numbers = numbers.reshape(-1, 3)
+        finite = np.isfinite(numbers).all(axis=1)
+        if not finite.all():
+            bad = int(np.argmin(finite))
+            raise MockupError(f"{self.name} line {self.vertex_numbers[bad]}: vertex "
+                              f"{self.vertex_lines[bad].strip()!r} is not finite (nan or inf)")
+        self.vertex_arrays.append(numbers)
+        self.vertex_lines, self.vertex_numbers = [], []
+
+    def _bad_vertex_line(self) -> int:
+        for line, number in zip(self.vertex_lines, self.vertex_numbers, strict=True):
+            try:
+                if len([float(v) for v in line.split()[:3]]) < 3:
+                    return number
+            except ValueError:
+                return number
+        return 0
 
     def _flush_faces(self) -> None:
         if not self.face_lines:

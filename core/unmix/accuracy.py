@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,21 +67,41 @@ def accuracy_rows(case: str, element_names: list[str], image: np.ndarray,
     return rows
 
 
-def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) -> str:
-    """A markdown table; ``published`` maps (case, element) to the paper's
+def accuracy_table(rows: list[AccuracyRow],
+                   published: dict | None = None) -> tuple[list[str], list[list[str]]]:
+    """(header, rows of text) of the accuracy table. Columns no row has a value for (OP
+    errors and the floor without TRUTH, the paper's figures for other scenes) are left out
+    rather than printed as ``nan``; ``published`` maps (case, element) to the paper's
     (image median, OP median, OP mean) in per cent, shown beside ours."""
-    lines = ["| case | element | pixels | image error median % | image error mean % | "
-             "OP error median % | OP error mean % | image error floor median % | "
-             "published (image med / OP med / OP mean) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row in rows:
-        paper = (published or {}).get((row.case, row.element))
-        paper_text = " / ".join(f"{v:.2f}" for v in paper) if paper else "-"
-        lines.append(
-            f"| {row.case} | {row.element} | {row.pixels} | {row.image_median:.3f} | "
-            f"{row.image_mean:.3f} | {row.op_median:.3f} | {row.op_mean:.3f} | "
-            f"{row.image_floor_median:.3f} | {paper_text} |"
-        )
+    columns = [("case", lambda r: r.case), ("element", lambda r: r.element),
+               ("pixels", lambda r: str(r.pixels)),
+               ("image error median %", lambda r: r.image_median),
+               ("image error mean %", lambda r: r.image_mean),
+               ("OP error median %", lambda r: r.op_median),
+               ("OP error mean %", lambda r: r.op_mean),
+               ("image error floor median %", lambda r: r.image_floor_median)]
+    paper = {(r.case, r.element): (published or {}).get((r.case, r.element)) for r in rows}
+    if any(paper.values()):
+        for k, label in enumerate(("published image error median %",
+                                   "published OP error median %", "published OP error mean %")):
+            columns.append((label, lambda r, k=k: paper[(r.case, r.element)][k]
+                            if paper[(r.case, r.element)] else float("nan")))
+
+    def text(value) -> str:
+        if isinstance(value, str):
+            return value
+        return f"{value:.3f}" if np.isfinite(value) else "-"
+
+    kept = [(label, get) for label, get in columns
+            if any(isinstance(get(r), str) or np.isfinite(get(r)) for r in rows)]
+    return [label for label, _ in kept], [[text(get(r)) for _, get in kept] for r in rows]
+
+
+def accuracy_markdown(rows: list[AccuracyRow], published: dict | None = None) -> str:
+    """The accuracy table in Markdown (logs, the demo summary)."""
+    header, cells = accuracy_table(rows, published)
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
 
 
@@ -119,3 +140,18 @@ PUBLISHED = {
     ("vegetation scene, DART calibration", "ground"): (0.37, 7.40, 126.32),
     ("vegetation scene, DART calibration", "vegetation"): (1.37, 41.24, 50.56),
 }
+
+
+def published_for_demo(truth_folder: str, case: str, method: str, closure: bool) -> dict:
+    """The paper's figures keyed by our ``case``, when TRUTH is the vegetation demo's (its
+    scene folder, written by demo_scene, holds ``vegetation.json``): the one scene the
+    published figures are for. Empty otherwise."""
+    if not truth_folder:
+        return {}
+    scene_folder = os.path.dirname(os.path.abspath(truth_folder))
+    if not os.path.isfile(os.path.join(scene_folder, "vegetation.json")):
+        return {}
+    label = {"us-dart": "US-DART", "dart-calibration": "DART calibration"}.get(method, method)
+    label = f"vegetation scene, {label}" + (" + closure" if closure else "")
+    return {(case, element): figures for (paper_case, element), figures in PUBLISHED.items()
+            if paper_case == label}

@@ -225,7 +225,8 @@ def unmix(
     if p.start == "model" and p.method == US_DART and p.start_weight > 0:
         start_weight = _start_weight(pure, valid.shape, p.start_weight, p.start_reach)
     op, unsolved = _window_step(image, gradients, valid, op_pps, op_pps, lower, upper,
-                                masks, trace.fractions, footprint, p, minor, start_weight)
+                                masks, trace.fractions, footprint, p, minor, start_weight,
+                                is_canceled)
     simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
     seconds["lsma"] = time.perf_counter() - start
     record("LSMA", op, simulated, unsolved)
@@ -243,10 +244,12 @@ def unmix(
                                       p.median_start_below, steps=2)[0]
             op, unsolved = _window_step(target, gradients, valid, op, anchor, lower, upper,
                                         masks, trace.fractions, footprint, p, minor,
-                                        start_weight)
+                                        start_weight, is_canceled)
         else:
             op = _calibration_step(op, image, simulated, gradients, valid)
             unsolved = 0
+        if is_canceled is not None and is_canceled():  # the solve and the evaluation of
+            raise Canceled()  # an iteration each take seconds on a city
         simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
         record(f"iteration {iteration}", op, simulated, unsolved)
         medians = history[-1]["image_error"]["median"]  # (elements, bands)
@@ -356,7 +359,7 @@ def _start_variance(pure: PureSelection, gradients, simulated_error, residual,
 
 
 def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks, fractions,
-                 footprint, p: UnmixParameters, minor, start_weight=None):
+                 footprint, p: UnmixParameters, minor, start_weight=None, is_canceled=None):
     """One LSMA / GI solve over all windows and bands; unsolved windows filled by medians.
     ``minor`` elements, if any, take one scene-wide OP per band, solved jointly first.
     ``start_weight`` (elements, rows, cols), if given, holds each pixel's OPs to its own
@@ -388,7 +391,7 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
         np.ascontiguousarray(np.moveaxis(current, 1, -1).reshape(flat)),
         np.ascontiguousarray(present.reshape(flat)),
         p.min_determinant, p.max_condition, p.max_spectral_radius, p.damping,
-        *_prior_arguments(start_weight, op_pps, minor, bands),
+        *_prior_arguments(start_weight, op_pps, minor, bands), is_canceled=is_canceled,
     )
     op = np.moveaxis(x.reshape(bands, *valid.shape, n_elements), -1, 1)
     solved = (status.reshape(bands, *valid.shape) == SOLVED) & valid

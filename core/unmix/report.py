@@ -9,53 +9,123 @@ import html
 import numpy as np
 
 from .. import html_report as report_html
+from .accuracy import PUBLISHED, AccuracyRow, accuracy_table
 from .pipeline import UnmixResult
 
 RGB = ("B4", "B3", "B2")
 FLOOR_PERCENT = 1e-4  # bottom of the convergence plots' log axis (errors are clipped there)
 
 
-def _bars(centre, low, high):
-    """Error-bar lengths below and above ``centre``, clipped to the log axis' floor."""
-    low = np.maximum(np.nan_to_num(low, nan=FLOOR_PERCENT), FLOOR_PERCENT)
-    high = np.nan_to_num(high, nan=FLOOR_PERCENT)
-    return [np.clip(centre - low, 0, None), np.clip(high - centre, 0, None)]
-
-
 def _convergence(result: UnmixResult, element_names, bands) -> str:
+    """Per element, one line per band of the median (left) and mean (right) relative image
+    error at each stage; exact zeros are drawn as open markers on the log axis' floor."""
+    from matplotlib import colormaps
+
     stages = [entry["stage"] for entry in result.history]
+    colours = [colormaps["viridis"](k / max(1, len(bands) - 1)) for k in range(len(bands))]
     parts = []
     for i, name in enumerate(element_names):
         fig = report_html.figure(11, 3.6)
-        left, right = fig.subplots(1, 2)
-        from matplotlib import colormaps
-
-        colours = [colormaps["viridis"](k / max(1, len(bands) - 1)) for k in range(len(bands))]
-        for b, band in enumerate(bands):
-            stats = [entry["image_error"] for entry in result.history]
-            mean = np.array([100 * s["mean"][i, b] for s in stats])
-            std = np.array([100 * s["std"][i, b] for s in stats])
-            median = np.array([100 * s["median"][i, b] for s in stats])
-            q1 = np.array([100 * s["q1"][i, b] for s in stats])
-            q3 = np.array([100 * s["q3"][i, b] for s in stats])
-            x = np.arange(len(stages)) + (b - len(bands) / 2) * 0.02
-            colour = colours[b]
-            # log axis: errors of exactly zero sit on the floor, and so do the bars below it
-            mean, median = np.maximum(mean, FLOOR_PERCENT), np.maximum(median, FLOOR_PERCENT)
-            left.errorbar(x, mean, yerr=_bars(mean, mean - std, mean + std), label=band,
-                          color=colour, capsize=2, lw=1)
-            right.errorbar(x, median, yerr=_bars(median, q1, q3), label=band, color=colour,
-                           capsize=2, lw=1)
-        for ax, title in ((left, "mean +- std"), (right, "median +- IQR")):
+        axes = fig.subplots(1, 2)
+        for ax, key, title in ((axes[0], "median", "median"), (axes[1], "mean", "mean")):
+            x = np.arange(len(stages))
+            for b, band in enumerate(bands):
+                values = np.array([100 * e["image_error"][key][i, b] for e in result.history])
+                zero = np.isfinite(values) & (values <= FLOOR_PERCENT)
+                ax.plot(x, np.where(zero, FLOOR_PERCENT, values), "-o", ms=3, lw=1,
+                        color=colours[b], label=band)
+                if zero.any():
+                    ax.plot(x[zero], np.full(zero.sum(), FLOOR_PERCENT), "o", ms=7,
+                            mfc="none", color=colours[b])
             ax.set_xticks(range(len(stages)))
             ax.set_xticklabels(stages, rotation=45, ha="right", fontsize=7)
             ax.set_yscale("log")
-            ax.set_ylim(bottom=FLOOR_PERCENT)
+            ax.set_ylim(bottom=FLOOR_PERCENT / 2)
             ax.set_ylabel("relative image error (%)")
-            ax.set_title(f"{name}: {title}", fontsize=10)
-        right.legend(fontsize=6, ncol=2)
+            ax.set_title(f"{name}: {title} over its pixels", fontsize=10)
+        axes[1].legend(fontsize=6, ncol=2 if len(bands) <= 6 else 3)
         parts.append(report_html.img(report_html.png(fig), f"convergence of {name}"))
     return "".join(parts)
+
+
+def _stop_reason(result: UnmixResult, iterations) -> str:
+    done = sum(1 for e in result.history if str(e["stage"]).startswith("iteration "))
+    if not isinstance(iterations, int) or iterations <= 0:
+        return "No gradient iteration was asked for (ITERATIONS 0)."
+    if done < iterations:
+        return (f"Stopped early, converged: after iteration {done} of {iterations} the median "
+                "relative image error of every element and band was below the tolerance.")
+    return (f"Iterations exhausted: all {iterations} ran without the median relative image "
+            "error falling below the tolerance everywhere (more ITERATIONS may still help).")
+
+
+def _op_errors(result: UnmixResult, truth, element_names, bands) -> str:
+    """With the true OPs: a map per element of the relative OP error (mean over the bands)
+    and per element and band its median, 95th percentile and maximum, the errors a median
+    hides (a pinwheel over one plot, the window tiling)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        errors = 100 * np.abs(result.op - truth) / np.abs(truth)
+    rows = []
+    for i, name in enumerate(element_names):
+        for b, band in enumerate(bands):
+            values = errors[b, i][result.op_valid[i]]
+            values = values[np.isfinite(values)]
+            rows.append([name, band, int(values.size)] + (
+                [float(np.median(values)), float(np.percentile(values, 95)),
+                 float(values.max())] if values.size else ["-", "-", "-"]))
+    table = report_html.table(["element", "band", "pixels", "OP error median %",
+                               "OP error 95th percentile %", "OP error max %"], rows)
+    fig = report_html.figure(3.4 * len(element_names), 3.4)
+    axes = np.atleast_1d(fig.subplots(1, len(element_names)))
+    for ax, (i, name) in zip(axes, enumerate(element_names), strict=True):
+        with np.errstate(invalid="ignore"):
+            shown_values = np.where(result.op_valid[i], np.nanmean(errors[:, i], axis=0), np.nan)
+        finite = shown_values[np.isfinite(shown_values)]
+        if finite.size == 0:
+            ax.set_title(f"{name}: no value", fontsize=9)
+        else:
+            cmap = _nodata_grey("inferno")
+            shown = ax.imshow(report_html.stride(shown_values), cmap=cmap, vmin=0,
+                              vmax=max(float(np.percentile(finite, 98)), 1e-6))
+            fig.colorbar(shown, ax=ax, fraction=0.046, label="relative OP error (%)")
+            ax.set_title(f"{name}: |OP - true| / true", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    note = ("<p class='note'>Relative error of the retrieved OPs against TRUTH, averaged over "
+            "the bands, per pixel; colour scale 0 to the 98th percentile, grey: NoData.</p>")
+    return note + table + report_html.img(report_html.png(fig), "OP error maps")
+
+
+def _residual_map(image, simulated, valid) -> str:
+    """The relative image residual |simulated - image| / image per pixel, mean over the
+    bands: where the model misses the image (mock-up error, unsolved windows), no TRUTH
+    needed."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        residual = 100 * np.nanmean(np.abs(simulated - image) / np.abs(image), axis=0)
+    residual = np.where(valid & np.isfinite(residual), residual, np.nan)
+    finite = residual[np.isfinite(residual)]
+    if finite.size == 0:
+        return "<p class='note'>No valid pixel to map the image residual.</p>"
+    fig = report_html.figure(5, 4)
+    ax = fig.subplots()
+    shown = ax.imshow(report_html.stride(residual), cmap=_nodata_grey("inferno"), vmin=0,
+                      vmax=max(float(np.percentile(finite, 98)), 1e-6))
+    fig.colorbar(shown, ax=ax, fraction=0.046, label="relative image residual (%)")
+    ax.set_title("|simulated - image| / image, mean over the bands", fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ("<p class='note'>Image residual of the final simulation; colour scale 0 to the "
+            "98th percentile, grey: NoData.</p>"
+            + report_html.img(report_html.png(fig), "image residual map"))
+
+
+def _nodata_grey(name: str):
+    """A colour map drawing NaN (NoData) in light grey, distinct from every value."""
+    from matplotlib import colormaps
+
+    cmap = colormaps[name].copy()
+    cmap.set_bad("#cccccc")
+    return cmap
 
 
 def _uncertainty(result: UnmixResult, element_names, bands) -> str:
@@ -86,7 +156,7 @@ def _uncertainty(result: UnmixResult, element_names, bands) -> str:
         if band_mean is None or not np.isfinite(band_mean).any():
             ax.set_title(f"{name}: no value", fontsize=9)
         else:
-            shown = ax.imshow(report_html.stride(band_mean), cmap="magma",
+            shown = ax.imshow(report_html.stride(band_mean), cmap=_nodata_grey("magma"),
                               vmin=0, vmax=float(np.nanpercentile(band_mean, 98)))
             fig.colorbar(shown, ax=ax, fraction=0.046, label="relative std (%)")
             ax.set_title(f"{name}: standard error / OP", fontsize=9)
@@ -110,22 +180,37 @@ def _composites(image, simulated, op, op_valid, valid, element_names, bands) -> 
     fig = report_html.figure(4 * (2 + len(element_names)), 4)
     axes = fig.subplots(1, 2 + len(element_names))
     for ax, (title, channels, mask) in zip(axes[:2], panels, strict=True):
-        ax.imshow(report_html.stride(report_html.composite(channels, mask, low, high)))
-        ax.set_title(title, fontsize=9)
+        ax.imshow(report_html.stride(_grey_nodata(channels, mask, low, high)))
+        ax.set_title(f"{title}\nstretch {low:.3f} to {high:.3f}", fontsize=9)
     for ax, (i, name) in zip(axes[2:], enumerate(element_names), strict=True):
         channels = [op[k, i] for k in index]
         lo, hi = report_html.stretch(channels, op_valid[i])
-        ax.imshow(report_html.stride(report_html.composite(channels, op_valid[i], lo, hi)))
-        ax.set_title(f"OP map: {name}", fontsize=9)
+        ax.imshow(report_html.stride(_grey_nodata(channels, op_valid[i], lo, hi)))
+        ax.set_title(f"OP map: {name}\nstretch {lo:.3f} to {hi:.3f}", fontsize=9)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    return report_html.img(report_html.png(fig), "true-colour composites")
+    note = ("<p class='note'>True colour (B4, B3, B2), each panel stretched linearly between "
+            "the values under its title (2nd and 98th percentiles of its pixels, the same "
+            "for the image and the simulation so they compare); light grey: NoData.</p>")
+    return note + report_html.img(report_html.png(fig), "true-colour composites")
+
+
+def _grey_nodata(channels, valid, low, high) -> np.ndarray:
+    """``report_html.composite`` with NoData light grey instead of black (dark pixels are
+    data)."""
+    rgb = report_html.composite(channels, valid, low, high)
+    shown = valid & np.all([np.isfinite(c) for c in channels], axis=0)
+    return np.where(shown[..., None], rgb, 0.8)
 
 
 def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
                  element_names: list[str], bands: list[str], settings: dict[str, object],
-                 accuracy_markdown: str | None = None, path: str | None = None) -> str:
+                 accuracy: list[AccuracyRow] | None = None, path: str | None = None,
+                 truth: np.ndarray | None = None, published: dict | None = None) -> str:
+    """The report as HTML (written to ``path`` when given). ``accuracy``: rows of the
+    accuracy table; ``truth`` (bands, elements, rows, cols): the true OPs, for error maps;
+    ``published``: the paper's figures beside ours (default: ``accuracy.PUBLISHED``)."""
     final = result.history[-1]["image_error"]
     rows = []
     for i, name in enumerate(element_names):
@@ -149,17 +234,34 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
         f"<style>{report_html.CSS}</style></head><body>",
         "<h1>Unmix3D: optical-property retrieval</h1>",
         report_html.table(["setting", "value"], [[k, str(v)] for k, v in settings.items()]),
-        "<h2>Convergence</h2>", _convergence(result, element_names, bands),
+        "<h2>Convergence</h2>",
+        f"<p>{html.escape(_stop_reason(result, settings.get('iterations')))}</p>",
+        _convergence(result, element_names, bands),
         "<h2>Final errors (absolute relative error)</h2>", report_html.table(header, rows),
+        _residual_map(image, result.simulated, valid),
     ]
-    if accuracy_markdown:
-        parts += ["<h2>Accuracy table</h2>", f"<pre>{html.escape(accuracy_markdown)}</pre>"]
+    if accuracy:
+        header, cells = accuracy_table(accuracy, PUBLISHED if published is None else published)
+        parts += ["<h2>Accuracy table</h2>", report_html.table(header, cells),
+                  "<p class='note'>Absolute relative errors over every band and every pixel "
+                  "of the element's map; the published columns are the US-DART paper's "
+                  "figures for the same scene and method, when there are any.</p>"]
+    if truth is not None:
+        parts += ["<h2>OP errors against the truth</h2>",
+                  _op_errors(result, truth, element_names, bands)]
     parts += [
         "<h2>Uncertainty of the OP maps</h2>", _uncertainty(result, element_names, bands),
         "<h2>Images and OP maps</h2>",
         _composites(image, result.simulated, result.op, result.op_valid, valid, element_names,
                     bands),
-        "<h2>Pure pixels, unsolved windows, time</h2>", pure, stages, timing,
+        "<h2>Pure pixels, unsolved windows, time</h2>", pure,
+        "<p class='note'>Unsolved windows: window solves (one per pixel's window and band) "
+        "refused at that stage as singular or ill-conditioned (determinant too small, "
+        "condition number above MAX_CONDITION or spectral radius above "
+        "MAX_SPECTRAL_RADIUS); those pixels take the median OP of the solved windows "
+        "around them. PPS and the baseline's steps solve no window (0).</p>", stages,
+        "<p class='note'>Time per stage; <b>sc</b> is the spectral-rule correction (the "
+        "element table's rules, e.g. B8 &gt; B4, enforced window by window).</p>", timing,
         "</body></html>",
     ]
     text = "\n".join(parts)

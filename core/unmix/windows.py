@@ -20,6 +20,8 @@ import numba
 import numpy as np
 from scipy import ndimage
 
+from ..canceled import Canceled
+
 SOLVED, UNSTABLE, EMPTY = 0, 1, 2
 
 
@@ -75,8 +77,13 @@ def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
     return gram, np.moveaxis(rhs, 1, -1), count
 
 
+#: windows solved between two looks at the cancel button (a fraction of a second each)
+SOLVE_BATCH = 65536
+
+
 def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_condition,
-                  max_spectral_radius, damping=0.0, prior_weight=None, prior=None):
+                  max_spectral_radius, damping=0.0, prior_weight=None, prior=None,
+                  is_canceled=None):
     """Solve min ||A x - y||^2 + damping * sum_i (A^T A)_ii (x_i - start_i)^2
     + sum_i prior_weight_i (A^T A)_ii (x_i - prior_i)^2 with lower <= x <= upper for every
     window (the stability checks look at A^T A undamped).
@@ -84,15 +91,29 @@ def solve_bounded(gram, rhs, lower, upper, start, present, min_determinant, max_
     All arrays are flattened to (N, I[, I]); ``present`` marks the elements that appear in a
     window (others keep ``start``); ``prior_weight`` and ``prior`` (N, I), optional, hold
     each window's unknowns to a value of their own (the per-pixel start). Returns x (N, I)
-    and a status per window (SOLVED, UNSTABLE, EMPTY).
+    and a status per window (SOLVED, UNSTABLE, EMPTY). Solved ``SOLVE_BATCH`` windows at a
+    time, ``is_canceled()`` asked before each batch (raises ``Canceled``).
     """
     if prior_weight is None or prior is None:
         prior_weight = np.zeros_like(rhs)
         prior = start
-    return _solve_bounded(gram, rhs, lower, upper, start, present, min_determinant,
-                          max_condition, max_spectral_radius, float(damping),
-                          np.ascontiguousarray(prior_weight, np.float64),
-                          np.ascontiguousarray(prior, np.float64))
+    prior_weight = np.ascontiguousarray(prior_weight, np.float64)
+    prior = np.ascontiguousarray(prior, np.float64)
+    results, statuses = [], []
+    for first in range(0, len(rhs), SOLVE_BATCH):
+        if is_canceled is not None and is_canceled():
+            raise Canceled()
+        part = slice(first, first + SOLVE_BATCH)
+        x, status = _solve_bounded(*(np.ascontiguousarray(a[part]) for a in (
+            gram, rhs, lower, upper, start, present)), min_determinant, max_condition,
+            max_spectral_radius, float(damping), prior_weight[part], prior[part])
+        results.append(x)
+        statuses.append(status)
+    if not results:
+        return _solve_bounded(gram, rhs, lower, upper, start, present, min_determinant,
+                              max_condition, max_spectral_radius, float(damping),
+                              prior_weight, prior)
+    return np.concatenate(results), np.concatenate(statuses)
 
 
 @numba.njit(parallel=True, cache=True)

@@ -48,7 +48,8 @@ def test_degenerate_triangles_are_dropped_and_said(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("v 0 0 0\nv 1 0 0\n", "contains no triangles"),
     ("v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n", "vertex that does not exist"),
-    ("v 0 0 zero\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "does not hold numbers"),
+    ("v 0 0 zero\nv 1 0 0\nv 0 1 0\nf 1 2 3\n", "line 1: a vertex line does not hold numbers"),
+    ("v 0 0 0\nv 1 nan 0\nv 0 1 0\nf 1 2 3\n", "line 2: vertex '1 nan 0' is not finite"),
     ("v 0 0 0\nv 1 0 0\nf 1 2\n", "needs 3 vertices"),
 ])
 def test_bad_obj_files_are_named(tmp_path, text, message):

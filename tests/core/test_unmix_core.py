@@ -252,9 +252,10 @@ def test_report_draws_exact_and_missing_errors(two_soils, tmp_path):
                         path=str(path))
     assert path.read_text() == text
     # one convergence figure per element and the standard-error maps, each an embedded PNG
-    for alt in ("convergence of soil_a", "convergence of soil_b", "OP standard errors"):
+    for alt in ("convergence of soil_a", "convergence of soil_b", "OP standard errors",
+                "image residual map"):
         assert f"alt='{alt}'" in text or f'alt="{alt}"' in text, alt
-    assert text.count("data:image/png;base64") == 3
+    assert text.count("data:image/png;base64") == 4
     assert "Uncertainty of the OP maps" in text
 
 
@@ -432,3 +433,41 @@ def test_holding_pixels_to_their_nearest_pure_pixels_resolves_materials_inside_a
         median[weight] = float(np.median(errors))
     assert median[0.0] > 0.02  # the window's shared OP blurs the materials
     assert median[30.0] < 0.25 * median[0.0], median
+
+
+def test_report_with_truth_shows_html_accuracy_error_maps_and_the_stop_reason(two_soils):
+    """The accuracy table is an HTML table beside the paper's figures, the OP error maps and
+    percentiles are embedded with TRUTH, and without TRUTH no column reads nan."""
+    import re
+
+    from unmix3d.core.unmix.accuracy import accuracy_markdown, accuracy_rows
+    from unmix3d.core.unmix.report import unmix_report
+
+    scene, traced = two_soils
+    truth = np.broadcast_to(np.array([[0.2, 0.1], [0.3, 0.4]])[:, :, None, None],
+                            (2, 2, 20, 20)).copy()
+    image, _, _ = evaluate_op_maps(traced, truth, ["B4", "B8"], 0.2)
+    valid = np.ones((20, 20), bool)
+    names, bands = ["soil_a", "soil_b"], ["B4", "B8"]
+    result = unmix(traced, image, valid, bands, 0.2,
+                   UnmixParameters(window=(3, 3), iterations=3), truth=truth)
+    rows = accuracy_rows("vegetation scene, US-DART", names, image, result.simulated,
+                         result.op, result.op_valid, truth)
+    rows[1].element = "ground"  # a (case, element) the paper gives figures for
+    text = unmix_report(result, image, valid, names, bands, {"iterations": 3}, rows,
+                        truth=truth)
+    accuracy = text.split("<h2>Accuracy table</h2>", 1)[1].lstrip()
+    assert accuracy.startswith("<table>") and "<pre>" not in text
+    assert "published OP error median %" in accuracy and "<td>0.600</td>" in accuracy
+    assert 'alt="OP error maps"' in text and "OP error 95th percentile %" in text
+    assert re.search(r"converged: after iteration \d of 3|Iterations exhausted", text)
+    assert ">sc<" in text and "spectral-rule correction" in text
+    # without TRUTH: no OP-error, floor or published columns, in the report nor the log
+    plain = accuracy_rows("my image, us-dart", names, image, result.simulated, result.op,
+                          result.op_valid, None)
+    text = unmix_report(result, image, valid, names, bands, {"iterations": 3}, plain)
+    for shown in (text.split("<h2>Accuracy table</h2>", 1)[1].split("</table>")[0],
+                  accuracy_markdown(plain)):
+        assert "nan" not in shown.lower() and "OP error" not in shown
+        assert "image error median %" in shown
+    assert 'alt="OP error maps"' not in text

@@ -211,7 +211,8 @@ def build_then_simulate_model() -> QgsProcessingModelAlgorithm:
     render.addParameterSources("REFERENCE", [
         QgsProcessingModelChildParameterSource.fromModelParameter("image")])
     for key, value in (("SUN_ZENITH", 30.0), ("SUN_AZIMUTH", 160.0), ("VIEW_ZENITH", 0.0),
-                       ("SKYL", "0.2"), ("SAMPLES", 16), ("SEED", 2), ("BOUNDARY", 0)):
+                       ("VIEW_AZIMUTH", 0.0), ("SKYL", "0.2"), ("SAMPLES", 16), ("SEED", 2),
+                       ("BOUNDARY", 0)):
         render.addParameterSources(key, [static(value)])
     output = QgsProcessingModelOutput("rendered", "Rendered image")
     output.setChildOutputName("OUTPUT")

@@ -19,3 +19,17 @@ def test_every_parameter_and_output_has_help(unmix3d_provider):
             assert output.name() in text, f"{algorithm.id()} output {output.name()}"
         ok, message = algorithm.canExecute()
         assert ok, message
+
+
+def test_help_shows_placeholders_and_the_element_table_columns(unmix3d_provider):
+    """Help is plain text shown as HTML: <element> must be escaped, not swallowed as a tag."""
+    from qgis.PyQt.QtGui import QTextDocument
+
+    for name in ("unmix", "simulate"):
+        text = unmix3d_provider.algorithm(name).shortHelpString()
+        document = QTextDocument()
+        document.setHtml(text)
+        shown = document.toPlainText()
+        assert "<element>.tif" in shown, name
+        for word in ("turbid", "leaf_area_density", "lad", "glob=value"):
+            assert word in shown, (name, word)

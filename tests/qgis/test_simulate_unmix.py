@@ -291,3 +291,196 @@ def test_op_maps_load_as_a_styled_group(unmix3d_provider, scene_files, satellite
     for node in groups[0].findLayers():
         assert isinstance(node.layer().renderer(), QgsMultiBandColorRenderer)
     project.clear()
+
+
+# failure leaves nothing ------------------------------------------------------------------
+def test_unwritable_output_is_refused_before_computing_and_leaves_nothing(
+        run_algorithm, scene_files, satellite, tmp_path):
+    _, result = satellite
+    (tmp_path / "a_file").write_text("")
+    out = tmp_path / "maps"
+    feedback = LogFeedback()
+    with pytest.raises(QgsProcessingException, match="REPORT: cannot write into"):
+        processing_run("unmix3d:unmix", unmix_parameters(
+            scene_files, result["OUTPUT"], out, REPORT=str(tmp_path / "a_file" / "r.html")),
+            feedback)
+    assert not any("Traced" in line or "trace" in line for line in feedback.lines)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+    with pytest.raises(QgsProcessingException, match="FRACTIONS: cannot write into"):
+        run_algorithm("unmix3d:simulate", {
+            "MOCKUP": str(scene_files / "scene.obj"),
+            "ELEMENTS": str(scene_files / "elements.csv"), "REFERENCE": result["OUTPUT"],
+            **GEOMETRY, "SAMPLES": 1, "OUTPUT": str(tmp_path / "sim" / "image.tif"),
+            "FRACTIONS": str(tmp_path / "a_file" / "fractions.tif")})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+class LogFeedback(QgsProcessingFeedback):
+    """Keeps the log; ``on_text(text)`` runs at every progress text (e.g. 'writing roof.tif')."""
+
+    def __init__(self, on_text=None):
+        super().__init__()
+        self.lines, self.texts, self.on_text = [], [], on_text
+
+    def pushInfo(self, info):  # noqa: N802 - QGIS API
+        self.lines.append(info)
+
+    def pushWarning(self, warning):  # noqa: N802 - QGIS API
+        self.lines.append(warning)
+
+    def setProgressText(self, text):  # noqa: N802 - QGIS API
+        super().setProgressText(text)
+        self.texts.append(text)
+        if self.on_text is not None:
+            self.on_text(self, text)
+
+
+def unmix_parameters(scene_files, image, out, **extra):
+    return {"IMAGE": str(image), "MOCKUP": str(scene_files / "scene.obj"),
+            "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "SAMPLES": 16,
+            "ITERATIONS": 1, "OUTPUT_FOLDER": str(out), "SIMULATED": str(out / "simulated.tif"),
+            "REPORT": str(out / "report.html"), "LOAD_MAPS": False, **extra}
+
+
+def processing_run(algorithm_id, parameters, feedback):
+    import processing
+
+    return processing.run(algorithm_id, parameters, feedback=feedback)
+
+
+@pytest.mark.parametrize("how", ["cancel", "sigterm"])
+def test_cancel_or_sigterm_while_writing_leaves_nothing(unmix3d_provider, scene_files,
+                                                       satellite, tmp_path, how):
+    import os
+    import signal
+
+    _, result = satellite
+
+    def stop(feedback, text):
+        if text.startswith("writing roof"):  # ground.tif and its _std are staged by then
+            if how == "cancel":
+                feedback.cancel()
+            else:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    out = tmp_path / "maps"
+    algorithm = unmix3d_provider.algorithm("unmix")
+    feedback = LogFeedback(stop)
+    handler = signal.getsignal(signal.SIGTERM)
+    _, ok = algorithm.run(unmix_parameters(scene_files, result["OUTPUT"], out),
+                          QgsProcessingContext(), feedback)
+    assert not ok
+    assert "writing ground_std.tif" in feedback.texts and "writing roof.tif" in feedback.texts
+    assert not out.exists(), list(out.iterdir())
+    assert signal.getsignal(signal.SIGTERM) is handler  # put back after the run
+
+
+# one validation for all algorithms ---------------------------------------------------------
+def geographic_wkt():
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    return srs.ExportToWkt()
+
+
+@pytest.mark.parametrize("crs, message", [("", "has no CRS"),
+                                           ("geographic", "is in a geographic CRS")])
+def test_image_without_a_projected_crs_is_refused_by_unmix_and_simulate(
+        run_algorithm, scene_files, satellite, tmp_path, crs, message):
+    _, result = satellite
+    image = read_raster(result["OUTPUT"])
+    path = tmp_path / "image.tif"
+    write_raster(path, image.data, None, image.geotransform,
+                 geographic_wkt() if crs else "", BANDS)
+    out = tmp_path / "maps"
+    with pytest.raises(QgsProcessingException, match=f"IMAGE image {message}"):
+        run_unmix(run_algorithm, scene_files, path, out)
+    with pytest.raises(QgsProcessingException, match=f"REFERENCE image {message}"):
+        run_algorithm("unmix3d:simulate", {
+            "MOCKUP": str(scene_files / "scene.obj"),
+            "ELEMENTS": str(scene_files / "elements.csv"), "REFERENCE": str(path),
+            **GEOMETRY, "OUTPUT": str(tmp_path / "sim.tif")})
+    assert not out.exists() and not (tmp_path / "sim.tif").exists()
+
+
+def test_band_missing_from_the_table_and_unknown_rule_band_are_refused_by_both(
+        run_algorithm, scene_files, satellite, tmp_path):
+    _, result = satellite
+    image = read_raster(result["OUTPUT"])
+    extra = tmp_path / "five_bands.tif"
+    write_raster(extra, np.concatenate([image.data, image.data[:1]]), None, image.geotransform,
+                 image.crs_wkt, BANDS + ["B11"])
+    with pytest.raises(QgsProcessingException, match="band.s. B11 but the element table"):
+        run_unmix(run_algorithm, scene_files, extra, tmp_path / "maps", SKYL="0.2")
+    table = (scene_files / "elements.csv").read_text().replace("B8 > B4", "B99 > B4")
+    bad = tmp_path / "elements.csv"
+    bad.write_text(table)
+    with pytest.raises(QgsProcessingException, match="B99"):
+        run_algorithm("unmix3d:simulate", {
+            "MOCKUP": str(scene_files / "scene.obj"), "ELEMENTS": str(bad),
+            "REFERENCE": result["OUTPUT"], **GEOMETRY, "OUTPUT": str(tmp_path / "sim.tif")})
+    assert not list(tmp_path.glob("*.tif*")) or list(tmp_path.glob("*.tif")) == [extra]
+
+
+def test_angles_are_required_and_the_log_says_which_were_used(run_algorithm, scene_files,
+                                                              satellite, tmp_path):
+    _, result = satellite
+    parameters = unmix_parameters(scene_files, result["OUTPUT"], tmp_path / "maps")
+    del parameters["SUN_AZIMUTH"], parameters["VIEW_ZENITH"]
+    with pytest.raises(QgsProcessingException, match="Give SUN_AZIMUTH, VIEW_ZENITH"):
+        run_algorithm("unmix3d:unmix", parameters)
+    simulate = {"MOCKUP": str(scene_files / "scene.obj"),
+                "ELEMENTS": str(scene_files / "elements.csv"), "REFERENCE": result["OUTPUT"],
+                "SUN_ZENITH": 30.0, "OUTPUT": str(tmp_path / "sim.tif")}
+    with pytest.raises(QgsProcessingException, match="Give SUN_AZIMUTH, VIEW_ZENITH, VIEW_AZ"):
+        run_algorithm("unmix3d:simulate", simulate)
+    feedback = LogFeedback()
+    processing_run("unmix3d:simulate", {**simulate, **GEOMETRY, "SAMPLES": 1}, feedback)
+    assert "Angles used: sun zenith 35 (SUN_ZENITH), sun azimuth 160 (SUN_AZIMUTH)" in \
+        " ".join(feedback.lines)
+
+
+def test_an_element_never_seen_is_warned_about():
+    from unmix3d.processing_provider.unmix import warn_unseen_elements
+
+    feedback = LogFeedback()
+    fractions = np.zeros((2, 3, 3))
+    fractions[0], fractions[1, 1, 1] = 1.0, 0.02
+    warn_unseen_elements(feedback, ["ground", "wall"], np.array([fractions[0] > 0,
+                                                                 fractions[1] > 0.05]),
+                         fractions, 0.05)
+    assert len(feedback.lines) == 1 and "wall is never seen" in feedback.lines[0]
+    assert "0.020" in feedback.lines[0] and "NoData" in feedback.lines[0]
+
+
+# layers and files ----------------------------------------------------------------------------
+def test_op_maps_say_what_they_hold_and_the_simulation_loads_below_them(
+        unmix3d_provider, scene_files, satellite, tmp_path):
+    import processing
+    from osgeo import gdal
+    from qgis.core import QgsMultiBandColorRenderer, QgsProject, QgsRasterLayer
+
+    _, result = satellite
+    project = QgsProject.instance()
+    out = tmp_path / "maps"
+    processing.runAndLoadResults("unmix3d:unmix", {
+        **unmix_parameters(scene_files, result["OUTPUT"], out), "REPORT": None,
+        "LOAD_MAPS": True})
+    root = project.layerTreeRoot()
+    names = [child.name() for child in root.children()]
+    group = next(n for n in names if n.startswith("OP maps"))
+    assert names.index(group) < names.index("Final simulated image"), names
+    simulated = project.mapLayersByName("Final simulated image")[0]
+    renderer = simulated.renderer()
+    assert isinstance(renderer, QgsMultiBandColorRenderer)
+    assert (renderer.redBand(), renderer.greenBand(), renderer.blueBand()) == (3, 2, 1)
+    project.clear()
+    vegetation = gdal.Open(str(out / "vegetation.tif"))
+    assert vegetation.GetMetadata()["quantity"] == "albedo r + t"
+    assert gdal.Open(str(out / "roof.tif")).GetMetadata()["quantity"] == "reflectance"
+    assert vegetation.GetRasterBand(3).GetDescription() == "B4"
+    layer = QgsRasterLayer(str(out / "roof.tif"), "roof")  # its .qml is read on opening
+    assert (out / "roof.qml").exists() and (out / "roof_std.qml").exists()
+    assert isinstance(layer.renderer(), QgsMultiBandColorRenderer)
+    assert layer.renderer().redBand() == 3
