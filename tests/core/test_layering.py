@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Lowest first. A new top-level unit must be placed here (the test says so).
 LAYERS: list[tuple[str, ...]] = [
     # foundation: core/__init__.py and modules of one concept each, importing nothing else
-    ("core", "core.about", "core.canceled", "core.html_report", "core.raster_io", "core.rules",
-     "core.sentinel2"),
+    ("core.staging",),  # outputs staged in hidden folders, then moved in together
+    ("core", "core.about", "core.canceled", "core.html_report", "core.layer_style",
+     "core.raster_io", "core.rules", "core.sentinel2"),
     ("core.raytrace",),  # the Numba engine: BVH, integrator, turbid media, LADs
     ("core.scene",),  # mock-ups, element tables, spectra, demo scenes
     ("core.mockup",),  # mock-ups built from GIS layers

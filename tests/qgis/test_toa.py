@@ -109,6 +109,7 @@ def test_bad_atmosphere_is_named(run_algorithm, scene, tmp_path, extra, message)
         "MOCKUP": str(scene / "scene.obj"), "ELEMENTS": str(scene / "elements.csv"),
         "EXTENT": f"{X0},{X0 + SIZE},{Y0},{Y0 + SIZE} [EPSG:32631]", "PIXEL_SIZE": 10.0,
         "CRS": "EPSG:32631", "BANDS": "B4,B8A", "INPUT_LEVEL": 1, "SAMPLES": 1,
+        "SUN_ZENITH": 30.0, "SUN_AZIMUTH": 150.0, "VIEW_ZENITH": 0.0, "VIEW_AZIMUTH": 0.0,
         "OUTPUT": str(tmp_path / "out.tif"), **extra,
     }
     with pytest.raises(QgsProcessingException, match=message.replace("[", r"\[")
