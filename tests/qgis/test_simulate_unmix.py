@@ -4,41 +4,17 @@ import re
 
 import numpy as np
 import pytest
+from obj_scene import box, rectangle, write_obj
 from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
 
 from unmix3d.core.raster_io import read_raster, write_raster
 
 X0, Y0, SIZE = 500000.0, 4800000.0, 200.0
+
 BANDS = ["B2", "B3", "B4", "B8"]
 TRUTH = {"ground": [0.08, 0.12, 0.16, 0.25], "roof": [0.3, 0.28, 0.25, 0.22],
          "vegetation": [0.1, 0.25, 0.08, 0.9]}
 EXTENT = f"{X0},{X0 + SIZE},{Y0},{Y0 + SIZE} [EPSG:32631]"
-
-
-def rectangle(x0, y0, x1, y1, z):
-    a, b, c, d = (x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)
-    return [(a, b, c), (a, c, d)]
-
-
-def box(x0, y0, x1, y1, height):
-    faces = rectangle(x0, y0, x1, y1, height)
-    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
-    for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
-        faces += [((ax, ay, 0), (bx, by, 0), (bx, by, height)),
-                  ((ax, ay, 0), (bx, by, height), (ax, ay, height))]
-    return faces
-
-
-def write_obj(path, groups):
-    lines, count = [], 0
-    for name, triangles in groups.items():
-        lines.append(f"g {name}")
-        for triangle in triangles:
-            for x, y, z in triangle:
-                lines.append(f"v {x:.3f} {y:.3f} {z:.3f}")
-            lines.append(f"f {count + 1} {count + 2} {count + 3}")
-            count += 3
-    path.write_text("\n".join(lines) + "\n")
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from obj_scene import box, rectangle
 from qgis.core import QgsProcessingException
 
 from unmix3d.core.raster_io import read_raster
@@ -21,18 +22,6 @@ COMMON = ["SUN_ZENITH=40", "SUN_AZIMUTH=150", "VIEW_ZENITH=10", "VIEW_AZIMUTH=10
           "SAMPLES=16", "SEED=5", "AOT550=0.3", "AEROSOL_MODEL=2", "DATE=2024-06-15"]
 
 
-def rectangle(x0, y0, x1, y1, z):
-    a, b, c, d = (x0, y0, z), (x1, y0, z), (x1, y1, z), (x0, y1, z)
-    return [(a, b, c), (a, c, d)]
-
-
-def box(x0, y0, x1, y1, height):
-    faces = rectangle(x0, y0, x1, y1, height)
-    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
-    for (ax, ay), (bx, by) in zip(corners, corners[1:], strict=False):
-        faces += [((ax, ay, 0), (bx, by, 0), (bx, by, height)),
-                  ((ax, ay, 0), (bx, by, height), (ax, ay, height))]
-    return faces
 
 
 @pytest.fixture(scope="module")
