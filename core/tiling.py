@@ -5,8 +5,15 @@ A tile's geometry is its footprint grown by a halo of ``tallest object height x 
 zenith, view zenith))`` (what the sensor sees over and the sun shines over) plus a
 multiple-scattering margin (light scattered in from farther away). Each pixel keeps the
 random stream it has in the whole grid (``simulate.TraceWindow``), so a tile whose halo holds
-every triangle its paths meet reproduces the untiled trace path for path; a too-small halo
-only loses the light of the paths that leave it (measured: ``benchmarks/bench_halo.py``).
+every triangle its paths meet reproduces the untiled trace path for path. A too-small halo
+loses the light of the paths that leave it, and the pixel's later samples then draw other
+numbers from its stream (other paths, the same statistics): measured in
+``benchmarks/bench_halo.py`` (see MARGIN_HEIGHTS).
+
+Workers of the "processes" pool and of a cluster import this plugin as ``unmix3d``
+(``worker_import.py`` makes a local checkout importable so); a script that starts a
+"processes" run must guard its main code with ``if __name__ == "__main__":``, as the pool
+spawns fresh interpreters that import the main module.
 
 Dask runs the tiles: by default its local threaded scheduler in this process (the Numba
 kernels release the GIL), ``"processes"`` for a local process pool, or the address of a

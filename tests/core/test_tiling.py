@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scenes import X0, Y0, box_faces, rectangle, table
 
 from unmix3d.core.canceled import Canceled
 from unmix3d.core.forward import simulate_products
@@ -16,8 +17,6 @@ from unmix3d.core.tiling import (
     simulate_tiled,
     split_grid,
 )
-
-from scenes import X0, Y0, box_faces, rectangle, table
 
 SIZE, PIXEL, TILE = 120.0, 4.0, 5  # 30 x 30 pixels, 36 tiles of 5 x 5 (20 m)
 HEIGHT = 12.0  # the tallest tower
