@@ -148,6 +148,9 @@ class TileSource:
             shifts = [(i * sx, j * sy) for i in (-1, 0, 1) for j in (-1, 0, 1)]
         keep = np.zeros(len(self.low_xy), bool)
         for dx, dy in shifts:
+            if (x1 + dx < low[0] or x0 + dx > high[0] or y1 + dy < low[1]
+                    or y0 + dy > high[1]):
+                continue  # this copy of the footprint misses the mock-up
             keep |= ((self.high_xy[:, 0] >= x0 + dx) & (self.low_xy[:, 0] <= x1 + dx)
                      & (self.high_xy[:, 1] >= y0 + dy) & (self.low_xy[:, 1] <= y1 + dy))
         part = self.mockup.part_of_triangle
