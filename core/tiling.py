@@ -114,25 +114,28 @@ class TileSource:
     low_xy: np.ndarray  # float32 (n, 2): triangles' bounding boxes, local metres
     high_xy: np.ndarray
     turbid_part: np.ndarray  # bool (parts,)
+    local_low: np.ndarray  # float64 (3,): the whole mock-up's corners, local metres (kept:
+    local_high: np.ndarray  # a pass over every vertex per tile cost more than its trace)
 
     @classmethod
     def build(cls, mockup: Mockup, elements: ElementTable) -> TileSource:
         part_element = elements.assign_parts(mockup.part_names)
         var_r, var_t = _variables(elements)
         turbid = np.array([elements.elements[e].turbid for e in part_element], bool)
+        low, high = mockup.local_bounds()
         return cls(mockup, elements, part_element, var_r, var_t,
                    mockup.triangles[:, :, :2].min(axis=1), mockup.triangles[:, :, :2].max(axis=1),
-                   turbid)
+                   turbid, low, high)
 
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.mockup.world_bounds()
+        """The whole mock-up's world (low, high) corners."""
+        return self.local_low + self.mockup.origin, self.local_high + self.mockup.origin
 
     @property
     def tallest(self) -> float:
         """Metres from the mock-up's lowest to its highest point (relief included: safe)."""
-        low, high = self.mockup.local_bounds()
-        return float(high[2] - low[2])
+        return float(self.local_high[2] - self.local_low[2])
 
     def select(self, footprint: tuple[float, float, float, float], periodic: bool) -> np.ndarray:
         """Triangles (bool mask) whose x/y bounding box meets the world ``footprint`` (x0, y0,
@@ -141,7 +144,7 @@ class TileSource:
         origin = self.mockup.origin
         x0, y0, x1, y1 = (footprint[0] - origin[0], footprint[1] - origin[1],
                           footprint[2] - origin[0], footprint[3] - origin[1])
-        low, high = self.mockup.local_bounds()
+        low, high = self.local_low, self.local_high
         shifts = [(0.0, 0.0)]
         if periodic:
             sx, sy = high[0] - low[0], high[1] - low[1]
