@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS: list[tuple[str, ...]] = [
     # foundation: core/__init__.py and modules of one concept each, importing nothing else
     ("core", "core.about", "core.canceled", "core.html_report", "core.raster_io", "core.rules",
-     "core.sentinel2"),
+     "core.sentinel2", "core.worker_import"),
     ("core.raytrace",),  # the Numba engine: BVH, integrator, turbid media, LADs
     ("core.scene",),  # mock-ups, element tables, spectra, demo scenes
     ("core.mockup",),  # mock-ups built from GIS layers
     ("core.simulate",),  # scene + geometry + grid -> one trace
-    ("core.forward",),  # images and fractions evaluated from a trace
+    ("core.forward", "core.tiling"),  # images and fractions from a trace; tiled on Dask
     ("core.unmix", "core.retrieve", "core.compare", "core.degrade"),  # the methods
     ("processing_provider",),  # QGIS Processing algorithms, thin
     ("plugin",),  # QGIS plugin glue
