@@ -346,8 +346,10 @@ def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=exec, initargs=_bootstrap_arguments())
+        context = multiprocessing.get_context("spawn")
+        context.set_executable(_python_executable())
+        pool = ProcessPoolExecutor(mp_context=context, initializer=exec,
+                                   initargs=_bootstrap_arguments())
         options["pool"] = pool
     try:
         with TileCallback():
@@ -355,6 +357,20 @@ def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _python_executable() -> str:
+    """The interpreter worker processes start: the one of this Python's version in its
+    prefix. Inside QGIS ``sys.executable`` is not the embedded Python (under qgis_process it
+    was another interpreter found on PATH, whose children failed to import numpy)."""
+    import sys
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for folder in (sys.exec_prefix, sys.base_exec_prefix):
+        candidate = os.path.join(folder, "bin", version)
+        if os.path.exists(candidate):
+            return candidate
+    return sys.executable
 
 
 def _run_distributed(tasks, address, total, on_block, progress, is_canceled):
