@@ -321,15 +321,18 @@ LOST_PATH_WARNING = 1e-4
 COVERAGE_TOLERANCE = 1e-3
 
 
-def grid_coverage(scene: Scene, grid: PixelGrid) -> np.ndarray:
+def grid_coverage(scene: Scene, grid: PixelGrid,
+                  bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Pixels whose whole footprint on the reference surface lies over the mock-up's x/y
     extent -> bool (rows, cols).
 
     Beyond it, a periodic boundary would show copies of the mock-up and an open one an empty
     void: neither is the scene, so those pixels are NoData. A mock-up may extend beyond the
-    image (as DART's margin); the image must not extend beyond the mock-up.
+    image (as DART's margin); the image must not extend beyond the mock-up. ``bounds``: the
+    world (low, high) corners to test against instead of the scene's (a tile's sub-scene
+    is judged by the whole mock-up's extent).
     """
-    low, high = scene.mockup.world_bounds()
+    low, high = scene.mockup.world_bounds() if bounds is None else bounds
     x_tol = COVERAGE_TOLERANCE * grid.pixel_width
     y_tol = COVERAGE_TOLERANCE * grid.pixel_height
     west = grid.x_min + grid.pixel_width * np.arange(grid.cols)
@@ -345,6 +348,30 @@ def _coverage_message(scene: Scene, grid: PixelGrid) -> str:
     return (f"{scene.mockup.path or 'the mock-up'} covers x {low[0]:.1f} to {high[0]:.1f}, "
             f"y {low[1]:.1f} to {high[1]:.1f}; the image grid spans x {x0:.1f} to {x1:.1f}, "
             f"y {y0:.1f} to {y1:.1f}")
+
+
+@dataclass(frozen=True)
+class TraceWindow:
+    """A block of a grid traced on its own (a tile), with a sub-scene of the mock-up.
+
+    Its pixels keep the positions and random streams they have in the whole grid (the
+    stream of a pixel is its index in the whole grid), and the periodic box, the coverage
+    and the default reference height come from ``bounds``, the whole mock-up's world (low,
+    high) corners, not from the sub-scene's: so a tile whose sub-scene holds every triangle
+    its paths meet reproduces the untiled trace path for path.
+    """
+
+    row0: int
+    col0: int
+    rows: int
+    cols: int
+    bounds: tuple[np.ndarray, np.ndarray]
+
+    def grid(self, whole: PixelGrid) -> PixelGrid:
+        """The block's own grid."""
+        return PixelGrid(whole.x_min + self.col0 * whole.pixel_width,
+                         whole.y_max - self.row0 * whole.pixel_height,
+                         whole.pixel_width, whole.pixel_height, self.rows, self.cols)
 
 
 @dataclass
@@ -407,8 +434,10 @@ def trace(
     chunk_pixels: int = 2048,
     max_memory: float | None = None,
     capacity: int | None = None,
+    window: TraceWindow | None = None,
 ) -> Trace:
-    """Trace every pixel of ``grid`` once.
+    """Trace every pixel of ``grid`` once (or only the block ``window`` of it: see
+    TraceWindow; the Trace is then on the block's grid).
 
     ``reference_height`` (metres, scene CRS) is the surface on which the pixel grid lies, seen
     along the view direction: one height (a plane) or one per pixel (rows, cols), such as the
@@ -435,8 +464,9 @@ def trace(
         raise ValueError("rr_survival must be in (0, 1]")
     start = time.perf_counter()
     origin = scene.mockup.origin
+    bounds = scene.mockup.world_bounds() if window is None else window.bounds
     if reference_height is None:
-        reference_height = scene.mockup.world_bounds()[0][2]
+        reference_height = bounds[0][2]
     z_ref = np.broadcast_to(np.asarray(reference_height, np.float64) - origin[2],
                             (grid.rows, grid.cols))
     if not np.isfinite(z_ref).all():
@@ -446,22 +476,37 @@ def trace(
         grid.cols,
     ])
     n_elements = len(scene.elements.elements)
+    covered = grid_coverage(scene, grid, bounds)
+    whole_grid = grid
+    if window is not None:  # trace the block, indexing pixels in the whole grid
+        block = (slice(window.row0, window.row0 + window.rows),
+                 slice(window.col0, window.col0 + window.cols))
+        mask = np.zeros_like(covered)
+        mask[block] = covered[block]
+        covered_whole, covered = mask, covered[block]
+        grid = window.grid(whole_grid)
+        segments = [((window.row0 + r) * whole_grid.cols + window.col0 + c,
+                     min(chunk_pixels, window.cols - c))
+                    for r in range(window.rows) for c in range(0, window.cols, chunk_pixels)]
+    else:
+        covered_whole = covered
+        segments = [(first, min(chunk_pixels, grid.rows * grid.cols - first))
+                    for first in range(0, grid.rows * grid.cols, chunk_pixels)]
     n_pixels = grid.rows * grid.cols
-    covered = grid_coverage(scene, grid)
     if not covered.any():
         raise ValueError("no pixel lies wholly over the mock-up: "
                          + _coverage_message(scene, grid))
     arguments = (
         scene.bvh, scene.normals, scene.triangle_element, scene.var_r, scene.var_t,
-        scene.translucent, _tracing_box(scene, periodic), periodic, geometry.sun, geometry.view,
-        grid_local,
+        scene.translucent, _tracing_box(scene, periodic, bounds), periodic, geometry.sun,
+        geometry.view, grid_local,
         samples, batches, seed, rr_depth, rr_survival, scene.n_variables,
-        *_media_arguments(scene), covered.ravel().astype(np.uint8),
+        *_media_arguments(scene), covered_whole.ravel().astype(np.uint8),
         np.ascontiguousarray(z_ref.ravel()),
     )
     if capacity is None:
         capacity = max(64, 4 * samples)
-    memory = _estimate_memory(arguments, covered, capacity, min(chunk_pixels, n_pixels))
+    memory = _estimate_memory(arguments, covered_whole, capacity, min(chunk_pixels, n_pixels))
     limit = default_memory_limit() if max_memory is None else max_memory
     if memory.peak_bytes > limit:
         raise MemoryLimitError(
@@ -475,33 +520,43 @@ def trace(
     first_hits = np.zeros((n_pixels, n_elements + 1), np.float64)
     sunlit = np.zeros((n_pixels, n_elements), np.float64)
     path_counts = np.zeros(PATH_EVENTS, np.int64)
-    first, chunk = 0, min(FIRST_CHUNK_PIXELS, chunk_pixels)
-    while first < n_pixels:
-        if is_canceled is not None and is_canceled():
-            raise Canceled()
-        count = min(chunk, n_pixels - first)
-        chunk_start = time.perf_counter()
-        k0, k1, kv, counts, hits, lit, wrong = trace_chunk(first, count, capacity, *arguments)
-        first_hits[first:first + count] = hits
-        sunlit[first:first + count] = lit
-        path_counts += wrong.sum(axis=0)
-        for j in np.flatnonzero(counts < 0):  # pixels whose paths met many monomials
-            r0, r1, rv, rc, _, _, _ = trace_chunk(first + j, 1, int(-counts[j]), *arguments)
-            records.append((np.full(rc[0], first + j), r0[0, :rc[0]], r1[0, :rc[0]],
-                            rv[0, :rc[0]]))
-            counts[j] = 0
-        keep = np.arange(capacity)[None, :] < counts[:, None]
-        pixel = np.broadcast_to(np.arange(first, first + count)[:, None], keep.shape)[keep]
-        records.append((pixel, k0[keep], k1[keep], kv[keep]))
-        if progress is not None:
-            progress((first + count) / n_pixels)
-        first += count
-        # size the next chunk for about CHUNK_SECONDS between looks at the cancel button
-        # (each pixel has its own random stream: the chunks never change the result)
-        seconds = max(time.perf_counter() - chunk_start, 1e-3)
-        # and at most doubled, as cheap pixels (bare ground) may precede costly ones (canopy)
-        chunk = int(np.clip(count * CHUNK_SECONDS / seconds, FIRST_CHUNK_PIXELS // 4,
-                            min(chunk_pixels, 2 * count, MAX_CHUNK_PIXELS)))
+    done, chunk = 0, min(FIRST_CHUNK_PIXELS, chunk_pixels)
+    for segment_first, segment_count in segments:
+        offset = 0
+        while offset < segment_count:
+            if is_canceled is not None and is_canceled():
+                raise Canceled()
+            count = min(chunk, segment_count - offset)
+            whole_first = segment_first + offset
+            first = whole_first  # the chunk's first pixel in the traced (block's) grid
+            if window is not None:
+                row, col = divmod(whole_first, whole_grid.cols)
+                first = (row - window.row0) * window.cols + col - window.col0
+            chunk_start = time.perf_counter()
+            k0, k1, kv, counts, hits, lit, wrong = trace_chunk(whole_first, count, capacity,
+                                                               *arguments)
+            first_hits[first:first + count] = hits
+            sunlit[first:first + count] = lit
+            path_counts += wrong.sum(axis=0)
+            for j in np.flatnonzero(counts < 0):  # pixels whose paths met many monomials
+                r0, r1, rv, rc, _, _, _ = trace_chunk(whole_first + j, 1, int(-counts[j]),
+                                                      *arguments)
+                records.append((np.full(rc[0], first + j), r0[0, :rc[0]], r1[0, :rc[0]],
+                                rv[0, :rc[0]]))
+                counts[j] = 0
+            keep = np.arange(capacity)[None, :] < counts[:, None]
+            pixel = np.broadcast_to(np.arange(first, first + count)[:, None], keep.shape)[keep]
+            records.append((pixel, k0[keep], k1[keep], kv[keep]))
+            done += count
+            if progress is not None:
+                progress(done / n_pixels)
+            offset += count
+            # size the next chunk for about CHUNK_SECONDS between looks at the cancel
+            # button (each pixel has its own random stream: chunks never change the result),
+            # at most doubled, as cheap pixels (bare ground) may precede costly ones (canopy)
+            seconds = max(time.perf_counter() - chunk_start, 1e-3)
+            chunk = int(np.clip(count * CHUNK_SECONDS / seconds, FIRST_CHUNK_PIXELS // 4,
+                                min(chunk_pixels, 2 * count, MAX_CHUNK_PIXELS)))
     pixel, key0, key1, value = (np.concatenate(parts) for parts in zip(*records, strict=True))
     polynomials = polynomials_from_records(pixel, key0, key1, value, scene.n_variables,
                                            grid.rows, grid.cols, batches)
@@ -530,13 +585,16 @@ def trace(
 SEAM_PAD = 1e-5
 
 
-def _tracing_box(scene: Scene, periodic: bool) -> np.ndarray:
+def _tracing_box(scene: Scene, periodic: bool,
+                 bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """The box rays wrap in. A turbid boundary face lying on a side plane of the periodic
     box is found or missed at random by a ray wrapping through it, which switches the medium
     on or off for the rest of the path (a slab filling the scene clamped a third of its
     paths and biased its soil BRF by 6 %). Growing the box by SEAM_PAD takes every face off
-    its planes; the price is a seam SEAM_PAD wide around the tile with nothing in it."""
-    box = scene.box()
+    its planes; the price is a seam SEAM_PAD wide around the tile with nothing in it.
+    ``bounds``: world (low, high) corners of the whole mock-up, for a tile's sub-scene."""
+    box = scene.box() if bounds is None else np.concatenate(
+        [bounds[0] - scene.mockup.origin, bounds[1] - scene.mockup.origin])
     if not periodic or scene.triangle_medium is None or not (scene.triangle_medium >= 0).any():
         return box
     faces = scene.mockup.triangles[scene.triangle_medium >= 0].astype(np.float64)

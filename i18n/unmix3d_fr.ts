@@ -1340,6 +1340,14 @@
       <translation>Noms de bandes séparés par des virgules (colonnes de la table des éléments) lorsqu'aucun raster de référence n'est fourni.</translation>
     </message>
     <message>
+      <source>0 (default): trace the whole grid at once. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
+      <translation>0 (par défaut) : tracer toute la grille d'un coup. Sinon, des tuiles carrées de ce nombre de pixels, chacune tracée avec les seuls triangles de la maquette dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask, et écrites dans les sorties dès qu'elles sont finies ; chaque pixel tire les mêmes nombres aléatoires que sans tuiles. Les calculs en tuiles écrivent l'image, les fractions et l'erreur type à partir des PO de la table des éléments (pas de cartes de PO ni de gradients).</translation>
+    </message>
+    <message>
+      <source>Where tiles run when TILE_SIZE &gt; 0: empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>Où les tuiles sont calculées quand TILE_SIZE &gt; 0 : vide pour des fils d'exécution dans ce processus, « processes » pour un groupe de processus locaux, ou l'adresse d'un ordonnanceur dask.distributed comme tcp://hote:8786 (ses workers doivent pouvoir importer cette extension sous le nom unmix3d).</translation>
+    </message>
+    <message>
       <source>Bidirectional reflectance factor, one band per band, named.</source>
       <translation>Facteur de réflectance bidirectionnel, une bande par bande, nommée.</translation>
     </message>
@@ -1376,6 +1384,14 @@
       <translation>Bandes</translation>
     </message>
     <message>
+      <source>Tile size (pixels)</source>
+      <translation>Taille des tuiles (pixels)</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Ordonnanceur Dask</translation>
+    </message>
+    <message>
       <source>Element fractions</source>
       <translation>Fractions des éléments</translation>
     </message>
@@ -1394,6 +1410,18 @@
     <message>
       <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
       <translation>{0} pixels x {1} échantillons tracés en {2:.1f} s</translation>
+    </message>
+    <message>
+      <source>Traced {0} tiles of up to {1} pixels (halo {2:.1f} m, {3:,.0f} triangles per tile on average) in {4:.1f} s</source>
+      <translation>{0} tuiles d'au plus {1} pixels tracées (halo {2:.1f} m, {3:,.0f} triangles par tuile en moyenne) en {4:.1f} s</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE {0}: tiled runs simulate the element table's OPs only; leave OP_MAPS and GRADIENTS empty or set TILE_SIZE to 0</source>
+      <translation>TILE_SIZE {0} : les calculs en tuiles ne simulent que les PO de la table des éléments ; laissez OP_MAPS et GRADIENTS vides ou mettez TILE_SIZE à 0</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE {0}: tiled runs write surface reflectance only; set INPUT_LEVEL to surface or TILE_SIZE to 0</source>
+      <translation>TILE_SIZE {0} : les exécutions par tuiles n'écrivent que la réflectance de surface ; mettez INPUT_LEVEL à surface ou TILE_SIZE à 0</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>

@@ -1340,6 +1340,14 @@
       <translation>未提供参考栅格时，以逗号分隔的波段名称（元素表的列）。</translation>
     </message>
     <message>
+      <source>0 (default): trace the whole grid at once. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
+      <translation>0（默认）：一次追踪整个网格。否则按此像素数划分为正方形瓦片，每个瓦片只使用其周围光晕（最高物体高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)）内的模型三角形进行追踪，作为 Dask 任务运行，完成后即写入输出；每个像素抽取的随机数与不分瓦片时相同。分瓦片运行根据要素表的光学属性写出图像、组分比例和标准误差（不支持光学属性图和梯度）。</translation>
+    </message>
+    <message>
+      <source>Where tiles run when TILE_SIZE &gt; 0: empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>TILE_SIZE &gt; 0 时瓦片的运行位置：留空表示在本进程中用线程，“processes”表示本地进程池，或 dask.distributed 调度器地址，如 tcp://host:8786（其工作进程需能以 unmix3d 名称导入本插件）。</translation>
+    </message>
+    <message>
       <source>Bidirectional reflectance factor, one band per band, named.</source>
       <translation>双向反射因子，每个波段一个输出波段，带名称。</translation>
     </message>
@@ -1376,6 +1384,14 @@
       <translation>波段</translation>
     </message>
     <message>
+      <source>Tile size (pixels)</source>
+      <translation>瓦片大小（像素）</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Dask 调度器</translation>
+    </message>
+    <message>
       <source>Element fractions</source>
       <translation>元素比例</translation>
     </message>
@@ -1394,6 +1410,18 @@
     <message>
       <source>Traced {0} pixels x {1} samples in {2:.1f} s</source>
       <translation>已追踪 {0} 个像元 x {1} 个样本，用时 {2:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>Traced {0} tiles of up to {1} pixels (halo {2:.1f} m, {3:,.0f} triangles per tile on average) in {4:.1f} s</source>
+      <translation>已追踪 {0} 个瓦片，每个至多 {1} 像素（光晕 {2:.1f} m，平均每个瓦片 {3:,.0f} 个三角形），用时 {4:.1f} s</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE {0}: tiled runs simulate the element table's OPs only; leave OP_MAPS and GRADIENTS empty or set TILE_SIZE to 0</source>
+      <translation>TILE_SIZE {0}：分瓦片运行只模拟要素表的光学属性；请将 OP_MAPS 和 GRADIENTS 留空，或将 TILE_SIZE 设为 0</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE {0}: tiled runs write surface reflectance only; set INPUT_LEVEL to surface or TILE_SIZE to 0</source>
+      <translation>TILE_SIZE {0}：分块运行只输出地表反射率；请将 INPUT_LEVEL 设为 surface，或将 TILE_SIZE 设为 0</translation>
     </message>
     <message>
       <source>Unmix optical properties (US-DART)</source>

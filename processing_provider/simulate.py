@@ -63,6 +63,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
     MOCKUP, ELEMENTS, OP_MAPS = "MOCKUP", "ELEMENTS", "OP_MAPS"
     REFERENCE, EXTENT, PIXEL_SIZE, CRS, BANDS = "REFERENCE", "EXTENT", "PIXEL_SIZE", "CRS", "BANDS"
     OUTPUT, FRACTIONS, STDERR, GRADIENTS = "OUTPUT", "FRACTIONS", "STDERR", "GRADIENTS"
+    TILE_SIZE, SCHEDULER = "TILE_SIZE", "SCHEDULER"
 
     def declare(self):
         add_scene_parameters(
@@ -117,6 +118,26 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "the standard error and gradients follow it to TOA.")
         add_sampling_parameters(self)
         add_memory_parameter(self)
+        self.add(
+            QgsProcessingParameterNumber(self.TILE_SIZE, tr("Tile size (pixels)"),
+                                         QgsProcessingParameterNumber.Integer, defaultValue=0,
+                                         minValue=0),
+            "0 (default): trace the whole grid at once. Otherwise tiles of this many pixels "
+            "square, each traced with only the mock-up triangles within a halo of tallest "
+            "height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written "
+            "into the outputs as they finish; the same pixels draw the same random numbers "
+            "as untiled. Tiled runs write the image, fractions and standard error from the "
+            "element table's OPs (not OP maps or gradients).",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterString(self.SCHEDULER, tr("Dask scheduler"), optional=True,
+                                         defaultValue=""),
+            "Where tiles run when TILE_SIZE > 0: empty for threads in this process, "
+            "'processes' for a local process pool, or a dask.distributed scheduler address "
+            "such as tcp://host:8786 (its workers need this plugin importable as unmix3d).",
+            advanced=True,
+        )
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
                  "Bidirectional reflectance factor, one band per band, named.")
         self.add(QgsProcessingParameterRasterDestination(self.FRACTIONS, tr("Element fractions"),
@@ -194,6 +215,15 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(str(error)) from None
         progress = FeedbackProgress(feedback, 0, 90)
         reference = terrain_reference(self, parameters, context, scene, grid, feedback)
+        tile_size = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        if tile_size > 0:
+            if toa:
+                raise QgsProcessingException(tr(
+                    "TILE_SIZE {0}: tiled runs write surface reflectance only; set "
+                    "INPUT_LEVEL to surface or TILE_SIZE to 0").format(tile_size))
+            return self.run_tiled(parameters, context, feedback, scene, grid, bands, skyl,
+                                  geometry, crs_wkt, reference, op_folder or gradients_folder,
+                                  tile_size, targets)
         try:
             op_maps = read_op_maps(op_folder, scene, bands, grid) if op_folder else None
             products = simulate_products(
@@ -259,3 +289,45 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             results[self.GRADIENTS] = gradients_folder
         feedback.setProgress(100)
         return results
+
+    def run_tiled(self, parameters, context, feedback, scene, grid, bands, skyl, geometry,
+                  crs_wkt, reference, unsupported, tile_size, targets):
+        """TILE_SIZE > 0: core.tiling.simulate_tiled writes the outputs tile by tile, into
+        the staged ``targets`` that ``run_staged`` moves in."""
+        from ..core.canceled import Canceled
+        from ..core.tiling import simulate_tiled
+
+        if unsupported:
+            raise QgsProcessingException(tr(
+                "TILE_SIZE {0}: tiled runs simulate the element table's OPs only; leave "
+                "OP_MAPS and GRADIENTS empty or set TILE_SIZE to 0").format(tile_size))
+        outputs = {"reflectance": targets[self.OUTPUT]}
+        final = {self.OUTPUT: self.parameterAsOutputLayer(parameters, self.OUTPUT, context)}
+        for kind, name in (("fractions", self.FRACTIONS), ("stderr", self.STDERR)):
+            path = self.parameterAsOutputLayer(parameters, name, context)
+            if path:
+                outputs[kind] = targets[name]
+                final[name] = path
+        progress = FeedbackProgress(feedback, 0, 100)
+        try:
+            scene.elements.require_bands(bands)
+            run = simulate_tiled(
+                scene.mockup, scene.elements, grid, geometry, bands, skyl, outputs, crs_wkt,
+                tile_size=tile_size,
+                samples=self.parameterAsInt(parameters, "SAMPLES", context),
+                seed=self.parameterAsInt(parameters, "SEED", context),
+                periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
+                == "periodic",
+                reference_height=reference, max_memory=memory_limit(self, parameters, context),
+                scheduler=self.parameterAsString(parameters, self.SCHEDULER, context),
+                progress=progress, is_canceled=progress.is_canceled)
+        except Canceled:
+            raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
+        feedback.pushInfo(tr("Traced {0} tiles of up to {1} pixels (halo {2:.1f} m, "
+                             "{3:,.0f} triangles per tile on average) in {4:.1f} s")
+                          .format(run.tiles, tile_size * tile_size, run.halo,
+                                  run.triangles_per_tile, run.seconds))
+        feedback.setProgress(100)
+        return final

@@ -20,12 +20,12 @@ LAYERS: list[tuple[str, ...]] = [
     # foundation: core/__init__.py and modules of one concept each, importing nothing else
     ("core.staging",),  # outputs staged in hidden folders, then moved in together
     ("core", "core.about", "core.canceled", "core.html_report", "core.layer_style",
-     "core.raster_io", "core.rules", "core.sentinel2"),
+     "core.raster_io", "core.rules", "core.sentinel2", "core.worker_import"),
     ("core.raytrace",),  # the Numba engine: BVH, integrator, turbid media, LADs
     ("core.scene",),  # mock-ups, element tables, spectra, demo scenes
     ("core.mockup",),  # mock-ups built from GIS layers
     ("core.simulate",),  # scene + geometry + grid -> one trace
-    ("core.forward",),  # images and fractions evaluated from a trace
+    ("core.forward", "core.tiling"),  # images and fractions from a trace; tiled on Dask
     ("core.unmix", "core.retrieve", "core.compare", "core.degrade"),  # the methods
     ("core.atmosphere",),  # 6S coupled to traced images (reads sensors' response tables)
     ("processing_provider",),  # QGIS Processing algorithms, thin

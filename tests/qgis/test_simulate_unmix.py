@@ -460,3 +460,34 @@ def test_op_maps_say_what_they_hold_and_the_simulation_loads_below_them(
     assert (out / "roof.qml").exists() and (out / "roof_std.qml").exists()
     assert isinstance(layer.renderer(), QgsMultiBandColorRenderer)
     assert layer.renderer().redBand() == 3
+
+
+def error_pixels(raster):
+    return raster.data.shape[1] * raster.data.shape[2]
+
+
+def test_tiled_simulate_matches_untiled_and_refuses_gradients(run_algorithm, scene_files,
+                                                              tmp_path):
+    common = {"MOCKUP": str(scene_files / "scene.obj"),
+              "ELEMENTS": str(scene_files / "elements.csv"), "EXTENT": EXTENT,
+              "PIXEL_SIZE": 10.0, "CRS": "EPSG:32631", "BANDS": ",".join(BANDS), **GEOMETRY,
+              "SAMPLES": 16, "SEED": 5}
+    products = {}
+    for tile_size in (0, 6):
+        products[tile_size] = run_algorithm("unmix3d:simulate", {
+            **common, "TILE_SIZE": tile_size, "OUTPUT": str(tmp_path / f"r{tile_size}.tif"),
+            "FRACTIONS": str(tmp_path / f"f{tile_size}.tif"),
+            "STDERR": str(tmp_path / f"e{tile_size}.tif")})
+    image, tiled = (read_raster(products[k]["OUTPUT"]) for k in (0, 6))
+    assert tiled.band_names == BANDS and tiled.geotransform == image.geotransform
+    # each element's visible share of the scene, within its binomial noise
+    fractions = [read_raster(products[k]["FRACTIONS"]).data.mean(axis=(1, 2)) for k in (0, 6)]
+    noise = np.sqrt(fractions[0] * (1 - fractions[0]) / (16 * error_pixels(image)))
+    assert (np.abs(fractions[1] - fractions[0]) <= 3 * noise + 1e-12).all()
+    error = read_raster(products[0]["STDERR"]).data
+    mean_error = np.sqrt((error ** 2).sum(axis=(1, 2))) / error[0].size
+    assert (np.abs((tiled.data - image.data).mean(axis=(1, 2))) < 3 * mean_error).all()
+    with pytest.raises(QgsProcessingException, match="TILE_SIZE 6: tiled runs"):
+        run_algorithm("unmix3d:simulate", {**common, "TILE_SIZE": 6,
+                                           "OUTPUT": str(tmp_path / "g.tif"),
+                                           "GRADIENTS": str(tmp_path / "gradients")})

@@ -1,0 +1,134 @@
+"""City-scale benchmark (skeleton): a synthetic city built with ``build_mockup`` (the street
+grid of bench_build_mockup: buildings 6-40 m on 40 m blocks, street trees), simulated tiled
+(core.tiling) at 10 m pixels; time per km2 and peak memory per area and worker count.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_city.py                 # 1 and 4 km2, 1 and 2 workers
+    .venv/bin/python benchmarks/bench_city.py --areas 1 --workers 1,2 --samples 16
+
+Each (area, workers) run is a fresh child process (peak resident set = that run's own,
+Linux VmHWM), with Numba limited to one thread and Dask's local threaded scheduler given
+``workers`` threads, so that "workers" means tiles traced at once. Prints one JSON object
+per run: triangles, build, load and simulate seconds, simulate seconds per km2, tiles,
+halo, mean triangles per tile, peak RSS MB. Numba compilation (or cache loading) is done on
+a tiny grid first and left out of the timings.
+
+Not yet measured here: 16 and 272 km2 (Brussels), unmix and retrieve tiled, a cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+BANDS = ("B2", "B3", "B4", "B8")
+BLOCK = 40.0  # metres per city block (bench_build_mockup.city)
+
+
+def run_one(args) -> dict:
+    from bench_build_mockup import city
+    from memory import status_kib
+    from package_import import import_unmix3d
+
+    import_unmix3d()
+    import dask
+    import numpy as np
+
+    from unmix3d.core import mockup as build
+    from unmix3d.core.scene.elements import read_element_table
+    from unmix3d.core.scene.mockup import load_mockup
+    from unmix3d.core.simulate import Geometry, PixelGrid
+    from unmix3d.core.tiling import simulate_tiled
+
+    n = int(round(args.area * 1e6 / BLOCK ** 2))
+    wkb, heights, tx, ty, extent = city(n, n)
+    side = min(extent[2] - extent[0], extent[3] - extent[1])
+    geometry = Geometry(args.sun_zenith, 150.0, args.view_zenith, 100.0)
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        options = build.BuildOptions(
+            extent=extent, ground_resolution=10.0, crown_diameter=5.0, crown_height=5.0,
+            crown_centre_height=6.0, leaf_size=args.leaf_size, tree_mode="triangles",
+            max_triangles=200_000_000, bands=BANDS)
+        build.build_mockup(os.path.join(folder, "city.obj"), os.path.join(folder, "el.csv"),
+                           None, options,
+                           buildings=build.PolygonInput(list(wkb), "buildings", height=heights),
+                           trees=build.TreeInput(tx, ty, name="trees"))
+        built = time.perf_counter() - start
+        start = time.perf_counter()
+        mockup = load_mockup(os.path.join(folder, "city.obj"))
+        elements = read_element_table(os.path.join(folder, "el.csv"))
+        for band in BANDS:  # any OPs will do for timing
+            for element in elements.elements:
+                element.op.setdefault(band, 0.2)
+        loaded = time.perf_counter() - start
+        cols = int(side // args.pixel)
+        grid = PixelGrid(extent[0], extent[1] + cols * args.pixel, args.pixel, args.pixel,
+                         cols, cols)
+        skyl = np.full(len(BANDS), 0.15)
+        warm = PixelGrid(grid.x_min, grid.y_max, args.pixel, args.pixel, 2, 2)
+        simulate_tiled(mockup, elements, warm, geometry, BANDS, skyl,
+                       {"reflectance": os.path.join(folder, "warm.tif")}, tile_size=1,
+                       samples=4)
+        with dask.config.set(num_workers=int(args.workers)):
+            run = simulate_tiled(mockup, elements, grid, geometry, BANDS, skyl,
+                                 {"reflectance": os.path.join(folder, "image.tif"),
+                                  "fractions": os.path.join(folder, "fractions.tif")},
+                                 tile_size=args.tile, samples=args.samples)
+    km2 = (cols * args.pixel) ** 2 / 1e6
+    return {
+        "area_km2": round(km2, 3), "workers": int(args.workers), "pixels": cols * cols,
+        "samples": args.samples, "tile_pixels": args.tile, "triangles": mockup.triangle_count,
+        "build_seconds": round(built, 1), "load_seconds": round(loaded, 1),
+        "simulate_seconds": round(run.seconds, 1),
+        "simulate_seconds_per_km2": round(run.seconds / km2, 1), "tiles": run.tiles,
+        "halo_m": round(run.halo, 1), "triangles_per_tile": round(run.triangles_per_tile),
+        "peak_rss_mb": round(status_kib("VmHWM") / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--areas", default="1,4", help="km2, comma-separated")
+    parser.add_argument("--workers", default="1,2", help="tiles at once, comma-separated")
+    parser.add_argument("--area", type=float, default=1.0)
+    parser.add_argument("--pixel", type=float, default=10.0)
+    parser.add_argument("--tile", type=int, default=25)
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--leaf-size", type=float, default=1.0)
+    parser.add_argument("--sun-zenith", type=float, default=40.0)
+    parser.add_argument("--view-zenith", type=float, default=10.0)
+    parser.add_argument("--one", action="store_true", help="one run in this process")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args)))
+        return
+    common = ["--pixel", str(args.pixel), "--tile", str(args.tile), "--samples",
+              str(args.samples), "--leaf-size", str(args.leaf_size), "--sun-zenith",
+              str(args.sun_zenith), "--view-zenith", str(args.view_zenith)]
+    environment = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    for area in args.areas.split(","):
+        for workers in args.workers.split(","):
+            child = subprocess.run(
+                [sys.executable, __file__, "--one", "--area", area, "--workers", workers,
+                 *common], capture_output=True, text=True, env=environment)
+            if child.returncode:
+                print(json.dumps({"area_km2": area, "workers": workers,
+                                  "error": child.stderr[-2000:]}))
+            else:
+                print(child.stdout.strip().splitlines()[-1], flush=True)
+
+
+if __name__ == "__main__":
+    main()
