@@ -136,6 +136,21 @@ class Scene:
         return self.variables(np.array([r for r, _ in rt]), np.array([t for _, t in rt]))
 
 
+def element_variables(elements: ElementTable) -> tuple[np.ndarray, np.ndarray]:
+    """Variable index of each element's r and of its t (-1 for opaque elements): one
+    variable per opaque element, two per translucent one, in table order."""
+    var_r = np.full(len(elements.elements), -1, dtype=np.int64)
+    var_t = np.full(len(elements.elements), -1, dtype=np.int64)
+    n = 0
+    for i, element in enumerate(elements.elements):
+        var_r[i] = n
+        n += 1
+        if element.translucent:
+            var_t[i] = n
+            n += 1
+    return var_r, var_t
+
+
 def prepare_scene(mockup: Mockup, elements: ElementTable) -> Scene:
     """Assign triangles to elements (every part matched once, every element present) and
     build the acceleration structure.
@@ -147,16 +162,8 @@ def prepare_scene(mockup: Mockup, elements: ElementTable) -> Scene:
     """
     part_element = elements.assign_parts(mockup.part_names)
     triangle_element = part_element[mockup.part_of_triangle]
-    n_elements = len(elements.elements)
-    var_r = np.full(n_elements, -1, dtype=np.int64)
-    var_t = np.full(n_elements, -1, dtype=np.int64)
-    n = 0
-    for i, element in enumerate(elements.elements):
-        var_r[i] = n
-        n += 1
-        if element.translucent:
-            var_t[i] = n
-            n += 1
+    var_r, var_t = element_variables(elements)
+    n = int(max(var_r.max(), var_t.max()) + 1)
     if n > MAX_VARIABLES:
         raise ValueError(
             f"{n} optical-property variables (one per opaque element, two per translucent "

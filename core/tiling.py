@@ -45,6 +45,7 @@ from .simulate import (
     _turbid_media,
     batches_for,
     check_overlap,
+    element_variables,
     grid_coverage,
     trace,
 )
@@ -120,7 +121,7 @@ class TileSource:
     @classmethod
     def build(cls, mockup: Mockup, elements: ElementTable) -> TileSource:
         part_element = elements.assign_parts(mockup.part_names)
-        var_r, var_t = _variables(elements)
+        var_r, var_t = element_variables(elements)
         turbid = np.array([elements.elements[e].turbid for e in part_element], bool)
         low, high = mockup.local_bounds()
         return cls(mockup, elements, part_element, var_r, var_t,
@@ -177,20 +178,6 @@ class TileSource:
                                                normals, bvh)
         return Scene(sub, self.elements, self.part_element[sub.part_of_triangle], normals,
                      self.var_r, self.var_t, bvh, triangle_medium, media)
-
-
-def _variables(elements: ElementTable) -> tuple[np.ndarray, np.ndarray]:
-    """Variable index of each element's r and t (-1 for opaque), as ``prepare_scene``."""
-    var_r = np.full(len(elements.elements), -1, np.int64)
-    var_t = np.full(len(elements.elements), -1, np.int64)
-    n = 0
-    for i, element in enumerate(elements.elements):
-        var_r[i] = n
-        n += 1
-        if element.translucent:
-            var_t[i] = n
-            n += 1
-    return var_r, var_t
 
 
 @dataclass
