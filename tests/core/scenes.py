@@ -36,11 +36,16 @@ def table(*elements: tuple[str, str, dict, float | None]) -> ElementTable:
     return ElementTable(rows, bands)
 
 
-def build(parts: dict[str, list], elements: ElementTable):
+def mockup_from_parts(parts: dict[str, list]):
+    """A mock-up with one part per name of ``parts`` (name -> triangles)."""
     names = list(parts)
     triangles = np.concatenate([np.asarray(parts[n], dtype=np.float64) for n in names])
     part = np.concatenate([np.full(len(parts[n]), i) for i, n in enumerate(names)])
-    return prepare_scene(mockup_from_triangles(triangles, part, names), elements)
+    return mockup_from_triangles(triangles, part, names)
+
+
+def build(parts: dict[str, list], elements: ElementTable):
+    return prepare_scene(mockup_from_parts(parts), elements)
 
 
 def plane_scene(rho: float, size: float = 100.0):

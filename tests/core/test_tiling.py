@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scenes import X0, Y0, box_faces, rectangle, table
+from scenes import X0, Y0, box_faces, mockup_from_parts, rectangle, table
 
 from unmix3d.core.canceled import Canceled
 from unmix3d.core.forward import simulate_products
 from unmix3d.core.raster_io import read_raster
-from unmix3d.core.scene.mockup import mockup_from_triangles
 from unmix3d.core.simulate import Geometry, PixelGrid, prepare_scene
 from unmix3d.core.tiling import (
     check_scheduler,
@@ -37,13 +36,10 @@ def towers():
             roofs += roof
             walls += wall
     parts = {"ground": ground, "roof": roofs, "wall": walls}
-    names = list(parts)
-    triangles = np.concatenate([np.asarray(parts[n], np.float64) for n in names])
-    part = np.concatenate([np.full(len(parts[n]), i) for i, n in enumerate(names)])
     elements = table(("ground", "opaque", {"B1": 0.25, "B2": 0.35}, None),
                      ("roof", "opaque", {"B1": 0.15, "B2": 0.4}, None),
                      ("wall", "opaque", {"B1": 0.6, "B2": 0.5}, None))
-    return mockup_from_triangles(triangles, part, names), elements
+    return mockup_from_parts(parts), elements
 
 
 GRID = PixelGrid(X0, Y0 + SIZE, PIXEL, PIXEL, int(SIZE / PIXEL), int(SIZE / PIXEL))
