@@ -1428,8 +1428,8 @@
       <translation>Démélanger les propriétés optiques (US-DART)</translation>
     </message>
     <message>
-      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison. Departures from the paper, each switchable back: model-based starts, damped window solves, and one scene-wide OP for elements never half of a pixel; CLOSURE optionally matches the image exactly at the end.</source>
-      <translation>Restitue une carte de propriétés optiques (OP) par élément de la scène — réflectance lambertienne pour les éléments opaques, albédo (r + t, réparti selon le rapport r/t de la table des éléments) pour les éléments translucides — à partir d'une image de réflectance de surface et d'une maquette 3D classifiée, avec la méthode US-DART : sélection des pixels purs, analyse linéaire de mélange spectral par fenêtre glissante, itérations de gradient sur un modèle de transfert radiatif 3D Monte-Carlo, et correction par règles spectrales. La scène est tracée une seule fois ; chaque itération réutilise ce tracé. METHOD dart-calibration exécute la méthode de référence DART-calibration (LSMA puis mise à l'échelle par pixel) à des fins de comparaison. Écarts à l'article, chacun réversible : départs fondés sur le modèle, résolutions par fenêtre amorties, et une seule OP pour toute la scène pour les éléments qui n'occupent jamais la moitié d'un pixel ; CLOSURE permet en option de reproduire exactement l'image à la fin.</translation>
+      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison. Departures from the paper, each switchable back: model-based starts, damped window solves, one scene-wide OP for elements never half of a pixel, and one OP per mock-up part for elements made of several parts; CLOSURE optionally matches the image exactly at the end.</source>
+      <translation>Restitue une carte de propriétés optiques (OP) par élément de la scène — réflectance lambertienne pour les éléments opaques, albédo (r + t, réparti selon le rapport r/t de la table des éléments) pour les éléments translucides — à partir d'une image de réflectance de surface et d'une maquette 3D classifiée, avec la méthode US-DART : sélection des pixels purs, analyse linéaire de mélange spectral par fenêtre glissante, itérations de gradient sur un modèle de transfert radiatif 3D Monte-Carlo, et correction par règles spectrales. La scène est tracée une seule fois ; chaque itération réutilise ce tracé. METHOD dart-calibration exécute la méthode de référence DART-calibration (LSMA puis mise à l'échelle par pixel) à des fins de comparaison. Écarts à l'article, chacun réversible : départs fondés sur le modèle, résolutions par fenêtre amorties, une seule OP pour toute la scène pour les éléments qui n'occupent jamais la moitié d'un pixel, et une OP par partie de la maquette pour les éléments formés de plusieurs parties ; CLOSURE permet en option de reproduire exactement l'image à la fin.</translation>
     </message>
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
@@ -1474,6 +1474,10 @@
     <message>
       <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only; the spectral rules then keep the last word). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
       <translation>Après les itérations, multiplier les OP de tous les éléments d'un pixel et d'une bande par un même facteur jusqu'à ce que l'image simulée égale l'image (l'étape de la calibration DART, US-DART seulement ; les règles spectrales ont ensuite le dernier mot). L'erreur image disparaît alors, et ce qu'elle contenait (bruit Monte Carlo, erreur de maquette) passe dans les cartes d'OP : sur la démo végétation, l'erreur image médiane passe de 1,2 % à 0 et l'erreur d'OP de la végétation de 0,4 % à 1,1 %.</translation>
+    </message>
+    <message>
+      <source>After the iterations, an element made of several parts of the mock-up (OBJ groups, glTF meshes: a lawn, a roof, a tree each its own group) gets one OP per part, solved from every pixel that sees the part, and its OP map holds the mean of its parts' OPs over its visible area in each pixel. Real element classes hold many materials (an asphalt per street, a material per roof), which a window cannot tell apart: on images rendered by Mitsuba 3 of Berlin and synthetic towns, the median pavement error fell from 0.6-2.1 % to 0.1-0.3 %. Elements of one part keep their window solution. Uncheck it when a part mixes materials.</source>
+      <translation>Après les itérations, un élément formé de plusieurs parties de la maquette (groupes OBJ, maillages glTF : une pelouse, un toit, un arbre, chacun son groupe) reçoit une OP par partie, résolue à partir de tous les pixels qui voient la partie, et sa carte d'OP contient la moyenne des OP de ses parties sur sa surface visible dans chaque pixel. Les classes d'éléments réelles regroupent de nombreux matériaux (un asphalte par rue, un matériau par toit), qu'une fenêtre ne peut pas distinguer : sur des images rendues par Mitsuba 3 de Berlin et de villes synthétiques, l'erreur médiane sur la chaussée est passée de 0,6-2,1 % à 0,1-0,3 %. Les éléments d'une seule partie gardent leur solution par fenêtre. Décochez cette option lorsqu'une partie mélange des matériaux.</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1544,6 +1548,10 @@
       <translation>Reproduire l'image exactement</translation>
     </message>
     <message>
+      <source>One OP per mock-up part</source>
+      <translation>Une OP par partie de la maquette</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>Vraies cartes OP (validation)</translation>
     </message>
@@ -1582,6 +1590,10 @@
     <message>
       <source>{0}: {1:.2f} s</source>
       <translation>{0} : {1:.2f} s</translation>
+    </message>
+    <message>
+      <source>One OP per mock-up part for {0}: {1} parts, in parts.csv; the other elements keep their window solution.</source>
+      <translation>Une OP par partie de la maquette pour {0} : {1} parties, dans parts.csv ; les autres éléments gardent leur solution par fenêtre.</translation>
     </message>
     <message>
       <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>

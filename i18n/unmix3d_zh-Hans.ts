@@ -1428,8 +1428,8 @@
       <translation>解混光学特性（US-DART）</translation>
     </message>
     <message>
-      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison. Departures from the paper, each switchable back: model-based starts, damped window solves, and one scene-wide OP for elements never half of a pixel; CLOSURE optionally matches the image exactly at the end.</source>
-      <translation>利用 US-DART 方法，从地表反射率影像和分类的三维场景模型中，为每个场景元素反演一幅光学特性 (OP) 图——不透明元素为朗伯反射率，半透明元素为反照率（r + t，按元素表中的 r/t 比例拆分）：纯像元选择、滑动窗口线性光谱混合分析、基于蒙特卡洛三维辐射传输模型的梯度迭代，以及光谱规则校正。场景只追踪一次；每次迭代都复用该追踪结果。METHOD dart-calibration 运行 DART-calibration 基准方法（先 LSMA，再逐像元缩放）以供比较。与论文的不同之处（均可切换回论文做法）：基于模型的初值、带阻尼的窗口求解，以及对从未占据半个像元的元素在整个场景中使用单一OP；CLOSURE可选地在最后精确重现图像。</translation>
+      <source>Retrieves one optical-property (OP) map per scene element — Lambertian reflectance for opaque elements, albedo (r + t, split with the element table's r/t ratio) for translucent ones — from a surface-reflectance image and a classified 3D mock-up, with the US-DART method: pure pixel selection, windowed linear spectral mixture analysis, gradient iterations on a Monte Carlo 3D radiative-transfer model, and spectral-rule correction. The scene is traced once; every iteration re-uses that trace. METHOD dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for comparison. Departures from the paper, each switchable back: model-based starts, damped window solves, one scene-wide OP for elements never half of a pixel, and one OP per mock-up part for elements made of several parts; CLOSURE optionally matches the image exactly at the end.</source>
+      <translation>利用 US-DART 方法，从地表反射率影像和分类的三维场景模型中，为每个场景元素反演一幅光学特性 (OP) 图——不透明元素为朗伯反射率，半透明元素为反照率（r + t，按元素表中的 r/t 比例拆分）：纯像元选择、滑动窗口线性光谱混合分析、基于蒙特卡洛三维辐射传输模型的梯度迭代，以及光谱规则校正。场景只追踪一次；每次迭代都复用该追踪结果。METHOD dart-calibration 运行 DART-calibration 基准方法（先 LSMA，再逐像元缩放）以供比较。与论文的不同之处（均可切换回论文做法）：基于模型的初值、带阻尼的窗口求解，对从未占据半个像元的元素在整个场景中使用单一OP，以及对由多个部件组成的元素按场景模型的每个部件求一个OP；CLOSURE可选地在最后精确重现图像。</translation>
     </message>
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
@@ -1474,6 +1474,10 @@
     <message>
       <source>After the iterations, scale every element's OP in a pixel and band by one factor until the simulated image equals the image (DART calibration's step, US-DART only; the spectral rules then keep the last word). The image error then vanishes, and what it held (Monte Carlo noise, mock-up error) goes into the OP maps: on the vegetation demo the median image error falls from 1.2 % to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.</source>
       <translation>迭代之后，将每个像元、每个波段中所有要素的OP乘以同一因子，直到模拟图像等于图像（DART定标的步骤，仅限US-DART；之后由光谱规则做最终校正）。图像误差随之消失，其中包含的内容（蒙特卡罗噪声、模型误差）转入OP图：在植被演示中，图像误差中位数从1.2%降至0，植被OP误差从0.4%升至1.1%。</translation>
+    </message>
+    <message>
+      <source>After the iterations, an element made of several parts of the mock-up (OBJ groups, glTF meshes: a lawn, a roof, a tree each its own group) gets one OP per part, solved from every pixel that sees the part, and its OP map holds the mean of its parts' OPs over its visible area in each pixel. Real element classes hold many materials (an asphalt per street, a material per roof), which a window cannot tell apart: on images rendered by Mitsuba 3 of Berlin and synthetic towns, the median pavement error fell from 0.6-2.1 % to 0.1-0.3 %. Elements of one part keep their window solution. Uncheck it when a part mixes materials.</source>
+      <translation>迭代之后，由场景模型的多个部件（OBJ 组、glTF 网格：一块草坪、一个屋顶、一棵树各为一组）组成的元素，每个部件得到一个OP，由所有看到该部件的像元共同求解；其OP图在每个像元中保存其各部件OP在可见面积上的平均值。真实的元素类别包含多种材料（每条街道一种沥青、每个屋顶一种材料），窗口无法区分它们：在 Mitsuba 3 渲染的柏林和合成城镇影像上，路面的中位误差从 0.6-2.1% 降至 0.1-0.3%。只有一个部件的元素保留其窗口解。当某个部件混合了多种材料时，请取消勾选。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1544,6 +1548,10 @@
       <translation>精确闭合图像</translation>
     </message>
     <message>
+      <source>One OP per mock-up part</source>
+      <translation>场景模型每个部件一个OP</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>真实 OP 图（验证）</translation>
     </message>
@@ -1582,6 +1590,10 @@
     <message>
       <source>{0}: {1:.2f} s</source>
       <translation>{0}：{1:.2f} 秒</translation>
+    </message>
+    <message>
+      <source>One OP per mock-up part for {0}: {1} parts, in parts.csv; the other elements keep their window solution.</source>
+      <translation>对 {0} 按场景模型部件各求一个OP：共 {1} 个部件，见 parts.csv；其他元素保留其窗口解。</translation>
     </message>
     <message>
       <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>

@@ -83,8 +83,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         "correction. The scene is traced once; every iteration re-uses that trace. METHOD "
         "dart-calibration runs the DART-calibration baseline (LSMA then per-pixel scaling) for "
         "comparison. Departures from the paper, each switchable back: model-based starts, "
-        "damped window solves, and one scene-wide OP for elements never half of a pixel; "
-        "CLOSURE optionally matches the image exactly at the end."
+        "damped window solves, one scene-wide OP for elements never half of a pixel, and "
+        "one OP per mock-up part for elements made of several parts; CLOSURE optionally "
+        "matches the image exactly at the end."
     )
     REQUIRES = ("numba", "trimesh")
 
@@ -209,6 +210,18 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "the OP maps: on the vegetation demo the median image error falls from 1.2 % "
                  "to 0 and the vegetation OP error rises from 0.4 % to 1.1 %.",
                  advanced=True)
+        self.add(QgsProcessingParameterBoolean("OBJECTS", tr("One OP per mock-up part"),
+                                               defaultValue=True),
+                 "After the iterations, an element made of several parts of the mock-up (OBJ "
+                 "groups, glTF meshes: a lawn, a roof, a tree each its own group) gets one OP "
+                 "per part, solved from every pixel that sees the part, and its OP map holds "
+                 "the mean of its parts' OPs over its visible area in each pixel. Real element "
+                 "classes hold many materials (an asphalt per street, a material per roof), "
+                 "which a window cannot tell apart: on images rendered by Mitsuba 3 of Berlin "
+                 "and synthetic towns, the median pavement error fell from 0.6-2.1 % to "
+                 "0.1-0.3 %. Elements of one part keep their window solution. Uncheck it when "
+                 "a part mixes materials.",
+                 advanced=True)
         add_terrain_parameter(self)
         add_sampling_parameters(self, samples=256, seed=UNMIX_SEED)
         add_memory_parameter(self)
@@ -318,6 +331,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             minor_elements="window" if self.parameterAsBool(parameters, "MINOR_PER_WINDOW",
                                                            context) else "scene",
             closure=self.parameterAsBool(parameters, "CLOSURE", context),
+            objects=self.parameterAsBool(parameters, "OBJECTS", context),
         )
         if self.parameterAsBool(parameters, "PAPER_PPS", context):
             settings.start = "paper"
@@ -368,6 +382,18 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         check = functools.partial(checked_write, feedback)
         write_op_maps(staged_folder, names, result.op, result.op_valid, grid.geotransform,
                       raster.crs_wkt, bands, result.op_std, scene.translucent, check)
+        if result.objects is not None:
+            from ..core.html_report import write_atomic
+            from ..core.unmix.objects import parts_table
+
+            check("parts.csv")
+            write_atomic(parts_table(result.objects, result.shares, names, bands),
+                         os.path.join(staged_folder, "parts.csv"))
+            solved = [name for name, on in zip(names, result.objects.solved, strict=True) if on]
+            feedback.pushInfo(tr(
+                "One OP per mock-up part for {0}: {1} parts, in parts.csv; the other elements "
+                "keep their window solution.").format(
+                    ", ".join(solved), int(np.isfinite(result.objects.part_op[0]).sum())))
         written = {name: os.path.join(folder, f"{name}.tif") for name in names}
         outputs = {"OUTPUT_FOLDER": folder}
         simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
@@ -394,7 +420,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "iterations": settings.iterations, "damping": settings.damping,
                 "hold to nearest pure pixels": settings.start_weight,
                 "start": settings.start, "minor elements": settings.minor_elements,
-                "closure": settings.closure, "samples per pixel": samples,
+                "closure": settings.closure, "one OP per mock-up part": settings.objects,
+                "samples per pixel": samples,
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
                                                        geometry.sun_azimuth),
                 "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),

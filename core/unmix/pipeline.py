@@ -12,6 +12,7 @@ import numpy as np
 
 from ..simulate import Canceled, Trace, evaluate_op_maps
 from .correction import apply_rules
+from .objects import ObjectSolution, PartShares, object_variance_maps, solve_objects
 from .pps import PureSelection, select_pure_pixels
 from .uncertainty import op_standard_error
 from .windows import (
@@ -91,6 +92,10 @@ class UnmixParameters:
     # error goes to zero, and what it held (Monte Carlo noise of trace and image, mock-up
     # error) goes into the OPs. It runs before SC, whose rules keep the last word
     closure: bool = False
+    # after the iterations, elements made of several mock-up parts (OBJ groups: a lawn, a
+    # roof, a tree) take one OP per part, solved from every pixel that sees the part
+    # (objects.py); an element of one part keeps its window solution. US-DART only
+    objects: bool = True
 
 
 @dataclass
@@ -106,6 +111,9 @@ class UnmixResult:
     truth_simulated: np.ndarray | None = None
     #: (bands, elements, rows, cols) standard error of every OP map value (uncertainty.py)
     op_std: np.ndarray | None = None
+    #: the per-part solve (objects.py), when an element had several parts
+    objects: ObjectSolution | None = None
+    shares: PartShares | None = None
 
 
 def relative_error(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -140,11 +148,13 @@ def unmix(
     truth: np.ndarray | None = None,
     progress: Callable[[float, str], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
+    shares: PartShares | None = None,
 ) -> UnmixResult:
     """Per-element OP maps from a surface-reflectance ``image`` (bands, rows, cols).
 
     ``valid`` (rows, cols): pixels usable in every band. ``truth`` (bands, elements, rows,
-    cols), when known (demo scenes), adds OP errors to the history.
+    cols), when known (demo scenes), adds OP errors to the history. ``shares`` (see
+    objects.part_shares): where each mock-up part is seen, for the per-part solve.
     """
     p = parameters or UnmixParameters()
     if p.method not in METHODS:
@@ -170,7 +180,8 @@ def unmix(
     seconds: dict[str, float] = {}
     history: list[dict] = []
     closure = p.closure and p.method == US_DART
-    total_steps = 2 + p.iterations + 1 + closure
+    by_object = p.objects and p.method == US_DART and shares is not None
+    total_steps = 2 + p.iterations + 1 + closure + by_object
 
     def step(done: int, label: str):
         if is_canceled is not None and is_canceled():
@@ -257,6 +268,19 @@ def unmix(
             break
     seconds["iterations"] = time.perf_counter() - start
 
+    objects = None
+    if by_object:
+        step(2 + p.iterations, "one OP per mock-up part")
+        start = time.perf_counter()
+        objects = solve_objects(lambda o: evaluate_op_maps(trace, o, bands, skyl),
+                                image, op, valid, shares, masks,
+                                exclude=minor, is_canceled=is_canceled)
+        if objects is not None:
+            op = objects.op
+            simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+            record("objects", op, simulated)
+        seconds["objects"] = time.perf_counter() - start
+
     if closure:  # before SC: the rules keep the last word where closure breaks them
         step(total_steps - 2, "closure")
         start = time.perf_counter()
@@ -285,6 +309,11 @@ def unmix(
                 _start_variance(pure, gradients, simulated_error, image - simulated, valid))
     op_std = op_standard_error(image - simulated, gradients, valid, present, footprint,
                                pure_values, trace.fractions, held)
+    if objects is not None:
+        part_std = np.sqrt(object_variance_maps(objects, shares, valid.shape, op_std))
+        op_std[:, objects.solved] = np.where(np.isfinite(part_std[:, objects.solved]),
+                                             part_std[:, objects.solved],
+                                             op_std[:, objects.solved])
     seconds["uncertainty"] = time.perf_counter() - start
     truth_simulated = None
     if truth is not None:
@@ -298,7 +327,7 @@ def unmix(
     step(total_steps, "done")
     return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
                        seconds=seconds, rule_breaks=breaks, truth_simulated=truth_simulated,
-                       op_std=op_std)
+                       op_std=op_std, objects=objects, shares=shares)
 
 
 def _table_ops(scene, bands: list[str]) -> np.ndarray:

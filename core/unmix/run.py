@@ -48,7 +48,12 @@ def run_unmix(
                    batches=batches_for(samples), progress=trace_progress,
                    is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
+    shares = None
+    if parameters.objects:
+        from .objects import part_shares
+
+        shares = part_shares(scene, grid, geometry, reference_height)
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
-                   progress=unmix_progress, is_canceled=is_canceled)
+                   progress=unmix_progress, is_canceled=is_canceled, shares=shares)
     result.seconds = {"trace": traced.seconds, **result.seconds}
     return result, traced
