@@ -264,7 +264,8 @@ def terrain_heights(scene: Scene, grid: PixelGrid, elements: list[str]) -> np.nd
 
 
 #: independent sample batches per pixel, whose spread gives the standard error, for the
-#: forward model (``forward.simulate_products``) and unmixing (``unmix.run.run_unmix``).
+#: forward model (``forward.simulate_products``), unmixing (``unmix.run.run_unmix``) and
+#: retrieval (``retrieve.run.run_retrieve``, whose loss subtracts that variance).
 #: 4 batches (``trace``'s own default) give it 3 degrees of freedom (+-40 %, heavy tails in
 #: any k-sigma test); 16 give 15 (+-18 %). The price: each batch is stratified on its own,
 #: over fewer strata (64 samples: 2 x 2 instead of 4 x 4), measured +3 % noise at 4 m pixels

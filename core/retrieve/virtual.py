@@ -141,11 +141,12 @@ def skyl(sun_zenith: float = 30.0) -> np.ndarray:
 def observations(scene: Scene, truth_samples: int = 128, model_samples: int = 128,
                  geometries=GEOMETRIES, truth_seed: int = 990, model_seed: int = 10):
     """Per geometry: the truth image at 0.5 m (its own trace, another seed, evaluated at the
-    true spectra) and the retrieval's trace. Returns [(truth image, model trace)] and the
-    seconds spent tracing the models."""
+    true spectra) and the retrieval's trace (with ``batches_for`` batches, as
+    ``run.run_retrieve``). Returns [(truth image, model trace)] and the seconds spent tracing
+    the models."""
     import time
 
-    from ..simulate import Geometry, trace
+    from ..simulate import Geometry, batches_for, trace
 
     x = truth_variables(scene)
     out, seconds = [], 0.0
@@ -156,7 +157,7 @@ def observations(scene: Scene, truth_samples: int = 128, model_samples: int = 12
         image, _ = truth.reflectance(x, skyl(angles[0]))
         start = time.perf_counter()
         model = trace(scene, grid(FINE_PIXEL), geometry, samples=model_samples,
-                      seed=model_seed + k)
+                      seed=model_seed + k, batches=batches_for(model_samples))
         seconds += time.perf_counter() - start
         out.append((image, model))
     return out, seconds

@@ -31,9 +31,24 @@ def s2_superdove():
     return s2, sd, pair_bands("sentinel2", "planetscope_superdove")
 
 
-def _pngs(text):
-    found = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", text)
-    return [base64.b64decode(m) for m in found]
+FIGURES = ("hash similarities and AMD per band", "distributions per band", "residual maps",
+           "true-colour composites")
+
+
+def _figures(text):
+    """alt text -> decoded PNG of every embedded figure."""
+    found = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"',
+                       text)
+    return {alt: base64.b64decode(data) for alt, data in found}
+
+
+def _section(text, heading):
+    return text.split(f"<h2>{heading}</h2>", 1)[1].split("<h2>", 1)[0]
+
+
+def _table_rows(html_part):
+    return [re.findall(r"<td>(.*?)</td>", row) for row in
+            re.findall(r"<tr>(.*?)</tr>", html_part.split("<tbody>", 1)[1])]
 
 
 def test_report_is_self_contained_with_all_figures(s2_superdove, tmp_path):
@@ -45,25 +60,83 @@ def test_report_is_self_contained_with_all_figures(s2_superdove, tmp_path):
     )
     assert out.read_text(encoding="utf-8") == text
     assert [p.name for p in out.parent.iterdir()] == ["compare.html"]  # no temp file left
-    pngs = _pngs(text)
-    assert len(pngs) == 4  # bars, distributions, residual maps, true colour
-    assert all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)
+    figures = _figures(text)
+    assert sorted(figures) == sorted(FIGURES)
+    assert all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in figures.values())
+    # each figure under its own heading
+    for heading, alt in (("Similarity and absolute mean difference", FIGURES[0]),
+                         ("Reflectance distributions", FIGURES[1]),
+                         ("Residual maps (B - A)", FIGURES[2]),
+                         ("True-colour composites", FIGURES[3])):
+        assert f'alt="{alt}"' in _section(text, heading), heading
     assert not re.search(r"(src|href)=[\"'](https?:|file:|/)", text)
     assert "<script" not in text
-    # Values above 1 are counted per band and image.
+    # Values above 1 are counted per band and image, from the images themselves.
+    above = _table_rows(_section(text, "Reflectance distributions"))
+    assert [r[0] for r in above] == [p.label for p in pairs]
+    for row, pair in zip(above, pairs, strict=True):
+        a, b = s2[pair.index_a], sd[pair.index_b]
+        ok = np.isfinite(a) & np.isfinite(b)
+        assert row[1:] == [str(int((a[ok] > 1).sum())), str(int((b[ok] > 1).sum()))], row
     assert "<tr><td>B4-red</td><td>1</td><td>12</td></tr>" in text
     assert "13 in all" in text
     assert "B4-red, B3-green, B2-blue as red, green, blue" in text
     assert "<td>ground</td><td>10</td><td>1</td><td>0.8</td><td>0.4</td>" in text
 
 
-def test_report_table_holds_the_metrics(s2_superdove):
+def test_report_table_holds_the_metrics_of_the_images(s2_superdove):
+    """The metrics table against the definitions computed here from the two images: valid
+    pixels of both, AMD, mean and median of B - A, medians of A and B (4 digits)."""
     s2, sd, pairs = s2_superdove
     metrics = compare_images(s2, sd, pairs)
     text = comparison_report(s2, sd, pairs, metrics=metrics, distribution="violin")
-    for m in metrics:
-        assert f"<td>{m.label}</td><td>{m.n_valid}</td><td>{m.amd:.4g}</td>" in text
+    rows = _table_rows(_section(text, "Metrics per band pair"))
+    assert [r[0] for r in rows] == [p.label for p in pairs]
+    for row, pair, m in zip(rows, pairs, metrics, strict=True):
+        a, b = s2[pair.index_a], sd[pair.index_b]
+        ok = np.isfinite(a) & np.isfinite(b)
+        d = b[ok] - a[ok]
+        assert int(row[1]) == ok.sum()
+        expected = [np.abs(d).mean(), d.mean(), np.median(d), np.median(a[ok]),
+                    np.median(b[ok])]
+        np.testing.assert_allclose([float(v) for v in row[2:7]], expected, rtol=6e-4,
+                                   atol=1e-12)
+        hashes = [float(v) for v in row[7:12]]
+        assert all(0 <= h <= 1 for h in hashes)
+        assert float(row[12]) == pytest.approx(sum(hashes), abs=3e-3)
+        assert hashes == pytest.approx([m.hash_similarity[h] for h in m.hash_similarity],
+                                       abs=6e-4)
     assert metrics[1].n_valid == 40 * 40 - 9  # NoData in B2 left out
+
+
+def _colour_pixels(png: bytes, channel: int) -> np.ndarray:
+    """x positions of the PNG's pixels saturated in one primary colour."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(BytesIO(png)).convert("RGB"), dtype=float) / 255
+    others = np.delete(rgb, channel, axis=2)
+    return np.nonzero((rgb[..., channel] > 0.8) & (others < 0.2).all(axis=2))[1]
+
+
+def test_true_colour_composites_put_each_band_in_its_colour(s2_superdove):
+    """A red left half and a blue right half in image A, the reverse in image B: in the
+    drawn composites A's red lies left of its blue and B's right of it (a swapped channel
+    or image would break this)."""
+    _, _, pairs = s2_superdove
+    s2, sd = np.full((13, 20, 20), 0.1), np.full((8, 20, 20), 0.1)
+    index = {p.label: p for p in pairs}
+    red, blue = index["B4-red"], index["B2-blue"]
+    s2[red.index_a, :, :10], s2[blue.index_a, :, 10:] = 0.4, 0.4
+    sd[red.index_b, :, 10:], sd[blue.index_b, :, :10] = 0.4, 0.4
+    png = _figures(comparison_report(s2, sd, pairs))["true-colour composites"]
+    reds, blues = _colour_pixels(png, 0), _colour_pixels(png, 2)
+    middle = (min(reds.min(), blues.min()) + max(reds.max(), blues.max())) / 2
+    for side in (np.less, np.greater_equal):  # image A's panel, then image B's
+        r, b = reds[side(reds, middle)], blues[side(blues, middle)]
+        assert r.size > 100 and b.size > 100
+        assert (r.mean() < b.mean()) == (side is np.less)
 
 
 def test_report_without_rgb_and_bad_arguments():
@@ -71,7 +144,7 @@ def test_report_without_rgb_and_bad_arguments():
     pairs = pair_bands(2, 2)
     text = comparison_report(a, b, pairs, title="x <b>")
     assert "no true-colour composite" in text and "x &lt;b&gt;" in text
-    assert len(_pngs(text)) == 3
+    assert sorted(_figures(text)) == sorted(FIGURES[:3])
     with pytest.raises(ValueError, match="distribution"):
         comparison_report(a, b, pairs, distribution="histogram")
     with pytest.raises(ValueError, match="needs band 2 of image B"):

@@ -37,6 +37,22 @@ def rmse_table(result, truth):
     return np.sqrt((error**2).mean(axis=0)), np.sqrt((error**2).mean(axis=0)) / truth.mean(axis=0)
 
 
+def whitened_rms(result, scene, truth) -> np.ndarray:
+    """Per component: the RMS over bands of its errors whitened with the reported covariance
+    of its bands (sqrt(e^T C^-1 e / bands)): about 1, with one degree of freedom per band."""
+    out = []
+    for v, name in enumerate(scene.variable_names):
+        element, quantity = name.rsplit(":", 1)
+        index = [k for k, p in enumerate(result.parameters)
+                 if (p.element, p.quantity) == (element, quantity)]
+        bands = [BANDS.index(result.parameters[k].band) for k in index]
+        error = result.values[index] - truth[bands, v]
+        std = result.std[index]
+        covariance = result.correlation[np.ix_(index, index)] * np.outer(std, std)
+        out.append(np.sqrt(error @ np.linalg.solve(covariance, error) / len(index)))
+    return np.array(out)
+
+
 def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
     scene, observed, _ = experiment
     truth = virtual.truth_variables(scene)
@@ -46,31 +62,40 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
                           intervals="sandwich")
         rmse, relative = rmse_table(result, truth)
         rows[pixel] = rmse
+        whitened = whitened_rms(result, scene, truth)
         print(f"\n{pixel:>4} m  " + "  ".join(
-            f"{n} {a:.4f} ({100 * r:.2f} %)" for n, a, r in
-            zip(scene.variable_names, rmse, relative, strict=True))
+            f"{n} {a:.4f} ({100 * r:.2f} %, z {w:.2f})" for n, a, r, w in
+            zip(scene.variable_names, rmse, relative, whitened, strict=True))
             + f"  [{result.iterations} it, {result.seconds:.1f} s]")
         assert result.history[-1] < result.history[0]
         assert not result.warnings
-        # the standard errors describe the errors: z = error / std has an RMS near 1. Pooled
-        # over bands and components: one component's RMS over 6 bands that share their
-        # Monte Carlo paths has too few degrees of freedom to bound (0.27-2.0 seen)
+        # the standard errors describe the errors: z = error / std has an RMS near 1,
+        # pooled over bands and components
         z = (result.variables[0] - truth) / result.variables_std[0]
         z_rms[pixel] = np.sqrt(np.mean(z**2))
-        # and no component far off (a loose bound for so few degrees of freedom)
+        # and no component far off (a loose bound: one component's bands share their paths,
+        # so its RMS of z over bands has about 2 degrees of freedom, (sum l)^2 / sum l^2 of
+        # the eigenvalues l of its reported correlation, 1.7-2.4 measured: a calibrated
+        # standard error gives values under 0.3 for 9 % of components)
         per_component = np.sqrt(np.mean(z**2, axis=0))
         assert np.all(per_component <= 3.0), (pixel, z)
-        if pixel == 0.5:  # 0.45-1.84 measured; at 2.5 m leaf_a:r is 0.27, at 10 m leaf_b:r 2.4
-            assert np.all((per_component >= 0.3) & (per_component <= 2.0)), per_component
+        # per component with its band correlations: whitened by the reported covariance its
+        # 10 bands are 10 degrees of freedom, outside 0.3-2.0 with probability < 1e-3. Not
+        # at 10 m: 48 pixels of 3 views cannot estimate a covariance of 60 unknowns (the
+        # sandwich's middle term has rank <= 48), so its small directions are not described
+        if pixel < 10.0:
+            assert np.all((whitened >= 0.3) & (whitened <= 2.0)), (pixel, whitened)
         # the loss's optimum, not an iteration cap
         assert "CONVERGENCE" in result.message
     # the issue's target at the finest resolution: max RMSE over components <= 0.005
+    # (0.0032-0.0046 over five pairs of truth and model seeds; with 4 batches per model
+    # trace 0.0020-0.0084: see run.run_retrieve)
     assert rows[0.5].max() <= 0.005, rows[0.5]
     # opaque components are far better constrained than leaves at every resolution
     assert rows[10.0][:2].max() <= 0.002
     print("RMS of error / standard error:", z_rms)
     for pixel in (0.5, 2.5):
-        assert 0.6 <= z_rms[pixel] <= 1.6, (pixel, z_rms[pixel])  # 1.15 and 0.84 measured
+        assert 0.6 <= z_rms[pixel] <= 1.6, (pixel, z_rms[pixel])  # 0.79 and 1.09 measured
 
 
 def test_single_view_cannot_separate_r_from_t_as_well(experiment):
@@ -265,10 +290,55 @@ def test_prospect_is_physical_and_matches_the_band_tables():
     np.testing.assert_allclose(dt, dt2, rtol=1e-3, atol=1e-7)
 
 
-def test_report_renders(experiment):
+def test_report_names_its_figures_and_its_table_is_the_csv(experiment):
+    """Every figure is an embedded PNG under its own name (one residual map per view, named
+    after it), and the table of retrieved values holds the CSV's rows, whose values are the
+    retrieved spectra of the right element, quantity and band."""
+    import base64
+    import csv
+    import html
+    import io
+    import re
+
+    from unmix3d.core.retrieve.report import COLUMNS
+
     scene, observed, _ = experiment
     views = virtual.views_at(observed, 10.0)
     result = retrieve(scene, views, BANDS, max_iterations=30, intervals="sandwich")
     page = result_html(result, [v.image for v in views], [v.name for v in views],
                        {"case": "test"})
-    assert page.count("data:image/png;base64") >= 4 and "Correlations" in page
+    figures = dict(re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,'
+                              r'([A-Za-z0-9+/=]+)"', page))
+    expected = {"loss history", "spectra all", "correlation matrix"}
+    expected |= {f"residuals {v.name}" for v in views}
+    if result.landscape is not None:
+        expected.add("loss landscape")
+    assert set(figures) == expected
+    assert all(base64.b64decode(b).startswith(b"\x89PNG\r\n\x1a\n") for b in figures.values())
+
+    rows = list(csv.DictReader(io.StringIO(result_csv(result))))
+    section = page.split("<h2>Retrieved values</h2>", 1)[1].split("</table>", 1)[0]
+    header = [html.unescape(c) for c in re.findall(r"<th>(.*?)</th>", section)]
+    cells = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+             for row in re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>", 1)[1])]
+    assert header == list(COLUMNS) and len(cells) == len(rows) > 0
+    for shown, row in zip(cells, rows, strict=True):
+        for column, text in zip(COLUMNS, shown, strict=True):
+            if column in ("value", "std", "low95", "high95", "prior"):
+                if row[column] == "":
+                    assert text == "NaN", (column, row)
+                else:  # 4 significant digits in the page, 6 in the CSV
+                    assert float(text) == pytest.approx(float(row[column]), rel=6e-4), row
+            else:
+                assert text == row[column], (column, row)
+    # each free spectrum's CSV value is the retrieved variable of its element and band
+    names = scene.elements.names
+    checked = 0
+    for row in rows:
+        if row["quantity"] in ("r", "t") and row["mode"] == "free":
+            e = names.index(row["element"])
+            v = scene.var_r[e] if row["quantity"] == "r" else scene.var_t[e]
+            assert float(row["value"]) == pytest.approx(
+                result.variables[0, BANDS.index(row["band"]), v], rel=1e-5), row
+            checked += 1
+    assert checked == len(BANDS) * len(scene.variable_names)

@@ -2,6 +2,7 @@
 
 import csv
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -137,7 +138,14 @@ def test_sentinel2_vs_superdove_across_utm_zones(run_algorithm, s2_and_superdove
     assert (~sd_valid).sum() == 400
 
     report = Path(result["REPORT"]).read_text(encoding="utf-8")
-    assert report.count("data:image/png;base64") >= 4  # bars, distributions, maps, RGB
+    for alt in ("hash similarities and AMD per band", "distributions per band",
+                "residual maps", "true-colour composites"):
+        assert f'<img alt="{alt}" src="data:image/png;base64,' in report, alt
+    # the report's metrics table holds the metrics CSV's AMD of every band pair
+    for row in rows:
+        found = re.search(f"<td>{re.escape(row['band_pair'])}</td><td>{row['n_valid']}</td>"
+                          r"<td>([^<]*)</td>", report)
+        assert found and float(found[1]) == pytest.approx(float(row["amd"]), rel=6e-4), row
     assert "B8A-NIR" in report
 
 

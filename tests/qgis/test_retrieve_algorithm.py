@@ -2,6 +2,8 @@
 image and an oblique extra image, zones as polygons, and named errors for bad input."""
 
 import csv
+import html
+import re
 
 import numpy as np
 import pytest
@@ -96,7 +98,17 @@ def test_retrieve_writes_spectra_simulation_and_report(run_algorithm, forest, tm
     assert np.sqrt(np.mean((simulated.data - observed.data) ** 2)) < 0.03
     assert outputs["RMSE"] < 0.03 and outputs["ITERATIONS"] > 0
     report = (tmp_path / "report.html").read_text()
-    assert report.count("data:image/png;base64") >= 4 and "Correlations" in report
+    figures = re.findall(r'<img alt="([^"]*)" src="data:image/png;base64,', report)
+    assert {"loss history", "spectra all", "correlation matrix"} <= set(figures)
+    assert sum(f.startswith("residuals ") for f in figures) == len(GEOMETRIES)
+    # the report's table of values is the CSV written beside it
+    table = report.split("<h2>Retrieved values</h2>", 1)[1].split("</table>", 1)[0]
+    shown = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)]
+             for r in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])]
+    assert len(shown) == len(rows)
+    for cells, row in zip(shown, rows, strict=True):
+        assert cells[:5] == [row[k] for k in ("element", "zone", "mode", "quantity", "band")]
+        assert float(cells[5]) == pytest.approx(float(row["value"]), rel=6e-4)
     assert (tmp_path / "correlation.csv").read_text().startswith("parameter,")
 
 

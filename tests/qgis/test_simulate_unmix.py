@@ -120,7 +120,10 @@ def test_unmix_writes_op_maps_report_and_accuracy(run_algorithm, scene_files, sa
             error = np.abs(op.data[:, pure] / np.array(TRUTH[name])[:, None] - 1)
             assert np.median(error) <= 0.003
     report = (out / "report.html").read_text()
-    assert report.count("data:image/png;base64") >= 4 and "Accuracy table" in report
+    assert "Accuracy table" in report
+    for alt in ("convergence of ground", "convergence of roof", "convergence of vegetation",
+                "OP error maps", "image residual map", "OP standard errors"):
+        assert f'<img alt="{alt}" src="data:image/png;base64,' in report, alt
     accuracy = (out / "accuracy.csv").read_text().splitlines()
     assert accuracy[0].startswith("case,element,pixels") and len(accuracy) == 4
     assert outputs["OUTPUT_FOLDER"] == str(out)
