@@ -34,6 +34,7 @@ RAYS_PER_PIXEL = 256
 DAMPING = 0.1
 STEPS = 4  # re-linearisations of the per-part solve (multiple scattering is not linear)
 MAX_DENSE_UNKNOWNS = 4000  # exact variances up to this many parts per band
+CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
 
 
 @dataclass
@@ -55,36 +56,45 @@ class PartShares:
 def part_shares(scene, grid, geometry, reference_height=None,
                 rays_per_pixel: int = RAYS_PER_PIXEL) -> PartShares:
     """Visible share of every part in every pixel, from first hits of sensor rays that
-    start on the pixel grid's reference surface (as the tracer's do)."""
+    start on the pixel grid's reference surface (as the tracer's do); cast a block of
+    rows at a time, so memory stays bounded by CHUNK_RAYS whatever the grid."""
     mockup = scene.mockup
     origin = mockup.origin
     n = max(1, int(round(math.sqrt(rays_per_pixel))))
     offsets = (np.arange(n) + 0.5) / n
     rows, cols = grid.rows, grid.cols
-    sub_u = (np.arange(cols)[:, None] + offsets[None]).ravel()
-    sub_v = (np.arange(rows)[:, None] + offsets[None]).ravel()
-    uu, vv = np.meshgrid(sub_u, sub_v)
-    pixel = (vv.ravel().astype(np.int64) * cols + uu.ravel().astype(np.int64))
-    if reference_height is None:
-        reference_height = mockup.world_bounds()[0][2]
-    z_ref = np.broadcast_to(np.asarray(reference_height, np.float64) - origin[2],
-                            (rows, cols)).ravel()[pixel]
-    start = np.column_stack([grid.x_min - origin[0] + uu.ravel() * grid.pixel_width,
-                             grid.y_max - origin[1] - vv.ravel() * grid.pixel_height, z_ref])
+    heights = np.broadcast_to(np.asarray(mockup.world_bounds()[0][2] if reference_height
+                                         is None else reference_height, np.float64)
+                              - origin[2], (rows, cols))
     view = geometry.view
     top = mockup.local_bounds()[1][2] + 1.0
-    lift = (top - z_ref) / view[2]
-    origins = start + lift[:, None] * view
-    t, hit = trace_closest(scene.bvh, origins, np.broadcast_to(-view, origins.shape), 0.0,
-                           1e9)
-    seen = hit >= 0
-    part = mockup.part_of_triangle[hit[seen]].astype(np.int64)
     n_parts = len(mockup.part_names)
-    visible = sparse.csr_matrix((np.full(part.size, 1.0 / (n * n)), (pixel[seen], part)),
+    block = max(1, CHUNK_RAYS // (cols * n * n))
+    pixels, parts, counts = [], [], []
+    sub_u = (np.arange(cols)[:, None] + offsets[None]).ravel()
+    for row0 in range(0, rows, block):
+        sub_v = (np.arange(row0, min(rows, row0 + block))[:, None] + offsets[None]).ravel()
+        uu, vv = np.meshgrid(sub_u, sub_v)
+        pixel = vv.ravel().astype(np.int64) * cols + uu.ravel().astype(np.int64)
+        z_ref = heights.ravel()[pixel]
+        start = np.column_stack([grid.x_min - origin[0] + uu.ravel() * grid.pixel_width,
+                                 grid.y_max - origin[1] - vv.ravel() * grid.pixel_height,
+                                 z_ref])
+        origins = start + ((top - z_ref) / view[2])[:, None] * view
+        _, hit = trace_closest(scene.bvh, origins, np.broadcast_to(-view, origins.shape),
+                               0.0, 1e9)
+        seen = hit >= 0
+        key, count = np.unique(pixel[seen] * n_parts
+                               + mockup.part_of_triangle[hit[seen]].astype(np.int64),
+                               return_counts=True)
+        pixels.append(key // n_parts)
+        parts.append(key % n_parts)
+        counts.append(count)
+    visible = sparse.csr_matrix((np.concatenate(counts) / (n * n),
+                                 (np.concatenate(pixels), np.concatenate(parts))),
                                 (rows * cols, n_parts))
     part_element = np.full(n_parts, -1, np.int64)
     part_element[mockup.part_of_triangle] = scene.triangle_element
-    visible.sum_duplicates()
     return PartShares(visible, part_element, list(mockup.part_names))
 
 
