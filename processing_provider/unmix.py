@@ -263,6 +263,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             accuracy_csv,
             accuracy_markdown,
             accuracy_rows,
+            demo_plot_zones,
             published_for_demo,
         )
         from ..core.unmix.pipeline import UnmixParameters
@@ -386,7 +387,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                   f"{traced.traced_paths:,}",
                 "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
                 rows, path=targets["REPORT"], truth=truth,
-                published=published_for_demo(truth_folder, case, method, settings.closure))
+                published=published_for_demo(truth_folder, case, method, settings.closure),
+                zones=demo_plot_zones(truth_folder, grid.geotransform, (grid.rows, grid.cols)))
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:
