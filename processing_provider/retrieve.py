@@ -325,7 +325,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
             geometries += [Geometry(*g) for g in extra_geometries]
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
-        images = [(layer.name(), grid, image, valid)]
+        images, labels = [(layer.name(), grid, image, valid)], [label]
         for extra, extra_angles in zip(extra_layers, extra_geometries, strict=True):
             extra_label = f"IMAGES_EXTRA {extra.name()}"
             other, other_grid, other_image, other_valid = read_reflectance_image(
@@ -339,6 +339,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                  "view zenith {3:g}, view azimuth {4:g} (GEOMETRIES_EXTRA)")
                               .format(extra_label, *extra_angles))
             images.append((extra.name(), other_grid, other_image, other_valid))
+            labels.append(extra_label)
         zone_names, zone_maps = self._zones(parameters, context, layer.crs(),
                                             [g for _, g, _, _ in images])
 
@@ -346,8 +347,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         check_scene_bands(scene, bands, label, table_ops=False, columns_optional=True)
         try:
-            for name, image_grid, *_ in images:
-                check_overlap(scene, image_grid, name)
+            for image_label, (_, image_grid, *_) in zip(labels, images, strict=True):
+                check_overlap(scene, image_grid, image_label)
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         modes = {}

@@ -246,6 +246,18 @@ def test_image_checks_are_those_of_unmix(run_algorithm, forest, tmp_path, case, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["image.tif"]
 
 
+def test_an_extra_image_away_from_the_mockup_is_named(run_algorithm, forest, tmp_path):
+    raster = read_raster(forest[1][1])
+    x0, dx, _, y0, _, dy = raster.geotransform
+    moved = write_raster(tmp_path / "elsewhere.tif", raster.data, None,
+                         (x0 + 50000, dx, 0, y0, 0, dy), raster.crs_wkt, BANDS)
+    with pytest.raises(QgsProcessingException,
+                       match=r"and IMAGES_EXTRA elsewhere \(x .*\) do not overlap"):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path,
+                                                     IMAGES_EXTRA=[str(moved)]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.tif"]
+
+
 def test_bands_and_rules_are_checked_against_the_element_table(run_algorithm, forest,
                                                                tmp_path):
     """A table with band columns must have one for every image band; a rule must name the
