@@ -428,6 +428,10 @@
       <translation>Ajoute la lumière que l'atmosphère diffuse vers le capteur depuis les alentours (fonction d'environnement de 6S sur l'image, la part au-delà sur la moyenne de l'image).</translation>
     </message>
     <message>
+      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
+      <translation>MTD_TL.xml facultatif de la tuile Sentinel-2 : ses angles solaires et de visée moyens remplacent les paramètres d'angle.</translation>
+    </message>
+    <message>
       <source>Sun zenith angle (degrees)</source>
       <translation>Angle zénithal solaire (degrés)</translation>
     </message>
@@ -460,20 +464,20 @@
       <translation>Direction du capteur, dans le sens horaire depuis le nord.</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sun. Required (unmix: unless METADATA gives it).</source>
-      <translation>Angle entre la verticale et la direction du soleil. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+      <source>Angle between the vertical and the direction of the sun. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>Angle entre la verticale et la direction du soleil. Obligatoire (unmix et retrieve : sauf si METADATA le donne).</translation>
     </message>
     <message>
-      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix: unless METADATA gives it).</source>
-      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2). Obligatoire (unmix : sauf si METADATA le donne).</translation>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>Direction du soleil, dans le sens horaire depuis le nord (comme dans les métadonnées Sentinel-2). Obligatoire (unmix et retrieve : sauf si METADATA le donne).</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sensor. Required (unmix: unless METADATA gives it).</source>
-      <translation>Angle entre la verticale et la direction du capteur. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+      <source>Angle between the vertical and the direction of the sensor. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>Angle entre la verticale et la direction du capteur. Obligatoire (unmix et retrieve : sauf si METADATA le donne).</translation>
     </message>
     <message>
-      <source>Direction of the sensor, clockwise from north. Required (unmix: unless METADATA gives it).</source>
-      <translation>Direction du capteur, dans le sens horaire depuis le nord. Obligatoire (unmix : sauf si METADATA le donne).</translation>
+      <source>Direction of the sensor, clockwise from north. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>Direction du capteur, dans le sens horaire depuis le nord. Obligatoire (unmix et retrieve : sauf si METADATA le donne).</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -560,6 +564,10 @@
       <translation>Aucun pixel ne garde une réflectance de surface dans [0, 1] sous cette atmosphère : vérifiez AOT550 et AEROSOL_MODEL</translation>
     </message>
     <message>
+      <source>Sentinel-2 tile metadata</source>
+      <translation>Métadonnées de la tuile Sentinel-2</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
     </message>
@@ -614,6 +622,10 @@
     <message>
       <source>{0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
       <translation>{0} est dans un SCR géographique ; la maquette et l'image doivent partager un SCR projeté en mètres (reprojetez l'image)</translation>
+    </message>
+    <message>
+      <source>{0} has no pixel valid in every band</source>
+      <translation>{0} n'a aucun pixel valide dans toutes les bandes</translation>
     </message>
     <message>
       <source>{0} has band(s) {1} but the element table {2} has no column for them (its band columns: {3}); add the column(s) or drop the band(s) from the image</source>
@@ -1292,12 +1304,12 @@
       <translation>RT_RANGE '{0}' doit être deux nombres 'bas,haut', par ex. 0.5,2</translation>
     </message>
     <message>
-      <source>{0} has no pixel valid in every band</source>
-      <translation>{0} n'a aucun pixel valide dans toutes les bandes</translation>
-    </message>
-    <message>
       <source>ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got '{0}')</source>
       <translation>ZONES est une couche de polygones : ZONE_FIELD doit nommer l'un de ses champs (reçu « {0} »)</translation>
+    </message>
+    <message>
+      <source>Angles used for {0}: sun zenith {1:g}, sun azimuth {2:g}, view zenith {3:g}, view azimuth {4:g} (GEOMETRIES_EXTRA)</source>
+      <translation>Angles utilisés pour {0} : zénith solaire {1:g}, azimut solaire {2:g}, zénith de visée {3:g}, azimut de visée {4:g} (GEOMETRIES_EXTRA)</translation>
     </message>
     <message>
       <source>IMAGES_EXTRA {0} has bands {1}; IMAGE has {2}: they must be the same</source>
@@ -1432,10 +1444,6 @@
       <translation>Restitue une carte de propriétés optiques (OP) par élément de la scène — réflectance lambertienne pour les éléments opaques, albédo (r + t, réparti selon le rapport r/t de la table des éléments) pour les éléments translucides — à partir d'une image de réflectance de surface et d'une maquette 3D classifiée, avec la méthode US-DART : sélection des pixels purs, analyse linéaire de mélange spectral par fenêtre glissante, itérations de gradient sur un modèle de transfert radiatif 3D Monte-Carlo, et correction par règles spectrales. La scène est tracée une seule fois ; chaque itération réutilise ce tracé. METHOD dart-calibration exécute la méthode de référence DART-calibration (LSMA puis mise à l'échelle par pixel) à des fins de comparaison. Écarts à l'article, chacun réversible : départs fondés sur le modèle, résolutions par fenêtre amorties, une seule OP pour toute la scène pour les éléments qui n'occupent jamais la moitié d'un pixel, et une OP par partie de la maquette pour les éléments formés de plusieurs parties ; CLOSURE permet en option de reproduire exactement l'image à la fin.</translation>
     </message>
     <message>
-      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
-      <translation>MTD_TL.xml facultatif de la tuile Sentinel-2 : ses angles solaires et de visée moyens remplacent les paramètres d'angle.</translation>
-    </message>
-    <message>
       <source>us-dart (PPS, LSMA, gradient iterations, SC) or dart-calibration (the baseline: LSMA then per-pixel Newton scaling of all OPs).</source>
       <translation>us-dart (PPS, LSMA, itérations de gradient, SC) ou dart-calibration (la méthode de référence : LSMA puis mise à l'échelle de Newton par pixel de toutes les OP).</translation>
     </message>
@@ -1508,10 +1516,6 @@
       <translation>Décalage appliqué à la maquette pour la co-enregistrer avec l'image (voir unmix3d:coregister).</translation>
     </message>
     <message>
-      <source>Sentinel-2 tile metadata</source>
-      <translation>Métadonnées de la tuile Sentinel-2</translation>
-    </message>
-    <message>
       <source>Method</source>
       <translation>Méthode</translation>
     </message>
@@ -1582,10 +1586,6 @@
     <message>
       <source>OP maps: {0} ({1})</source>
       <translation>Cartes OP : {0} ({1})</translation>
-    </message>
-    <message>
-      <source>IMAGE {0} has no pixel valid in every band</source>
-      <translation>IMAGE {0} n'a aucun pixel valide dans toutes les bandes</translation>
     </message>
     <message>
       <source>{0}: {1:.2f} s</source>

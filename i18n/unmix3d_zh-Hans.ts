@@ -428,6 +428,10 @@
       <translation>加入大气从周围环境散射进视线的光（6S 的环境函数作用于图像，超出图像的部分取图像均值）。</translation>
     </message>
     <message>
+      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
+      <translation>可选的 Sentinel-2 瓦片 MTD_TL.xml：其平均太阳角和观测角将替代角度参数。</translation>
+    </message>
+    <message>
       <source>Sun zenith angle (degrees)</source>
       <translation>太阳天顶角（度）</translation>
     </message>
@@ -460,20 +464,20 @@
       <translation>传感器方向，自北顺时针量算。</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sun. Required (unmix: unless METADATA gives it).</source>
-      <translation>铅垂线与太阳方向之间的夹角。必填（unmix：除非 METADATA 给出）。</translation>
+      <source>Angle between the vertical and the direction of the sun. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>铅垂线与太阳方向之间的夹角。必填（unmix 和 retrieve：除非 METADATA 给出）。</translation>
     </message>
     <message>
-      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix: unless METADATA gives it).</source>
-      <translation>太阳方向，自北顺时针计（与 Sentinel-2 元数据相同）。必填（unmix：除非 METADATA 给出）。</translation>
+      <source>Direction of the sun, clockwise from north (as in Sentinel-2 metadata). Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>太阳方向，自北顺时针计（与 Sentinel-2 元数据相同）。必填（unmix 和 retrieve：除非 METADATA 给出）。</translation>
     </message>
     <message>
-      <source>Angle between the vertical and the direction of the sensor. Required (unmix: unless METADATA gives it).</source>
-      <translation>铅垂线与传感器方向之间的夹角。必填（unmix：除非 METADATA 给出）。</translation>
+      <source>Angle between the vertical and the direction of the sensor. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>铅垂线与传感器方向之间的夹角。必填（unmix 和 retrieve：除非 METADATA 给出）。</translation>
     </message>
     <message>
-      <source>Direction of the sensor, clockwise from north. Required (unmix: unless METADATA gives it).</source>
-      <translation>传感器方向，自北顺时针计。必填（unmix：除非 METADATA 给出）。</translation>
+      <source>Direction of the sensor, clockwise from north. Required (unmix and retrieve: unless METADATA gives it).</source>
+      <translation>传感器方向，自北顺时针计。必填（unmix 和 retrieve：除非 METADATA 给出）。</translation>
     </message>
     <message>
       <source>3D mock-up</source>
@@ -560,6 +564,10 @@
       <translation>在此大气下没有像元的地表反射率在 [0, 1] 内：请检查 AOT550 和 AEROSOL_MODEL</translation>
     </message>
     <message>
+      <source>Sentinel-2 tile metadata</source>
+      <translation>Sentinel-2 瓦片元数据</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
     </message>
@@ -614,6 +622,10 @@
     <message>
       <source>{0} is in a geographic CRS; the mock-up and the image must share a projected CRS in metres (reproject the image)</source>
       <translation>{0} 使用地理坐标系；模型与影像必须使用同一个以米为单位的投影坐标系（请重投影影像）</translation>
+    </message>
+    <message>
+      <source>{0} has no pixel valid in every band</source>
+      <translation>{0} 没有在所有波段均有效的像元</translation>
     </message>
     <message>
       <source>{0} has band(s) {1} but the element table {2} has no column for them (its band columns: {3}); add the column(s) or drop the band(s) from the image</source>
@@ -1292,12 +1304,12 @@
       <translation>RT_RANGE '{0}' 必须是两个数 'low,high'，例如 0.5,2</translation>
     </message>
     <message>
-      <source>{0} has no pixel valid in every band</source>
-      <translation>{0} 没有在所有波段均有效的像元</translation>
-    </message>
-    <message>
       <source>ZONES is a polygon layer: ZONE_FIELD must name one of its fields (got '{0}')</source>
       <translation>ZONES 是多边形图层：ZONE_FIELD 必须指定其中一个字段（得到“{0}”）</translation>
+    </message>
+    <message>
+      <source>Angles used for {0}: sun zenith {1:g}, sun azimuth {2:g}, view zenith {3:g}, view azimuth {4:g} (GEOMETRIES_EXTRA)</source>
+      <translation>{0} 所用角度：太阳天顶角 {1:g}，太阳方位角 {2:g}，观测天顶角 {3:g}，观测方位角 {4:g}（GEOMETRIES_EXTRA）</translation>
     </message>
     <message>
       <source>IMAGES_EXTRA {0} has bands {1}; IMAGE has {2}: they must be the same</source>
@@ -1432,10 +1444,6 @@
       <translation>利用 US-DART 方法，从地表反射率影像和分类的三维场景模型中，为每个场景元素反演一幅光学特性 (OP) 图——不透明元素为朗伯反射率，半透明元素为反照率（r + t，按元素表中的 r/t 比例拆分）：纯像元选择、滑动窗口线性光谱混合分析、基于蒙特卡洛三维辐射传输模型的梯度迭代，以及光谱规则校正。场景只追踪一次；每次迭代都复用该追踪结果。METHOD dart-calibration 运行 DART-calibration 基准方法（先 LSMA，再逐像元缩放）以供比较。与论文的不同之处（均可切换回论文做法）：基于模型的初值、带阻尼的窗口求解，对从未占据半个像元的元素在整个场景中使用单一OP，以及对由多个部件组成的元素按场景模型的每个部件求一个OP；CLOSURE可选地在最后精确重现图像。</translation>
     </message>
     <message>
-      <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
-      <translation>可选的 Sentinel-2 瓦片 MTD_TL.xml：其平均太阳角和观测角将替代角度参数。</translation>
-    </message>
-    <message>
       <source>us-dart (PPS, LSMA, gradient iterations, SC) or dart-calibration (the baseline: LSMA then per-pixel Newton scaling of all OPs).</source>
       <translation>us-dart（PPS、LSMA、梯度迭代、SC）或 dart-calibration（基准方法：先 LSMA，再对所有 OP 进行逐像元牛顿缩放）。</translation>
     </message>
@@ -1508,10 +1516,6 @@
       <translation>施加于场景模型以使其与影像配准的偏移（参见 unmix3d:coregister）。</translation>
     </message>
     <message>
-      <source>Sentinel-2 tile metadata</source>
-      <translation>Sentinel-2 瓦片元数据</translation>
-    </message>
-    <message>
       <source>Method</source>
       <translation>方法</translation>
     </message>
@@ -1582,10 +1586,6 @@
     <message>
       <source>OP maps: {0} ({1})</source>
       <translation>OP 图：{0}（{1}）</translation>
-    </message>
-    <message>
-      <source>IMAGE {0} has no pixel valid in every band</source>
-      <translation>IMAGE {0} 没有在所有波段均有效的像元</translation>
     </message>
     <message>
       <source>{0}: {1:.2f} s</source>

@@ -78,14 +78,15 @@ def add_geometry_parameters(algorithm, defaults: bool = True) -> None:
         algorithm.add(view_azimuth, "Direction of the sensor, clockwise from north.")
     else:
         algorithm.add(sun_zenith, "Angle between the vertical and the direction of the sun. "
-                                  "Required (unmix: unless METADATA gives it).")
+                                  "Required (unmix and retrieve: unless METADATA gives it).")
         algorithm.add(sun_azimuth, "Direction of the sun, clockwise from north (as in "
-                                   "Sentinel-2 metadata). Required (unmix: unless METADATA "
-                                   "gives it).")
+                                   "Sentinel-2 metadata). Required (unmix and retrieve: "
+                                   "unless METADATA gives it).")
         algorithm.add(view_zenith, "Angle between the vertical and the direction of the "
-                                   "sensor. Required (unmix: unless METADATA gives it).")
+                                   "sensor. Required (unmix and retrieve: unless METADATA "
+                                   "gives it).")
         algorithm.add(view_azimuth, "Direction of the sensor, clockwise from north. Required "
-                                    "(unmix: unless METADATA gives it).")
+                                    "(unmix and retrieve: unless METADATA gives it).")
     algorithm.add(
         QgsProcessingParameterString("SKYL", tr("Skylight ratio SKYL"), defaultValue="0.2"),
         "Share of the downward irradiance that comes from the sky (isotropic): one value, or "
@@ -525,13 +526,50 @@ def check_image_crs(crs_wkt: str, label: str) -> None:
             "CRS in metres (reproject the image)").format(label))
 
 
-def check_scene_bands(scene, bands: list[str], label: str, table_ops: bool = True) -> None:
+def read_reflectance_image(algorithm, parameters, context, feedback, layer, label: str):
+    """(raster, grid, reflectance, valid) of a surface-reflectance layer, checked alike for
+    every algorithm: a projected CRS, SCALE and OFFSET applied, scaled integers refused from
+    the data type and the distribution, NaN, NoData and out-of-range pixels set aside, and
+    at least one pixel valid in every band."""
+    from ..core.raster_io import read_raster
+    from ..core.sentinel2 import surface_reflectance
+    from ..core.simulate import PixelGrid
+
+    try:
+        raster = read_raster(layer.source())
+        check_image_crs(raster.crs_wkt, label)
+        grid = PixelGrid.from_geotransform(raster.geotransform, *raster.shape)
+        image, valid, notes = surface_reflectance(
+            raster.data, raster.valid, raster.band_names,
+            algorithm.parameterAsDouble(parameters, "SCALE", context),
+            algorithm.parameterAsDouble(parameters, "OFFSET", context), label,
+            integer_type=raster.integer_type)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    for note in notes:
+        feedback.pushWarning(note)
+    if not valid.any():
+        raise QgsProcessingException(tr("{0} has no pixel valid in every band").format(label))
+    return raster, grid, image, valid
+
+
+def add_metadata_parameter(algorithm) -> None:
+    """METADATA: the Sentinel-2 tile metadata whose angles stand in for the angle parameters."""
+    algorithm.add(QgsProcessingParameterFile("METADATA", tr("Sentinel-2 tile metadata"),
+                                             optional=True, fileFilter="XML (*.xml)"),
+                  "Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles "
+                  "replace the angle parameters.")
+
+
+def check_scene_bands(scene, bands: list[str], label: str, table_ops: bool = True,
+                      columns_optional: bool = False) -> None:
     """The image's bands against the element table, the same for every algorithm: each band
-    is a column of the table (``table_ops``: every element gives its OP there), and every
-    spectral rule names bands of the image."""
+    is a column of the table (``table_ops``: every element gives its OP there;
+    ``columns_optional``: a table with no band column at all is accepted, as retrieve's start
+    values have defaults), and every spectral rule names bands of the image."""
     table = scene.elements
     missing = [band for band in bands if band not in table.bands]
-    if missing:
+    if missing and not (columns_optional and not table.bands):
         raise QgsProcessingException(tr(
             "{0} has band(s) {1} but the element table {2} has no column for them (its band "
             "columns: {3}); add the column(s) or drop the band(s) from the image")

@@ -2,6 +2,7 @@
 transmittance, soil and understory spectra, or PROSPECT leaf biochemistry, from one or more
 images of a scene whose 3D structure is known."""
 
+import functools
 import os
 
 import numpy as np
@@ -30,12 +31,19 @@ from .common import (
     FeedbackProgress,
     add_atmosphere_parameters,
     add_geometry_parameters,
+    add_metadata_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    check_scene_bands,
+    checked_write,
+    geometry_angles,
     load_scene,
     parse_skyl,
     parse_values,
+    read_reflectance_image,
+    reserve_outputs,
+    run_staged,
     surface_acquisition,
 )
 from .i18n import tr
@@ -151,7 +159,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                  "Start (and fixed) values, e.g. 'N=1.5,Cab=40,Car=8,Ant=1,Cbrown=0,Cw=0.01,"
                  "Cm=0.005' (these are the defaults); values outside PROSPECT's ranges are "
                  "refused.")
-        add_geometry_parameters(self)
+        add_metadata_parameter(self)
+        add_geometry_parameters(self, defaults=False)
         add_atmosphere_parameters(self, "surface: the images are surface reflectance; TOA: "
                                   "top-of-atmosphere, each turned into the surface BRF with "
                                   "the 6S atmosphere for its own geometry (SKYL then 6S's).")
@@ -253,23 +262,6 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                         "L-BFGS-B iterations run.")
 
     # ----------------------------------------------------------------------------------
-    def _image(self, source: str, name: str, scale, offset, feedback):
-        from ..core.sentinel2 import surface_reflectance
-        from ..core.simulate import PixelGrid
-
-        try:
-            raster = read_raster(source)
-            grid = PixelGrid.from_geotransform(raster.geotransform, *raster.shape)
-            image, valid, notes = surface_reflectance(raster.data, raster.valid,
-                                                      raster.band_names, scale, offset, name)
-        except ValueError as error:
-            raise QgsProcessingException(str(error)) from None
-        for note in notes:
-            feedback.pushWarning(note)
-        if not valid.any():
-            raise QgsProcessingException(tr("{0} has no pixel valid in every band").format(name))
-        return raster, grid, image, valid
-
     def _zones(self, parameters, context, layer_crs, grids):
         from ..core.retrieve.zones import zones_from_polygons, zones_from_raster
 
@@ -301,27 +293,31 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         return zones_from_polygons(shapes, grids, layer_crs.toWkt())
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        return run_staged(lambda staged: self.run_staged(parameters, context, feedback, staged),
+                          feedback)
+
+    def run_staged(self, parameters, context, feedback, staged):
+        """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
         from ..core.html_report import write_atomic
         from ..core.retrieve import prospect
         from ..core.retrieve.constraints import rt_bounds
         from ..core.retrieve.model import FIXED, PROSPECT, RetrievalError
         from ..core.retrieve.report import correlation_csv, result_csv, result_html
         from ..core.retrieve.run import Acquisition, run_retrieve
-        from ..core.simulate import Canceled, Geometry
+        from ..core.simulate import Geometry, check_overlap
 
         layer = self.parameterAsRasterLayer(parameters, self.IMAGE, context)
         if layer is None:
             raise QgsProcessingException(tr("IMAGE is not a raster layer QGIS can open."))
-        scale = self.parameterAsDouble(parameters, "SCALE", context)
-        offset = self.parameterAsDouble(parameters, "OFFSET", context)
-        raster, grid, image, valid = self._image(layer.source(), f"IMAGE {layer.name()}",
-                                                 scale, offset, feedback)
+        label = f"IMAGE {layer.name()}"
+        raster, grid, image, valid = read_reflectance_image(self, parameters, context,
+                                                            feedback, layer, label)
         bands = raster.band_names
         skyl = parse_skyl(self, parameters, context, bands)
+        angles = geometry_angles(self, parameters, context, feedback,
+                                 self.parameterAsFile(parameters, "METADATA", context))
         try:
-            geometries = [Geometry(*(self.parameterAsDouble(parameters, n, context) for n in
-                                     ("SUN_ZENITH", "SUN_AZIMUTH", "VIEW_ZENITH",
-                                      "VIEW_AZIMUTH")))]
+            geometries = [Geometry(**angles)]
             extra_layers = self.parameterAsLayerList(parameters, "IMAGES_EXTRA", context)
             extra_geometries = parse_geometries(
                 self.parameterAsString(parameters, "GEOMETRIES_EXTRA", context),
@@ -329,21 +325,32 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
             geometries += [Geometry(*g) for g in extra_geometries]
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
-        images = [(layer.name(), grid, image, valid)]
-        for extra in extra_layers:
-            other, other_grid, other_image, other_valid = self._image(
-                extra.source(), f"IMAGES_EXTRA {extra.name()}", scale, offset, feedback)
+        images, labels = [(layer.name(), grid, image, valid)], [label]
+        for extra, extra_angles in zip(extra_layers, extra_geometries, strict=True):
+            extra_label = f"IMAGES_EXTRA {extra.name()}"
+            other, other_grid, other_image, other_valid = read_reflectance_image(
+                self, parameters, context, feedback, extra, extra_label)
             if other.band_names != bands:
                 raise QgsProcessingException(tr(
                     "IMAGES_EXTRA {0} has bands {1}; "
                     "IMAGE has {2}: they must be the same")
                     .format(extra.name(), ', '.join(other.band_names), ', '.join(bands)))
+            feedback.pushInfo(tr("Angles used for {0}: sun zenith {1:g}, sun azimuth {2:g}, "
+                                 "view zenith {3:g}, view azimuth {4:g} (GEOMETRIES_EXTRA)")
+                              .format(extra_label, *extra_angles))
             images.append((extra.name(), other_grid, other_image, other_valid))
+            labels.append(extra_label)
         zone_names, zone_maps = self._zones(parameters, context, layer.crs(),
                                             [g for _, g, _, _ in images])
 
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
+        check_scene_bands(scene, bands, label, table_ops=False, columns_optional=True)
+        try:
+            for image_label, (_, image_grid, *_) in zip(labels, images, strict=True):
+                check_overlap(scene, image_grid, image_label)
+        except ValueError as error:
+            raise QgsProcessingException(str(error)) from None
         modes = {}
         fixed = parse_names(self.parameterAsString(parameters, "FIXED_ELEMENTS", context))
         leaves = parse_names(self.parameterAsString(parameters, "PROSPECT_ELEMENTS", context))
@@ -383,6 +390,10 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
         skyls = [skyl] + parse_extra_skyl(
             self.parameterAsString(parameters, "SKYL_EXTRA", context), len(extra_layers),
             len(bands), skyl)
+        targets = reserve_outputs(staged, {
+            key: self.parameterAsFileOutput(parameters, key, context)
+            for key in ("OUTPUT", "REPORT", "CORRELATION")} | {
+            "SIMULATED": self.parameterAsOutputLayer(parameters, "SIMULATED", context)})
         acquisitions = [Acquisition(g, geometry, im, ok, image_skyl, zones, name)
                         for (name, g, im, ok), geometry, zones, image_skyl
                         in zip(images, geometries, zone_maps, skyls, strict=True)]
@@ -407,8 +418,6 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 intervals=INTERVAL_METHODS[self.parameterAsEnum(parameters, "INTERVALS",
                                                                 context)],
                 landscape=bool(self.parameterAsFileOutput(parameters, "REPORT", context)))
-        except Canceled:
-            raise QgsProcessingException(tr("Canceled: nothing was written.")) from None
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         for warning in result.warnings:
@@ -421,17 +430,21 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                     result.seconds, result.message, result.rmse))
 
         outputs = {"RMSE": result.rmse, "ITERATIONS": result.iterations}
-        path = self.parameterAsFileOutput(parameters, "OUTPUT", context)
-        write_atomic(result_csv(result), path)
-        outputs["OUTPUT"] = path
+        check = functools.partial(checked_write, feedback)
+        check("OUTPUT")
+        write_atomic(result_csv(result), targets["OUTPUT"])
+        outputs["OUTPUT"] = self.parameterAsFileOutput(parameters, "OUTPUT", context)
         simulated = self.parameterAsOutputLayer(parameters, "SIMULATED", context)
         if simulated:
-            outputs["SIMULATED"] = write_raster(
-                simulated, result.simulated[0], np.isfinite(result.simulated[0]),
-                grid.geotransform, raster.crs_wkt, bands)
+            check("SIMULATED")
+            write_raster(targets["SIMULATED"], result.simulated[0],
+                         np.isfinite(result.simulated[0]), grid.geotransform, raster.crs_wkt,
+                         bands)
+            outputs["SIMULATED"] = simulated
         correlation = self.parameterAsFileOutput(parameters, "CORRELATION", context)
         if correlation:
-            write_atomic(correlation_csv(result), correlation)
+            check("CORRELATION")
+            write_atomic(correlation_csv(result), targets["CORRELATION"])
             outputs["CORRELATION"] = correlation
         report = self.parameterAsFileOutput(parameters, "REPORT", context)
         if report:
@@ -450,8 +463,9 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                     for extra_skyl in skyls[1:]) or "-",
                 "tracing time (s)": round(result.trace_seconds, 2),
             }
+            check("REPORT")
             write_atomic(result_html(result, [im for _, _, im, _ in images],
-                                     [n for n, *_ in images], settings), report)
+                                     [n for n, *_ in images], settings), targets["REPORT"])
             outputs["REPORT"] = report
         feedback.setProgress(100)
         return outputs

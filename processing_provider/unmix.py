@@ -17,7 +17,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.raster_io import read_raster, write_raster
+from ..core.raster_io import write_raster
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
@@ -27,12 +27,12 @@ from .common import (
     add_atmosphere_parameters,
     add_geometry_parameters,
     add_memory_parameter,
+    add_metadata_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
     atmosphere_report,
-    check_image_crs,
     check_scene_bands,
     checked_write,
     geometry_angles,
@@ -42,6 +42,7 @@ from .common import (
     log_paths,
     memory_limit,
     parse_skyl,
+    read_reflectance_image,
     reserve_outputs,
     run_staged,
     surface_level,
@@ -106,10 +107,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             "separated by ; (e.g. plot_a*=1;plot_b*=3), and one column per image band with the "
             "element's initial OP, used where an element has no pure pixel.",
         )
-        self.add(QgsProcessingParameterFile("METADATA", tr("Sentinel-2 tile metadata"),
-                                            optional=True, fileFilter="XML (*.xml)"),
-                 "Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles "
-                 "replace the angle parameters.")
+        add_metadata_parameter(self)
         add_geometry_parameters(self, defaults=False)
         add_atmosphere_parameters(
             self, "surface: IMAGE is surface reflectance (L2A); TOA: top-of-atmosphere "
@@ -251,28 +249,13 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
 
     # ----------------------------------------------------------------------------------
     def read_inputs(self, parameters, context, feedback):
-        from ..core.sentinel2 import surface_reflectance
-        from ..core.simulate import Geometry, PixelGrid
+        from ..core.simulate import Geometry
 
         layer = self.parameterAsRasterLayer(parameters, self.IMAGE, context)
         if layer is None:
             raise QgsProcessingException(tr("IMAGE is not a raster layer QGIS can open."))
-        try:
-            raster = read_raster(layer.source())
-            check_image_crs(raster.crs_wkt, f"IMAGE {layer.name()}")
-            grid = PixelGrid.from_geotransform(raster.geotransform, *raster.shape)
-            image, valid, notes = surface_reflectance(
-                raster.data, raster.valid, raster.band_names,
-                self.parameterAsDouble(parameters, "SCALE", context),
-                self.parameterAsDouble(parameters, "OFFSET", context), f"IMAGE {layer.name()}",
-                integer_type=raster.integer_type)
-        except ValueError as error:
-            raise QgsProcessingException(str(error)) from None
-        for note in notes:
-            feedback.pushWarning(note)
-        if not valid.any():
-            raise QgsProcessingException(tr("IMAGE {0} has no pixel valid in "
-                                            "every band").format(layer.name()))
+        raster, grid, image, valid = read_reflectance_image(
+            self, parameters, context, feedback, layer, f"IMAGE {layer.name()}")
         angles = geometry_angles(self, parameters, context, feedback,
                                  self.parameterAsFile(parameters, "METADATA", context))
         try:
@@ -293,6 +276,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             accuracy_csv,
             accuracy_markdown,
             accuracy_rows,
+            demo_plot_zones,
             published_for_demo,
         )
         from ..core.unmix.pipeline import UnmixParameters
@@ -430,7 +414,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                                   f"{traced.traced_paths:,}",
                 "polynomials MB (estimated / actual)": f"{estimated:,.2f} / {actual:,.2f}"},
                 rows, path=targets["REPORT"], truth=truth,
-                published=published_for_demo(truth_folder, case, method, settings.closure))
+                published=published_for_demo(truth_folder, case, method, settings.closure),
+                zones=demo_plot_zones(truth_folder, grid.geotransform, (grid.rows, grid.cols)))
             outputs["REPORT"] = report
         accuracy = self.parameterAsFileOutput(parameters, "ACCURACY", context)
         if accuracy:

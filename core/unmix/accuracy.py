@@ -155,3 +155,143 @@ def published_for_demo(truth_folder: str, case: str, method: str, closure: bool)
     label = f"vegetation scene, {label}" + (" + closure" if closure else "")
     return {(case, element): figures for (paper_case, element), figures in PUBLISHED.items()
             if paper_case == label}
+
+
+# ------------------------------------------------------------------------- errors per zone
+#: patches smaller than this (pixels) are pooled into one row: a sliver element (walls)
+#: would otherwise give hundreds of one-pixel zones
+ZONE_MIN_PIXELS = 4
+
+
+@dataclass
+class ZoneErrorRow:
+    """Absolute relative OP error (per cent) over one zone of one element's map, pooled over
+    its pixels and bands, and the band whose 95th percentile is worst."""
+
+    element: str
+    zone: str
+    pixels: int
+    median: float
+    p95: float
+    max: float
+    worst_band: str
+    worst_band_p95: float
+
+
+def truth_patches(op_valid: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Zones of one element without a plot layout: the 8-connected patches of the pixels where
+    its map and its true OP (bands, rows, cols) have a value, split where the true OP
+    changes. -> (labels (rows, cols), 0 outside every patch; one name per label, naming
+    where the patch lies), largest patch first."""
+    from scipy import ndimage
+
+    known = op_valid & np.all(np.isfinite(truth), axis=0)
+    labels = np.zeros(known.shape, dtype=np.int64)
+    if not known.any():
+        return labels, []
+    _, value_id = np.unique(np.round(truth[:, known], 6).T, axis=0, return_inverse=True)
+    values = np.full(known.shape, -1)
+    values[known] = value_id.ravel()
+    count = 0
+    for value in range(int(value_id.max()) + 1):
+        patches, n = ndimage.label(values == value, structure=np.ones((3, 3)))
+        labels[patches > 0] = patches[patches > 0] + count
+        count += n
+    sizes = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    order = np.argsort(-sizes, kind="stable")  # new label k + 1 for the k-th largest
+    renumber = np.zeros(count + 1, dtype=np.int64)
+    renumber[order + 1] = np.arange(1, count + 1)
+    labels = renumber[labels]
+    names = []
+    for k, box in enumerate(ndimage.find_objects(labels), 1):
+        rows, cols = box
+        names.append(f"patch {k} (rows {rows.start}-{rows.stop - 1}, "
+                     f"cols {cols.start}-{cols.stop - 1})")
+    return labels, names
+
+
+def zone_error_rows(op: np.ndarray, op_valid: np.ndarray, truth: np.ndarray,
+                    element_names: list[str], bands: list[str],
+                    zones: tuple[np.ndarray, list[str]] | None = None,
+                    min_pixels: int = ZONE_MIN_PIXELS) -> list[ZoneErrorRow]:
+    """Per element and zone the median, 95th percentile and maximum relative OP error, the
+    errors a per-element median hides when one plot is wrong. ``op``/``truth`` (bands,
+    elements, rows, cols); ``zones``: a plot layout shared by every element (labels (rows,
+    cols), 0 outside every plot, and a name per label), else each element's
+    ``truth_patches``. Zones under ``min_pixels`` pixels of the element are pooled."""
+    errors = 100 * relative_error(op, truth)
+    rows = []
+    for i, name in enumerate(element_names):
+        labels, names = zones if zones is not None else truth_patches(op_valid[i], truth[:, i])
+        if zones is not None and (labels == 0).any():
+            labels, names = np.where(labels > 0, labels, len(names) + 1), [*names, "outside"]
+        labels = np.where(op_valid[i], labels, 0)
+        small = np.zeros(labels.shape, bool)
+        small_count = 0
+        for k, zone in enumerate(names, 1):
+            mask = labels == k
+            if not mask.any():
+                continue
+            if mask.sum() < min_pixels:
+                small |= mask
+                small_count += 1
+                continue
+            rows.append(_zone_row(errors[:, i], mask, name, zone, bands))
+        if small_count:
+            rows.append(_zone_row(errors[:, i], small, name,
+                                  f"{small_count} zone(s) under {min_pixels} pixels", bands))
+    return [row for row in rows if row is not None]
+
+
+def _zone_row(errors: np.ndarray, mask: np.ndarray, element: str, zone: str,
+              bands: list[str]) -> ZoneErrorRow | None:
+    values = errors[:, mask]  # (bands, pixels)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return None
+    with np.errstate(invalid="ignore"):
+        p95 = [float(np.percentile(v[np.isfinite(v)], 95)) if np.isfinite(v).any()
+               else -np.inf for v in values]
+    worst = int(np.argmax(p95))
+    return ZoneErrorRow(element, zone, int(mask.sum()), float(np.median(finite)),
+                        float(np.percentile(finite, 95)), float(finite.max()), bands[worst],
+                        p95[worst])
+
+
+def demo_plot_zones(truth_folder: str, geotransform, shape) -> tuple[np.ndarray, list[str]] | None:
+    """The plots of a demo scene as zones, when TRUTH is a demo's (its scene folder holds the
+    scene's JSON with ``plots``): labels (rows, cols) of the plot under each pixel centre, 0
+    outside every plot, and a name per plot such as ``maize_plot_1 (maize early,
+    erectophile)``. None for any other TRUTH."""
+    import json
+
+    from matplotlib.path import Path
+
+    if not truth_folder:
+        return None
+    scene_folder = os.path.dirname(os.path.abspath(truth_folder))
+    for name in ("vegetation.json", "urban.json"):
+        path = os.path.join(scene_folder, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                plots = json.load(handle).get("plots") or []
+            break
+    else:
+        return None
+    if not plots:
+        return None
+    x0, dx, _, y0, _, dy = geotransform
+    rows, cols = shape
+    xs = x0 + (np.arange(cols) + 0.5) * dx
+    ys = y0 + (np.arange(rows) + 0.5) * dy
+    centres = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    labels = np.zeros(rows * cols, dtype=np.int64)
+    names = []
+    for k, plot in enumerate(plots, 1):
+        inside = Path(np.asarray(plot["polygon"], dtype=float)).contains_points(centres)
+        labels[inside & (labels == 0)] = k
+        kind = " ".join(p for p in (plot.get("kind", ""), plot.get("stage", "")) if p)
+        lad = plot.get("lad") if plot.get("kind") != "bare" else ""
+        detail = ", ".join(p for p in (kind, lad) if p)
+        names.append(f"{plot['group']} ({detail})" if detail else str(plot["group"]))
+    return labels.reshape(rows, cols), names

@@ -9,7 +9,13 @@ import html
 import numpy as np
 
 from .. import html_report as report_html
-from .accuracy import PUBLISHED, AccuracyRow, accuracy_table
+from .accuracy import (
+    PUBLISHED,
+    ZONE_MIN_PIXELS,
+    AccuracyRow,
+    accuracy_table,
+    zone_error_rows,
+)
 from .pipeline import UnmixResult
 
 RGB = ("B4", "B3", "B2")
@@ -59,10 +65,11 @@ def _stop_reason(result: UnmixResult, iterations) -> str:
             "error falling below the tolerance everywhere (more ITERATIONS may still help).")
 
 
-def _op_errors(result: UnmixResult, truth, element_names, bands) -> str:
-    """With the true OPs: a map per element of the relative OP error (mean over the bands)
-    and per element and band its median, 95th percentile and maximum, the errors a median
-    hides (a pinwheel over one plot, the window tiling)."""
+def _op_errors(result: UnmixResult, truth, element_names, bands, zones=None) -> str:
+    """With the true OPs: a map per element of the relative OP error (mean over the bands),
+    per element and band its median, 95th percentile and maximum, and the same per zone
+    (``zones``: the demo's plots, else each element's connected patches), the errors a
+    median hides (a pinwheel over one plot, the window tiling)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         errors = 100 * np.abs(result.op - truth) / np.abs(truth)
     rows = []
@@ -93,7 +100,26 @@ def _op_errors(result: UnmixResult, truth, element_names, bands) -> str:
         ax.set_yticks([])
     note = ("<p class='note'>Relative error of the retrieved OPs against TRUTH, averaged over "
             "the bands, per pixel; colour scale 0 to the 98th percentile, grey: NoData.</p>")
-    return note + table + report_html.img(report_html.png(fig), "OP error maps")
+    return (note + table + report_html.img(report_html.png(fig), "OP error maps")
+            + _zone_errors(result, truth, element_names, bands, zones))
+
+
+def _zone_errors(result: UnmixResult, truth, element_names, bands, zones) -> str:
+    """The OP errors per zone of each element: one wrong plot shows here even when the
+    element's median over all its pixels hides it."""
+    rows = zone_error_rows(result.op, result.op_valid, truth, element_names, bands, zones)
+    table = report_html.table(
+        ["element", "zone", "pixels", "OP error median %", "OP error 95th percentile %",
+         "OP error max %", "worst band", "its 95th percentile %"],
+        [[r.element, r.zone, r.pixels, r.median, r.p95, r.max, r.worst_band,
+          r.worst_band_p95] for r in rows])
+    where = ("the scene's plots (from the demo's scene file; 'outside': every other pixel)"
+             if zones is not None else
+             "the connected patches of each element's map (8-connected, split where the "
+             "true OP changes; rows and columns give where each lies)")
+    return (f"<h3>OP errors per zone</h3><p class='note'>Zones: {html.escape(where)}; "
+            f"absolute relative errors pooled over the zone's pixels and every band, patches "
+            f"under {ZONE_MIN_PIXELS} pixels pooled into one row.</p>" + table)
 
 
 def _residual_map(image, simulated, valid) -> str:
@@ -207,10 +233,13 @@ def _grey_nodata(channels, valid, low, high) -> np.ndarray:
 def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
                  element_names: list[str], bands: list[str], settings: dict[str, object],
                  accuracy: list[AccuracyRow] | None = None, path: str | None = None,
-                 truth: np.ndarray | None = None, published: dict | None = None) -> str:
+                 truth: np.ndarray | None = None, published: dict | None = None,
+                 zones: tuple[np.ndarray, list[str]] | None = None) -> str:
     """The report as HTML (written to ``path`` when given). ``accuracy``: rows of the
     accuracy table; ``truth`` (bands, elements, rows, cols): the true OPs, for error maps;
-    ``published``: the paper's figures beside ours (default: ``accuracy.PUBLISHED``)."""
+    ``published``: the paper's figures beside ours (default: ``accuracy.PUBLISHED``);
+    ``zones``: the scene's plots for the per-zone OP errors (``accuracy.demo_plot_zones``),
+    else each element's connected patches."""
     final = result.history[-1]["image_error"]
     rows = []
     for i, name in enumerate(element_names):
@@ -248,7 +277,7 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
                   "figures for the same scene and method, when there are any.</p>"]
     if truth is not None:
         parts += ["<h2>OP errors against the truth</h2>",
-                  _op_errors(result, truth, element_names, bands)]
+                  _op_errors(result, truth, element_names, bands, zones)]
     parts += [
         "<h2>Uncertainty of the OP maps</h2>", _uncertainty(result, element_names, bands),
         "<h2>Images and OP maps</h2>",

@@ -504,6 +504,7 @@ def test_report_with_truth_shows_html_accuracy_error_maps_and_the_stop_reason(tw
     assert accuracy.startswith("<table>") and "<pre>" not in text
     assert "published OP error median %" in accuracy and "<td>0.600</td>" in accuracy
     assert 'alt="OP error maps"' in text and "OP error 95th percentile %" in text
+    assert "<h3>OP errors per zone</h3>" in text and "patch 1 (rows" in text
     assert re.search(r"converged: after iteration \d of 3|Iterations exhausted", text)
     assert ">sc<" in text and "spectral-rule correction" in text
     # without TRUTH: no OP-error, floor or published columns, in the report nor the log

@@ -57,3 +57,9 @@ def test_bad_factor_headless_names_the_parameter(home, tmp_path):
     assert run.returncode != 0
     assert "smaller than one 4 x 4 block" in run.stdout + run.stderr
     assert not out.exists()
+    # the plugin raises one QgsProcessingException and reports nothing itself: QGIS 3.22
+    # prints it three times (its message log, then its console feedback's "ERROR:" line
+    # and that feedback's own message log entry); a reportError of ours would add two more
+    lines = [line for line in run.stderr.splitlines() if "smaller than one 4 x 4 block" in line]
+    assert len(lines) == 3 and sum(line.startswith("ERROR:") for line in lines) == 1, lines
+    assert "Traceback" not in run.stderr

@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from qgis.core import QgsProcessingException
+from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
 
 from unmix3d.core.raster_io import read_raster, write_raster
 from unmix3d.core.retrieve import virtual
@@ -198,3 +198,136 @@ def test_zone_without_pixels_is_refused(run_algorithm, forest, tmp_path):
     with pytest.raises(QgsProcessingException, match="without any valid image pixel: 7"):
         run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, SAMPLES=4,
                                                      ZONES=str(path)))
+
+
+# the validation unmix and simulate use ----------------------------------------------------
+class LogFeedback(QgsProcessingFeedback):
+    """Keeps the log and cancels at the first progress text starting with ``cancel_at``."""
+
+    def __init__(self, cancel_at=None):
+        super().__init__()
+        self.lines, self.texts, self.cancel_at = [], [], cancel_at
+
+    def pushInfo(self, info):  # noqa: N802 - QGIS API
+        self.lines.append(info)
+
+    def pushWarning(self, warning):  # noqa: N802 - QGIS API
+        self.lines.append(warning)
+
+    def setProgressText(self, text):  # noqa: N802 - QGIS API
+        super().setProgressText(text)
+        self.texts.append(text)
+        if self.cancel_at and text.startswith(self.cancel_at):
+            self.cancel()
+
+
+def geographic_wkt():
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    return srs.ExportToWkt()
+
+
+def image_variant(forest, folder, case):
+    """The nadir image without a CRS, in a geographic CRS, as scaled integers or with a band
+    all NaN."""
+    raster = read_raster(forest[1][0])
+    data, crs = raster.data.copy(), raster.crs_wkt
+    if case == "no CRS":
+        crs = ""
+    elif case == "geographic":
+        crs = geographic_wkt()
+    elif case == "scaled":
+        data = data * 10000 + 1000
+    elif case == "NaN band":
+        data[1] = np.nan
+    return str(write_raster(folder / "image.tif", data, None, raster.geotransform, crs, BANDS))
+
+
+@pytest.mark.parametrize("case, message", [
+    ("no CRS", "IMAGE image has no CRS"),
+    ("geographic", "IMAGE image is in a geographic CRS"),
+    ("scaled", "SCALE=0.0001 and OFFSET=-0.1"),
+    ("NaN band", "IMAGE image band B4 holds no valid pixel"),
+])
+def test_image_checks_are_those_of_unmix(run_algorithm, forest, tmp_path, case, message):
+    image = image_variant(forest, tmp_path, case)
+    with pytest.raises(QgsProcessingException, match=message):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, IMAGE=image, SAMPLES=4))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["image.tif"]
+
+
+def test_an_extra_image_away_from_the_mockup_is_named(run_algorithm, forest, tmp_path):
+    raster = read_raster(forest[1][1])
+    x0, dx, _, y0, _, dy = raster.geotransform
+    moved = write_raster(tmp_path / "elsewhere.tif", raster.data, None,
+                         (x0 + 50000, dx, 0, y0, 0, dy), raster.crs_wkt, BANDS)
+    with pytest.raises(QgsProcessingException,
+                       match=r"and IMAGES_EXTRA elsewhere \(x .*\) do not overlap"):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path,
+                                                     IMAGES_EXTRA=[str(moved)]))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.tif"]
+
+
+def test_bands_and_rules_are_checked_against_the_element_table(run_algorithm, forest,
+                                                               tmp_path):
+    """A table with band columns must have one for every image band; a rule must name the
+    image's bands (a table without band columns is fine: start values have defaults)."""
+    table = tmp_path / "elements.csv"
+    table.write_text("element,match,type,rt_ratio,rule,B3,B4\nsoil,soil,opaque,,,0.1,0.1\n"
+                     "understory,understory,opaque,,,0.1,0.1\n"
+                     "leaf_a,crown_leaf_a,translucent,1.0,,0.2,0.1\n"
+                     "leaf_b,crown_leaf_b,translucent,1.0,,0.2,0.1\n")
+    with pytest.raises(QgsProcessingException, match="band.s. B8 but the element table"):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, ELEMENTS=str(table)))
+    table.write_text((forest[0] / "elements.csv").read_text().replace(
+        "rt_ratio\n", "rt_ratio,rule\n").replace("leaf_a,translucent,1.0",
+                                                 "leaf_a,translucent,1.0,B99 > B4"))
+    with pytest.raises(QgsProcessingException, match="B99"):
+        run_algorithm("unmix3d:retrieve", parameters(forest, tmp_path, ELEMENTS=str(table)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elements.csv"]
+
+
+def test_angles_are_required_unless_metadata_gives_them(run_algorithm, forest, tmp_path):
+    given = parameters(forest, tmp_path)
+    del given["SUN_AZIMUTH"], given["VIEW_ZENITH"]
+    with pytest.raises(QgsProcessingException, match="Give SUN_AZIMUTH, VIEW_ZENITH "):
+        run_algorithm("unmix3d:retrieve", given)
+    metadata = tmp_path / "MTD_TL.xml"
+    metadata.write_text("<Tile><Mean_Sun_Angle><ZENITH_ANGLE>30</ZENITH_ANGLE>"
+                        "<AZIMUTH_ANGLE>150</AZIMUTH_ANGLE></Mean_Sun_Angle></Tile>")
+    with pytest.raises(QgsProcessingException, match="Give VIEW_ZENITH "):
+        run_algorithm("unmix3d:retrieve", {**given, "METADATA": str(metadata)})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MTD_TL.xml"]
+
+
+def test_unwritable_output_is_refused_before_tracing_and_the_log_names_the_angles(
+        forest, tmp_path, unmix3d_provider):
+    import processing
+
+    (tmp_path / "a_file").write_text("")
+    feedback = LogFeedback()
+    with pytest.raises(QgsProcessingException, match="REPORT: cannot write into"):
+        processing.run("unmix3d:retrieve", parameters(
+            forest, tmp_path / "out", REPORT=str(tmp_path / "a_file" / "report.html")),
+            feedback=feedback)
+    log = " ".join(feedback.lines)
+    assert "Angles used: sun zenith 30 (SUN_ZENITH), sun azimuth 150 (SUN_AZIMUTH)" in log
+    assert "Angles used for IMAGES_EXTRA image1: sun zenith 30, sun azimuth 150, view " \
+           "zenith 40, view azimuth 330 (GEOMETRIES_EXTRA)" in log
+    assert "Traced" not in log
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+
+
+def test_cancel_while_writing_leaves_no_output(forest, tmp_path, unmix3d_provider):
+    """The CSV is staged when the cancel comes (at the simulated image): it goes too."""
+    out = tmp_path / "out"
+    feedback = LogFeedback(cancel_at="writing SIMULATED")
+    algorithm = unmix3d_provider.algorithm("retrieve")
+    _, ok = algorithm.run(parameters(forest, out, SAMPLES=4, MAX_ITERATIONS=3, STARTS=1,
+                                     INTERVALS=1, IMAGES_EXTRA=None, GEOMETRIES_EXTRA=""),
+                          QgsProcessingContext(), feedback)
+    assert not ok
+    assert feedback.texts[-2:] == ["writing OUTPUT", "writing SIMULATED"]
+    assert not out.exists()

@@ -494,3 +494,75 @@ def test_tiled_simulate_matches_untiled_and_refuses_gradients(run_algorithm, sce
         run_algorithm("unmix3d:simulate", {**common, "TILE_SIZE": 6,
                                            "OUTPUT": str(tmp_path / "g.tif"),
                                            "GRADIENTS": str(tmp_path / "gradients")})
+
+
+def quick_unmix(scene_files, image, out):
+    """16 samples per pixel (400 pixels: two trace chunks), 3 iterations, OP maps only."""
+    return unmix_parameters(scene_files, image, out, ITERATIONS=3, REPORT=None,
+                            SIMULATED=None)
+
+
+def run_cancelled_from_another_thread(scene_files, image, out, stage):
+    """processing.run of unmix while another thread, as the dialog's Cancel button does,
+    calls ``feedback.cancel()`` once the run reports ``stage`` (the run waits for that call
+    there, so the cancel lands in that stage). -> (progress texts after the cancel, error)."""
+    import threading
+
+    import processing
+
+    reached, canceled = threading.Event(), threading.Event()
+    after: list[str] = []
+
+    def watch(feedback, text):
+        if canceled.is_set():
+            after.append(text)
+        elif text == stage and not reached.is_set():
+            reached.set()
+            assert canceled.wait(30), "the cancel thread never ran"
+
+    feedback = LogFeedback(watch)
+    cancel_threads = []
+
+    def click_cancel():
+        if reached.wait(120):
+            cancel_threads.append(threading.get_ident())
+            feedback.cancel()
+            canceled.set()
+
+    button = threading.Thread(target=click_cancel)
+    button.start()
+    error = None
+    try:
+        processing.run("unmix3d:unmix", quick_unmix(scene_files, image, out),
+                       feedback=feedback)
+    except QgsProcessingException as raised:
+        error = str(raised)
+    finally:
+        reached.set()
+        button.join()
+    assert cancel_threads and cancel_threads[0] != threading.get_ident()
+    return after, error
+
+
+@pytest.mark.parametrize("stage", ["tracing", "iteration 1"])
+def test_cancel_from_another_thread_stops_in_that_stage_and_leaves_nothing(
+        unmix3d_provider, scene_files, satellite, tmp_path, stage):
+    """Canceled after the first trace chunk or as the first gradient iteration starts, the
+    run stops at its next look at the button: no further progress at all (not the second
+    trace chunk, not the next stage), nothing written. The control, a run left alone,
+    traces a second chunk and goes on to the later stages and the writing."""
+    _, result = satellite
+    out = tmp_path / "maps"
+    after, error = run_cancelled_from_another_thread(scene_files, result["OUTPUT"], out, stage)
+    assert error == "Canceled: no OP map was written."
+    assert after == []
+    assert not out.exists()
+    if stage == "tracing":
+        feedback = LogFeedback()
+        processing_run("unmix3d:unmix", quick_unmix(scene_files, result["OUTPUT"],
+                                                    tmp_path / "control"), feedback)
+        assert feedback.texts.count("tracing") >= 2
+        later = feedback.texts[feedback.texts.index("tracing"):]
+        for label in ("pure pixel selection", "iteration 1", "iteration 2",
+                      "writing ground.tif"):
+            assert label in later
