@@ -20,7 +20,8 @@ standard errors (RMS of error / std, and the share of |error| < 2 std).
 
 ``--budget`` adds the error budget: the former defaults (64 samples, window-only solves:
 ``before``), the window-only solve at 256 (``window_only``: what holding each pixel to its
-nearest pure pixels brings), the inversion's trace at 1,024 samples (its Monte Carlo
+nearest pure pixels brings), the windows without the per-part solve (``no_objects``: what
+one OP per mock-up part brings), the inversion's trace at 1,024 samples (its Monte Carlo
 noise), the image replaced by unmix3d's own render of the per-pixel truth (forward-model
 mismatch against Mitsuba; the image noise) and the difference of that render from
 Mitsuba's.
@@ -148,9 +149,12 @@ def main() -> None:
                  "default": unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED)}
         if args.budget:
             entry["before"] = unmix_case(s, image, 64, DEFAULT_SEED,
-                                         UnmixParameters(start_weight=0.0))
+                                         UnmixParameters(start_weight=0.0, objects=False))
+            entry["no_objects"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
+                                             UnmixParameters(objects=False))
             entry["window_only"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
-                                              UnmixParameters(start_weight=0.0))
+                                              UnmixParameters(start_weight=0.0,
+                                                              objects=False))
             entry["trace_1024"] = unmix_case(s, image, 1024, DEFAULT_SEED)
             own_trace = trace(s.scene, s.grid, s.geometry, samples=1024, seed=777)
             own, _, own_error = evaluate_op_maps(

@@ -35,6 +35,10 @@ DAMPING = 0.1
 STEPS = 4  # re-linearisations of the per-part solve (multiple scattering is not linear)
 MAX_DENSE_UNKNOWNS = 4000  # exact variances up to this many parts per band
 CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
+#: no pixel is taken as known better than this share of its reflectance (radiometric
+#: calibration, the mock-up's geometry): a flat roof seen at nadir has no Monte Carlo
+#: noise in the trace, and would otherwise outweigh every other pixel
+MIN_RELATIVE_NOISE = 0.002
 
 
 @dataclass
@@ -162,22 +166,38 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     variance = np.full((bands, unknown.size), np.nan)
     data_share = np.zeros((bands, unknown.size))
     current = op.copy()
+    # the image's relative noise variance (with what the model misses), re-estimated
+    # from each step's residual
+    image_noise = np.zeros(bands)
     for _ in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
         current = _paint(current, x, area, element_of, solved)
-        simulated, gradients, _ = evaluate(current)
+        simulated, gradients, simulated_error = evaluate(current)
         flat_g = gradients.reshape(bands, n_elements, n_pixels)
         flat_cur = np.nan_to_num(current.reshape(bands, n_elements, n_pixels))
         for b in range(bands):
             g = np.where(pixel_ok, flat_g[b], 0.0)  # (elements, pixels)
-            design = area.multiply(g[element_of].T).tocsr()[pixel_ok]  # pixels x unknowns
-            target = (image[b].ravel() - simulated[b].ravel()
-                      + np.einsum("ep,ep->p", np.where(modelled, g, 0.0), flat_cur[b])
-                      )[pixel_ok]
+            # each pixel's equation weighted by its noise: the trace's Monte Carlo variance
+            # there (canopies are noisier than bare ground) plus the image's, never below
+            # MIN_RELATIVE_NOISE of the pixel's reflectance
+            trace_variance = np.nan_to_num(simulated_error[b].ravel()[pixel_ok] ** 2)
+            observed = np.abs(image[b].ravel()[pixel_ok])
+            pixel_variance = np.maximum(trace_variance + image_noise[b] * observed**2,
+                                        (MIN_RELATIVE_NOISE * observed) ** 2 + 1e-18)
+            weight = 1.0 / np.sqrt(pixel_variance)
+            design = sparse.diags(weight) @ area.multiply(g[element_of].T).tocsr()[pixel_ok]
+            target = weight * (image[b].ravel() - simulated[b].ravel()
+                               + np.einsum("ep,ep->p", np.where(modelled, g, 0.0),
+                                           flat_cur[b]))[pixel_ok]
             filled = np.array([_filled_gradient(g[e][pixel_ok], masks[e].ravel()[pixel_ok])
                                for e in range(n_elements)])
-            hold = damping * filled[element_of] ** 2 + 1e-12
+            # the damping in the units of the part's own pixels' noise, so that how far a
+            # part follows its data does not depend on how noisy its pixels are
+            part_area = area[pixel_ok]
+            own_variance = (part_area.T @ pixel_variance) / np.maximum(
+                np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
+            hold = damping * filled[element_of] ** 2 / np.maximum(own_variance, 1e-300) + 1e-12
             normal = (design.T @ design).tocsc() + sparse.diags(hold)
             x[b] = np.clip(spsolve(normal, design.T @ target + hold * x[b]), 0.0, 1.0)
             residual = target - design @ x[b]
@@ -186,7 +206,15 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             # degrees of freedom left: pixels minus those shares summed (the hat matrix)
             data_share[b] = np.clip(1.0 - inverse_diagonal * hold, 0.0, 1.0)
             dof = max(1.0, pixel_ok.sum() - data_share[b].sum())
-            variance[b] = float(residual @ residual) / dof * inverse_diagonal
+            chi2 = float(residual @ residual) / dof  # 1 when the noise model is right
+            # a part is not known better than the calibration floor either: that error is
+            # shared by all its pixels and does not average down over them
+            variance[b] = np.maximum(max(chi2, 1.0) * inverse_diagonal,
+                                     (MIN_RELATIVE_NOISE * x[b]) ** 2)
+            # the image's noise: the relative residual variance the trace's does not explain
+            raw = residual / weight
+            image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
+                                 / dof)
     current = _paint(current, x, area, element_of, solved)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
