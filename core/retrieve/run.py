@@ -29,6 +29,8 @@ MAX_GROWTH = 8.0
 #: a round adding fewer than this share of the samples traced so far is not worth its
 #: retrieval (the standard error would fall by less than about 10 %)
 MIN_GROWTH = 0.25
+#: growth of the round that checks a fit saying the image's own noise limits the precision
+PROBE_GROWTH = 2.0
 
 
 @dataclass
@@ -137,10 +139,11 @@ def run_retrieve(
     error of the targeted quantities (``targeted``) is above ``std_aim(precision)``, trace
     more samples (new seeds, pooled with the earlier traces) and retrieve again, as many as
     the standard error falling as ``a + b / samples`` (image noise a, trace noise b / N,
-    fitted on the rounds so far) says are needed, within ``time_budget`` seconds for the
-    whole run and MAX_SAMPLES. Intermediate rounds use sandwich intervals and no loss
-    landscape; the last retrieval uses ``options``. ``result.sampling`` says what was done;
-    ``log`` gets a line per round."""
+    fitted on the last two rounds) says are needed, within ``time_budget`` seconds for the
+    whole run and MAX_SAMPLES; where the fit puts the image noise a above the aim, one
+    round of PROBE_GROWTH x the samples checks it before stopping. Intermediate rounds
+    use sandwich intervals and no loss landscape; the last retrieval uses ``options``.
+    ``result.sampling`` says what was done; ``log`` gets a line per round."""
     for acquisition in acquisitions:
         check_overlap(scene, acquisition.grid, acquisition.name)
     started = time.perf_counter()
@@ -182,6 +185,7 @@ def run_retrieve(
     traced = samples
     stop = "adaptive sampling off (PRECISION 0)"
     result, traces = solve(final=not adaptive)
+    probed = False
     while adaptive:
         quantities = targeted(scene, result)
         worst, largest = max(quantities, key=lambda q: q[1]) if quantities else ("", 0.0)
@@ -194,10 +198,14 @@ def run_retrieve(
             stop = f"precision reached at {traced} samples per pixel"
             break
         needed = _samples_needed(rounds, aim)
-        if needed is None:
+        if needed is None and probed:
             stop = (f"the standard error no longer falls with more samples: the image's own "
                     f"noise limits it (about {_image_floor(rounds):.4f})")
             break
+        # a standard error estimated from a few batches is noisy: one fit saying the image
+        # limits it is checked with twice the samples before stopping
+        probed = needed is None
+        needed = PROBE_GROWTH * traced if needed is None else needed
         target = int(min(needed, MAX_GROWTH * traced, MAX_SAMPLES))
         trace_rate = result.trace_seconds / traced  # seconds per sample per pixel
         left = time_budget - elapsed - 2.0 * result.seconds  # this round's and the final fit

@@ -85,15 +85,17 @@ def test_adaptive_sampling_traces_more_until_the_precision_is_reached(urban):
 
 def test_adaptive_sampling_stops_where_the_image_noise_limits_it(urban):
     """An image with noise of its own (0.03 per pixel and band, far above the aim's 0.005):
-    more samples cannot bring the standard error down to the aim; after a round it says so
-    instead of tracing to MAX_SAMPLES."""
+    more samples cannot bring the standard error down to the aim; once a fit says so, one
+    round of twice the samples checks it, then it stops instead of tracing to MAX_SAMPLES."""
     scene, truth, skyl, grid, image = urban
     noisy = image + np.random.default_rng(5).normal(0.0, 0.03, image.shape)
     observed = Acquisition(grid, NADIR, noisy, np.ones(image.shape[1:], bool), skyl)
     result, _ = run_retrieve(scene, [observed], BANDS, samples=32, seed=1000,
                              intervals="sandwich", precision=0.01)
     assert "image's own noise" in result.sampling.stop
-    assert not result.sampling.reached and len(result.sampling.rounds) == 2
+    counts = [r.samples for r in result.sampling.rounds]
+    assert not result.sampling.reached and len(counts) == 3, counts
+    assert counts[2] == 2 * counts[1]  # the one round checking the fit
 
 
 def test_adaptive_sampling_keeps_to_the_time_budget(urban):
