@@ -138,11 +138,13 @@ def run_retrieve(
     ``precision`` > 0 (reflectance units): adaptive sampling. While the largest standard
     error of the targeted quantities (``targeted``) is above ``std_aim(precision)``, trace
     more samples (new seeds, pooled with the earlier traces) and retrieve again, as many as
-    the standard error falling as ``a + b / samples`` (image noise a, trace noise b / N,
-    fitted on the last two rounds) says are needed, within ``time_budget`` seconds for the
-    whole run and MAX_SAMPLES; where the fit puts the image noise a above the aim, one
-    round of PROBE_GROWTH x the samples checks it before stopping. Intermediate rounds
-    use sandwich intervals and no loss landscape; the last retrieval uses ``options``.
+    the squared standard error falling as ``a + b / samples`` (image noise a, trace noise
+    b / N, fitted on the last two rounds) says are needed, within ``time_budget`` seconds
+    for the whole run and MAX_SAMPLES; where the fit puts the image noise a above the aim,
+    one round of PROBE_GROWTH x the samples checks it before stopping, and where it says
+    more than MAX_GROWTH x the samples are needed, it stops (the aim is just above a).
+    Intermediate rounds use sandwich intervals and no loss landscape; the last retrieval
+    uses ``options``.
     ``result.sampling`` says what was done; ``log`` gets a line per round."""
     for acquisition in acquisitions:
         check_overlap(scene, acquisition.grid, acquisition.name)
@@ -206,6 +208,13 @@ def run_retrieve(
         # limits it is checked with twice the samples before stopping
         probed = needed is None
         needed = PROBE_GROWTH * traced if needed is None else needed
+        if len(rounds) >= 2 and needed > MAX_GROWTH * traced:
+            # fitted on two rounds, so the image's noise is in it: the aim lies just above
+            # that floor, where each halving of the gap costs twice the samples
+            stop = (f"the image's own noise nearly limits the standard error (about "
+                    f"{_image_floor(rounds):.4f}): {needed:,.0f} samples per pixel would be "
+                    f"needed")
+            break
         target = int(min(needed, MAX_GROWTH * traced, MAX_SAMPLES))
         trace_rate = result.trace_seconds / traced  # seconds per sample per pixel
         left = time_budget - elapsed - 2.0 * result.seconds  # this round's and the final fit
