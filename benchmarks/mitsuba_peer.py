@@ -193,7 +193,10 @@ def fit(scene, grid, geometry, skyl, image: np.ndarray, start: dict, truth: dict
     for k in range(iterations):
         optimiser.set_learning_rate(
             learning_rate * (final_rate / learning_rate) ** (k / max(iterations - 1, 1)))
-        rendered = mi.render(mscene, params, seed=seed + k, spp=samples)
+        # another seed for the replayed (adjoint) paths than for the primal image: with
+        # the same one the gradient of the squared error carries that of its variance
+        rendered = mi.render(mscene, params, seed=seed + 2 * k, seed_grad=seed + 2 * k + 1,
+                             spp=samples)
         loss = dr.mean(dr.square(rendered - target), axis=None)
         dr.backward(loss)
         optimiser.step()

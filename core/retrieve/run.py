@@ -223,6 +223,10 @@ def run_retrieve(
         if traced >= MAX_SAMPLES:
             stop = f"MAX_SAMPLES ({MAX_SAMPLES}) reached"
             break
+        if target - traced < MIN_GROWTH * traced:
+            stop = (f"within {largest / aim - 1:.0%} of the aim: the {needed:,.0f} samples per "
+                    f"pixel it needs would lower the standard error by under 10 %")
+            break
         if extra < MIN_GROWTH * traced:
             stop = (f"time budget: {needed:,.0f} samples per pixel needed, "
                     f"{traced + max(extra, 0):,} affordable within {time_budget:g} s")
