@@ -143,8 +143,8 @@ def run_retrieve(
     for the whole run and MAX_SAMPLES; where the fit puts the image noise a above the aim,
     one round of PROBE_GROWTH x the samples checks it before stopping, and where it says
     more than MAX_GROWTH x the samples are needed, it stops (the aim is just above a).
-    Intermediate rounds use sandwich intervals and no loss landscape; the last retrieval
-    uses ``options``.
+    Intermediate rounds use one start, sandwich intervals and no loss landscape; the last
+    retrieval uses ``options``.
     ``result.sampling`` says what was done; ``log`` gets a line per round."""
     for acquisition in acquisitions:
         check_overlap(scene, acquisition.grid, acquisition.name)
@@ -173,7 +173,8 @@ def run_retrieve(
         traces = [pool_traces(p) for p in parts]
         views = [View(t.polynomials, a.image, a.valid, a.skyl, a.zones, a.name)
                  for t, a in zip(traces, acquisitions, strict=True)]
-        quick = {} if final else {"intervals": "sandwich", "landscape": False}
+        # a round that only measures the standard errors: one start, sandwich intervals
+        quick = {} if final else {"intervals": "sandwich", "landscape": False, "starts": 1}
 
         def optimise_progress(fraction, label):
             report(trace_share + (1 - trace_share) * fraction, label)
