@@ -1164,6 +1164,14 @@
       <translation>Nombre maximal d'itérations L-BFGS-B.</translation>
     </message>
     <message>
+      <source>Adaptive sampling: the 95 % half-width (reflectance units) aimed at for the reflectance of every free opaque element and the albedo r + t of every free leaf. SAMPLES are traced first; while a standard error is above PRECISION / 1.96, more samples are traced (new seeds, pooled with the first) and the retrieval repeated, as many as the fall of the standard error says are needed, within TIME_BUDGET. It stops early where the image's own noise, not the trace, limits the precision. 0: trace SAMPLES once. The log and report say which standard error was reached.</source>
+      <translation>Échantillonnage adaptatif : la demi-largeur à 95 % (en unités de réflectance) visée pour la réflectance de chaque élément opaque libre et l'albédo r + t de chaque feuille libre. SAMPLES échantillons sont tracés d'abord ; tant qu'une erreur type dépasse PRECISION / 1,96, d'autres échantillons sont tracés (nouvelles graines, mis en commun avec les premiers) et l'inversion est refaite, autant que la baisse de l'erreur type l'indique, dans la limite de TIME_BUDGET. Il s'arrête plus tôt là où le bruit propre de l'image, et non le tracé, limite la précision. 0 : tracer SAMPLES une seule fois. Le journal et le rapport indiquent l'erreur type atteinte.</translation>
+    </message>
+    <message>
+      <source>Seconds of tracing and retrieval adaptive sampling may spend in all: no round of more samples is started that would end after it.</source>
+      <translation>Secondes de tracé et d'inversion que l'échantillonnage adaptatif peut dépenser en tout : aucune série d'échantillons supplémentaires n'est lancée si elle devait finir après.</translation>
+    </message>
+    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t, albédo r + t ou un paramètre PROSPECT), band, value, std (erreur type ; vide si non estimable), low95 et high95 (intervalle à 95 % ; unilatéral en borne), prior, status (ok, en borne, faiblement identifiée, contrainte, non identifiable, dérivée, fixée), trades_with (les grandeurs avec lesquelles une grandeur faible est corrélée).</translation>
     </message>
@@ -1246,6 +1254,14 @@
     <message>
       <source>Maximum iterations</source>
       <translation>Nombre maximal d'itérations</translation>
+    </message>
+    <message>
+      <source>Precision aimed at</source>
+      <translation>Précision visée</translation>
+    </message>
+    <message>
+      <source>Time budget (s)</source>
+      <translation>Budget de temps (s)</translation>
     </message>
     <message>
       <source>Retrieved values</source>

@@ -1164,6 +1164,14 @@
       <translation>L-BFGS-B 的最大迭代次数。</translation>
     </message>
     <message>
+      <source>Adaptive sampling: the 95 % half-width (reflectance units) aimed at for the reflectance of every free opaque element and the albedo r + t of every free leaf. SAMPLES are traced first; while a standard error is above PRECISION / 1.96, more samples are traced (new seeds, pooled with the first) and the retrieval repeated, as many as the fall of the standard error says are needed, within TIME_BUDGET. It stops early where the image's own noise, not the trace, limits the precision. 0: trace SAMPLES once. The log and report say which standard error was reached.</source>
+      <translation>自适应采样：对每个自由不透明元素的反射率和每个自由叶片的反照率 r + t 所追求的 95 % 半宽（反射率单位）。先追踪 SAMPLES 个样本；只要某个标准误差高于 PRECISION / 1.96，就追踪更多样本（新的随机种子，与先前的合并）并重新反演，追加的数量由标准误差的下降推算，且不超过 TIME_BUDGET。若限制精度的是图像自身的噪声而非追踪，则提前停止。0：只追踪一次 SAMPLES。日志和报告会给出达到的标准误差。</translation>
+    </message>
+    <message>
+      <source>Seconds of tracing and retrieval adaptive sampling may spend in all: no round of more samples is started that would end after it.</source>
+      <translation>自适应采样总共可用于追踪和反演的秒数：不会启动任何会在此之后结束的追加采样轮次。</translation>
+    </message>
+    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t、反照率 r + t 或一个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、low95 和 high95（95% 区间；位于边界时为单侧）、prior、status（ok、位于边界、弱可辨识、受约束、不可辨识、导出、固定）、trades_with（弱可辨识量与之相关的量）。</translation>
     </message>
@@ -1246,6 +1254,14 @@
     <message>
       <source>Maximum iterations</source>
       <translation>最大迭代次数</translation>
+    </message>
+    <message>
+      <source>Precision aimed at</source>
+      <translation>目标精度</translation>
+    </message>
+    <message>
+      <source>Time budget (s)</source>
+      <translation>时间预算（秒）</translation>
     </message>
     <message>
       <source>Retrieved values</source>

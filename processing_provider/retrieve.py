@@ -104,6 +104,16 @@ def _parse_range(text: str) -> tuple[float, float]:
     return low, high
 
 
+def _sampling_text(sampling, samples: int) -> str:
+    """The report's line on adaptive sampling (core's English, as its warnings)."""
+    if not sampling.rounds:
+        return f"off: {samples} samples per pixel traced once"
+    steps = ", ".join(f"{r.samples}: {r.largest_std:.4f}" for r in sampling.rounds)
+    return (f"aim: standard error <= {sampling.precision / 1.96:.4f} (95 % +- "
+            f"{sampling.precision:g}); largest standard error per samples per pixel "
+            f"{steps} ({sampling.rounds[-1].worst}); {sampling.stop}")
+
+
 class RetrieveAlgorithm(Unmix3DAlgorithm):
     NAME = "retrieve"
     LABEL = "Retrieve element spectra or leaf biochemistry (3D-Diff)"
@@ -234,6 +244,22 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                               defaultValue=300, minValue=1),
                  "Largest number of L-BFGS-B iterations.", advanced=True)
         add_sampling_parameters(self, samples=128, seed=RETRIEVE_SEED)
+        self.add(QgsProcessingParameterNumber("PRECISION", tr("Precision aimed at"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=0.01, minValue=0.0),
+                 "Adaptive sampling: the 95 % half-width (reflectance units) aimed at for "
+                 "the reflectance of every free opaque element and the albedo r + t of "
+                 "every free leaf. SAMPLES are traced first; while a standard error is "
+                 "above PRECISION / 1.96, more samples are traced (new seeds, pooled with "
+                 "the first) and the retrieval repeated, as many as the fall of the "
+                 "standard error says are needed, within TIME_BUDGET. It stops early where "
+                 "the image's own noise, not the trace, limits the precision. 0: trace "
+                 "SAMPLES once. The log and report say which standard error was reached.")
+        self.add(QgsProcessingParameterNumber("TIME_BUDGET", tr("Time budget (s)"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=120.0, minValue=0.0),
+                 "Seconds of tracing and retrieval adaptive sampling may spend in all: no "
+                 "round of more samples is started that would end after it.", advanced=True)
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "
@@ -417,7 +443,10 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 starts=self.parameterAsInt(parameters, "STARTS", context),
                 intervals=INTERVAL_METHODS[self.parameterAsEnum(parameters, "INTERVALS",
                                                                 context)],
-                landscape=bool(self.parameterAsFileOutput(parameters, "REPORT", context)))
+                landscape=bool(self.parameterAsFileOutput(parameters, "REPORT", context)),
+                precision=self.parameterAsDouble(parameters, "PRECISION", context),
+                time_budget=self.parameterAsDouble(parameters, "TIME_BUDGET", context),
+                log=feedback.pushInfo)
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         for warning in result.warnings:
@@ -455,7 +484,8 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                     f"{g.view_azimuth:g}" for g in geometries),
                 "modes": ", ".join(f"{n}: {m}" for n, m in zip(result.element_names,
                                                                 result.modes, strict=True)),
-                "zones": ", ".join(result.zone_names), "samples per pixel": samples,
+                "zones": ", ".join(result.zone_names), "samples per pixel": result.samples,
+                "adaptive sampling": _sampling_text(result.sampling, samples),
                 "seed": seed, "weighting": weighting, "leaf r/t constraint": rt_kind,
                 "SKYL": ", ".join(f"{v:g}" for v in skyl),
                 "SKYL of extra images": "; ".join(

@@ -10,7 +10,8 @@ VENV="$ROOT/.venv"
 STAMP="$VENV/.unmix3d-setup"
 
 debian_packages=(qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-venv python3-pip
-  python3-numpy python3-scipy python3-matplotlib qttools5-dev-tools xauth zip libgfortran5)
+  python3-numpy python3-scipy python3-matplotlib qttools5-dev-tools xauth zip libgfortran5
+  libllvm19)  # libllvm19: Mitsuba's llvm_ad_rgb (the benchmarks' differentiable peer)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

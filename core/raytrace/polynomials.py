@@ -260,3 +260,34 @@ def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, 
                     spread += (per_batch[batch] - mean) ** 2
                 error[p, b] = np.sqrt(spread / (batches - 1) / batches)
     return image, error, gradient
+
+
+def pooled(parts: list[PixelPolynomials], weights: list[float]) -> PixelPolynomials:
+    """Polynomials of several independent traces of one grid, pooled batch by batch:
+    batch k of the result is ``sum_i weights[i] * batch k of parts[i]`` (weights: each
+    trace's share of the samples, summing to 1). So every pooled batch is still an
+    independent estimate and their spread still gives the standard error, now of all the
+    samples together (the adaptive sampling of ``retrieve.run`` adds traces this way)."""
+    first = parts[0]
+    for part in parts[1:]:
+        if (part.rows, part.cols, part.batches, part.n_variables) != (
+                first.rows, first.cols, first.batches, first.n_variables):
+            raise ValueError("only traces of one grid, with as many batches and variables, "
+                             "can be pooled")
+    exponents = np.concatenate([part.exponents for part in parts])
+    keys = np.ascontiguousarray(exponents).view(np.dtype((np.void, exponents.shape[1])))
+    unique, inverse = np.unique(keys.ravel(), return_inverse=True)
+    n_monomials = unique.size
+    union = unique.view(np.uint8).reshape(n_monomials, exponents.shape[1])
+    total, start = None, 0
+    for part, weight in zip(parts, weights, strict=True):
+        where = inverse.ravel()[start:start + part.n_monomials]
+        start += part.n_monomials
+        columns = np.concatenate([where, where + n_monomials])  # sun, then sky monomials
+        c = part.coefficients.tocoo()
+        moved = sp.csr_matrix((weight * c.data, (c.row, columns[c.col])),
+                              shape=(c.shape[0], 2 * n_monomials))
+        total = moved if total is None else total + moved
+    total.sum_duplicates()
+    total.indices = total.indices.astype(np.int32)
+    return PixelPolynomials(total.tocsr(), union, first.rows, first.cols, first.batches)

@@ -61,6 +61,10 @@ class RetrievalResult:
     #: loss on a grid over the worst-identified pair (others at the optimum), or None
     landscape: dict | None = None
     intervals: str = "profile"
+    #: samples per pixel of the traces retrieved on, and what adaptive sampling did
+    #: (``run.Sampling``; None when ``retrieve`` was called on given traces)
+    samples: int = 0
+    sampling: object | None = None
 
     def rows(self) -> list[dict]:
         """Long table: one row per reported value (spectra of every element and zone,

@@ -69,7 +69,7 @@ def parameters(forest, out, **extra):
             "ELEMENTS": str(folder / "elements.csv"), "SUN_ZENITH": sz, "SUN_AZIMUTH": sa,
             "VIEW_ZENITH": vz, "VIEW_AZIMUTH": va, "SKYL": "0.1",
             "IMAGES_EXTRA": [paths[1]], "GEOMETRIES_EXTRA": ",".join(map(str, GEOMETRIES[1])),
-            "SAMPLES": 64, "SEED": 3, "OUTPUT": str(out / "retrieved.csv"),
+            "SAMPLES": 64, "SEED": 3, "PRECISION": 0, "OUTPUT": str(out / "retrieved.csv"),
             "SIMULATED": str(out / "simulated.tif"), "REPORT": str(out / "report.html"),
             "CORRELATION": str(out / "correlation.csv"), **extra}
 
@@ -110,6 +110,26 @@ def test_retrieve_writes_spectra_simulation_and_report(run_algorithm, forest, tm
         assert cells[:5] == [row[k] for k in ("element", "zone", "mode", "quantity", "band")]
         assert float(cells[5]) == pytest.approx(float(row["value"]), rel=6e-4)
     assert (tmp_path / "correlation.csv").read_text().startswith("parameter,")
+
+
+def test_adaptive_sampling_traces_more_rounds_and_reports_them(run_algorithm, forest,
+                                                               tmp_path):
+    """PRECISION 0.15 from SAMPLES 16: more rounds are traced; the report lists them from
+    16 samples on and why they stopped (the image, traced at 128 samples, has noise of its
+    own: the aim is reached or that noise is named)."""
+    outputs = run_algorithm("unmix3d:retrieve", parameters(
+        forest, tmp_path, SAMPLES=16, PRECISION=0.15, SIMULATED=None, CORRELATION=None,
+        INTERVALS=1))
+    report = (tmp_path / "report.html").read_text()
+    line = re.search(r"aim: standard error [^<]*", report).group(0)
+    rounds = re.findall(r"(\d+): (0\.\d+)", line)
+    assert len(rounds) >= 2 and rounds[0][0] == "16" and int(rounds[-1][0]) > 16, line
+    assert "precision reached" in line or "own noise limits it" in line, line
+    if "precision reached" in line:
+        rows = read_rows(outputs["OUTPUT"])
+        targeted = [float(r["std"]) for r in rows if r["std"] and r["mode"] == "free"
+                    and (r["quantity"] == "albedo" or r["element"] in ("soil", "understory"))]
+        assert max(targeted) <= 0.15 / 1.96
 
 
 def test_rt_constraint_from_the_table_is_used_and_reported(run_algorithm, forest, tmp_path):
