@@ -90,7 +90,7 @@ def test_adaptive_sampling_stops_where_the_image_noise_limits_it(urban):
     scene, truth, skyl, grid, image = urban
     noisy = image + np.random.default_rng(5).normal(0.0, 0.03, image.shape)
     observed = Acquisition(grid, NADIR, noisy, np.ones(image.shape[1:], bool), skyl)
-    result, _ = run_retrieve(scene, [observed], BANDS, samples=32, seed=1000,
+    result, _ = run_retrieve(scene, [observed], BANDS, samples=64, seed=1000,
                              intervals="sandwich", precision=0.01)
     assert "image's own noise" in result.sampling.stop
     counts = [r.samples for r in result.sampling.rounds]
