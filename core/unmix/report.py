@@ -280,6 +280,7 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
                   _op_errors(result, truth, element_names, bands, zones)]
     parts += [
         "<h2>Uncertainty of the OP maps</h2>", _uncertainty(result, element_names, bands),
+        *_objects_section(result, element_names),
         "<h2>Images and OP maps</h2>",
         _composites(image, result.simulated, result.op, result.op_valid, valid, element_names,
                     bands),
@@ -290,10 +291,34 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
         "MAX_SPECTRAL_RADIUS); those pixels take the median OP of the solved windows "
         "around them. PPS and the baseline's steps solve no window (0).</p>", stages,
         "<p class='note'>Time per stage; <b>sc</b> is the spectral-rule correction (the "
-        "element table's rules, e.g. B8 &gt; B4, enforced window by window).</p>", timing,
+        "element table's rules, e.g. B8 &gt; B4, enforced window by window); <b>objects</b> "
+        "the per-part solve (one OP per mock-up part, OBJECTS) and <b>part shares</b> the "
+        "sensor rays that find which parts each pixel sees.</p>", timing,
         "</body></html>",
     ]
     text = "\n".join(parts)
     if path is not None:
         report_html.write_atomic(text, path)
     return text
+
+
+def _objects_section(result, element_names) -> list[str]:
+    """Which elements took one OP per mock-up part, over how many parts (parts.csv)."""
+    if result.objects is None:
+        return []
+    solution, shares = result.objects, result.shares
+    solved = np.isfinite(solution.part_op[0])
+    rows = []
+    for i, name in enumerate(element_names):
+        if solution.solved[i]:
+            mine = solved & (shares.part_element == i)
+            share = np.nanmedian(solution.part_data_share[:, mine], axis=0)
+            rows.append([name, int(mine.sum()), int((share >= 0.5).sum())])
+    return ["<h2>One OP per mock-up part</h2>",
+            "<p class='note'>Elements made of several parts of the mock-up (OBJ groups) took "
+            "one OP per part, solved from every pixel that sees it; each map value is the "
+            "mean of the parts' OPs over the element's visible area in the pixel. Parts "
+            "fixed by their own data: those whose value is at least half their data's (the "
+            "others stayed near the window solution). Every part is listed in parts.csv "
+            "beside the maps.</p>",
+            report_html.table(["element", "parts", "parts fixed by their own data"], rows)]

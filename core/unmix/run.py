@@ -48,12 +48,18 @@ def run_unmix(
                    batches=batches_for(samples), progress=trace_progress,
                    is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
-    shares = None
+    shares, shares_seconds = None, 0.0
     if parameters.objects:
+        import time
+
         from .objects import part_shares
 
+        start = time.perf_counter()
         shares = part_shares(scene, grid, geometry, reference_height)
+        shares_seconds = time.perf_counter() - start
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
                    progress=unmix_progress, is_canceled=is_canceled, shares=shares)
     result.seconds = {"trace": traced.seconds, **result.seconds}
+    if shares is not None:
+        result.seconds["part shares"] = shares_seconds
     return result, traced

@@ -167,3 +167,21 @@ def test_parts_table_lists_every_solved_part_with_its_op(strips):
         assert fields[1] == "roof"
         assert float(fields[2]) == pytest.approx(6 * share)  # pixels' worth of roof seen
         assert abs(float(fields[3]) - reflectance) < 4 * float(fields[4]), fields
+
+
+def test_report_names_the_per_part_elements_and_counts_their_parts(strips):
+    import re
+
+    from unmix3d.core.unmix.report import unmix_report
+
+    truth, results = strips
+    result = results[True]
+    image = result.simulated
+    text = unmix_report(result, image, np.ones((6, 6), bool), ["ground", "roof"], BANDS, {})
+    section = text[text.index("<h2>One OP per mock-up part</h2>"):]
+    cells = re.findall(r"<td>(.*?)</td>", section[:section.index("</table>")])
+    # ground: 4 strips, roof: 4 roofs, each seen in at least 1.5 pixels: all fixed by data
+    assert cells == ["ground", "4", "4", "roof", "4", "4"]
+    without = unmix_report(results[False], image, np.ones((6, 6), bool), ["ground", "roof"],
+                           BANDS, {})
+    assert "One OP per mock-up part" not in without
