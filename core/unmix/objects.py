@@ -33,7 +33,7 @@ RAYS_PER_PIXEL = 256
 #: Levenberg-Marquardt damping of the per-part steps, in Gram weights of one filled pixel
 DAMPING = 0.1
 STEPS = 4  # re-linearisations of the per-part solve (multiple scattering is not linear)
-MAX_DENSE_UNKNOWNS = 4000  # exact variances up to this many parts per band
+MAX_DENSE_UNKNOWNS = 3000  # exact variances up to this many parts per band (~1 s each)
 CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
 #: no pixel is taken as known better than this share of its reflectance (radiometric
 #: calibration, the mock-up's geometry): a flat roof seen at nadir has no Monte Carlo
@@ -161,15 +161,20 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     pixel_ok = valid.ravel()
     weight_sum = np.asarray(area.sum(axis=0)).ravel()
     flat_op = np.nan_to_num(op.reshape(bands, n_elements, n_pixels))
-    x = np.clip(np.array([np.asarray(area.multiply(flat_op[b][element_of].T).sum(axis=0))
-                          .ravel() / weight_sum for b in range(bands)]), 0.0, 1.0)
+    # the sparse pattern of (pixel, part) pairs, never a dense parts x pixels array
+    entries = area.tocoo()
+    entry_element = element_of[entries.col]
+    x = np.clip(np.array([np.bincount(entries.col, entries.data
+                                      * flat_op[b][entry_element, entries.row],
+                                      minlength=unknown.size) / weight_sum
+                          for b in range(bands)]), 0.0, 1.0)
     variance = np.full((bands, unknown.size), np.nan)
     data_share = np.zeros((bands, unknown.size))
     current = op.copy()
     # the image's relative noise variance (with what the model misses), re-estimated
     # from each step's residual
     image_noise = np.zeros(bands)
-    for _ in range(steps):
+    for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
         current = _paint(current, x, area, element_of, solved)
@@ -186,7 +191,9 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             pixel_variance = np.maximum(trace_variance + image_noise[b] * observed**2,
                                         (MIN_RELATIVE_NOISE * observed) ** 2 + 1e-18)
             weight = 1.0 / np.sqrt(pixel_variance)
-            design = sparse.diags(weight) @ area.multiply(g[element_of].T).tocsr()[pixel_ok]
+            design = sparse.csr_matrix((entries.data * g[entry_element, entries.row],
+                                        (entries.row, entries.col)), area.shape)
+            design = sparse.diags(weight) @ design[pixel_ok]
             target = weight * (image[b].ravel() - simulated[b].ravel()
                                + np.einsum("ep,ep->p", np.where(modelled, g, 0.0),
                                            flat_cur[b]))[pixel_ok]
@@ -201,7 +208,10 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             normal = (design.T @ design).tocsc() + sparse.diags(hold)
             x[b] = np.clip(spsolve(normal, design.T @ target + hold * x[b]), 0.0, 1.0)
             residual = target - design @ x[b]
-            inverse_diagonal = _inverse_diagonal(normal)
+            # exact variances at the last step only (a dense inverse); before, the inverse
+            # of the diagonal serves the noise estimate
+            inverse_diagonal = (_inverse_diagonal(normal) if step == steps - 1
+                                else 1.0 / normal.diagonal())
             # the share of each part's value its data fixed (1 - the damping's share);
             # degrees of freedom left: pixels minus those shares summed (the hat matrix)
             data_share[b] = np.clip(1.0 - inverse_diagonal * hold, 0.0, 1.0)
