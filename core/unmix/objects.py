@@ -34,6 +34,9 @@ RAYS_PER_PIXEL = 256
 DAMPING = 0.1
 STEPS = 4  # re-linearisations of the per-part solve (multiple scattering is not linear)
 MAX_DENSE_UNKNOWNS = 3000  # exact variances up to this many parts per band (~1 s each)
+#: parts of an element whose spread is below this chi-square per degree of freedom share
+#: one OP (their differences are noise)
+SAME_PARTS_CHI2 = 2.0
 CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
 #: no pixel is taken as known better than this share of its reflectance (radiometric
 #: calibration, the mock-up's geometry): a flat roof seen at nadir has no Monte Carlo
@@ -109,6 +112,7 @@ class ObjectSolution:
     part_variance: np.ndarray  # (bands, parts) variance of each part's OP from its data
     part_data_share: np.ndarray  # (bands, parts) share of the value its data fixed, 0-1
     solved: np.ndarray  # (elements,) bool: the object elements
+    pooled: np.ndarray  # (elements,) bool: ... whose parts look alike, one OP for all
 
 
 def _element_shares(shares: sparse.csr_matrix, part_element: np.ndarray,
@@ -225,13 +229,36 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             raw = residual / weight
             image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
                                  / dof)
+    pooled = _pool_alike_parts(x, variance, data_share, element_of, solved)
     current = _paint(current, x, area, element_of, solved)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
     part_op[:, unknown] = x
     part_variance[:, unknown] = variance
     part_data_share[:, unknown] = data_share
-    return ObjectSolution(current, part_op, part_variance, part_data_share, solved)
+    return ObjectSolution(current, part_op, part_variance, part_data_share, solved, pooled)
+
+
+def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray:
+    """Elements whose parts do not differ beyond their noise (the parts their data fixed:
+    chi-square of their spread about the weighted mean, over every band, below
+    SAME_PARTS_CHI2 per degree of freedom) take that mean for every part, in place: one OP
+    shared by parts that look alike is known better than each on its own. Returns
+    (elements,) bool, the pooled elements."""
+    pooled = np.zeros(solved.size, bool)
+    for e in np.flatnonzero(solved):
+        mine = element_of == e
+        fixed = mine & (data_share.min(axis=0) >= 0.5)
+        if fixed.sum() < 3:
+            continue
+        weight = 1.0 / variance[:, fixed]
+        mean = (weight * x[:, fixed]).sum(axis=1) / weight.sum(axis=1)
+        chi2 = float((weight * (x[:, fixed] - mean[:, None]) ** 2).sum())
+        if chi2 / (x.shape[0] * (fixed.sum() - 1)) < SAME_PARTS_CHI2:
+            x[:, mine] = mean[:, None]
+            variance[:, mine] = 1.0 / weight.sum(axis=1)[:, None]
+            pooled[e] = True
+    return pooled
 
 
 def _filled_gradient(gradient: np.ndarray, present: np.ndarray) -> float:

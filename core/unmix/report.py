@@ -313,12 +313,16 @@ def _objects_section(result, element_names) -> list[str]:
         if solution.solved[i]:
             mine = solved & (shares.part_element == i)
             share = np.nanmedian(solution.part_data_share[:, mine], axis=0)
-            rows.append([name, int(mine.sum()), int((share >= 0.5).sum())])
+            rows.append([name, int(mine.sum()), int((share >= 0.5).sum()),
+                         "yes" if solution.pooled[i] else "no"])
     return ["<h2>One OP per mock-up part</h2>",
             "<p class='note'>Elements made of several parts of the mock-up (OBJ groups) took "
             "one OP per part, solved from every pixel that sees it; each map value is the "
             "mean of the parts' OPs over the element's visible area in the pixel. Parts "
             "fixed by their own data: those whose value is at least half their data's (the "
-            "others stayed near the window solution). Every part is listed in parts.csv "
-            "beside the maps.</p>",
-            report_html.table(["element", "parts", "parts fixed by their own data"], rows)]
+            "others stayed near the window solution). Parts alike: the spread of those parts "
+            "is within their noise (chi-square per degree of freedom below 2), so they share "
+            "one OP, their weighted mean. Every part is listed in parts.csv beside the "
+            "maps.</p>",
+            report_html.table(["element", "parts", "parts fixed by their own data",
+                               "parts alike (one OP shared)"], rows)]

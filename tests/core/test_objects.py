@@ -69,7 +69,7 @@ def test_visible_shares_follow_the_strip_edges():
 ROOF_ROWS = {1: (0.25, 0.10), 2: (0.5, 0.35), 4: (0.375, 0.35), 5: (0.625, 0.10)}
 
 
-def _strips_and_roofs():
+def _strips_and_roofs(strips: np.ndarray = REFLECTANCE):
     """The strips, with flat roofs in pixel rows 1, 2, 4, 5 (the first ``share`` of each
     such row, a part per row, two roof materials alternating); rows 0 and 3 are ground
     only. All in one plane: the image of a Lambertian plane is the area-weighted mean of
@@ -93,11 +93,11 @@ def _strips_and_roofs():
     triangles[..., 0] += X0
     triangles[..., 1] += Y0
     mockup = mockup_from_triangles(triangles, np.asarray(parts), names)
-    reflectance = np.vstack([REFLECTANCE] + [np.full(3, rr) + np.array([0.0, 0.02, 0.1])
+    reflectance = np.vstack([strips] + [np.full(3, rr) + np.array([0.0, 0.02, 0.1])
                                              for _, rr in ROOF_ROWS.values()])
     table = ElementTable([
         Element("ground", ["strip_*"], "opaque",
-                op=dict(zip(BANDS, REFLECTANCE.mean(axis=0), strict=True))),
+                op=dict(zip(BANDS, strips.mean(axis=0), strict=True))),
         Element("roof", ["roof_*"], "opaque",
                 op=dict(zip(BANDS, reflectance[4:].mean(axis=0), strict=True)))], BANDS)
     # per pixel: each part's area share, the image and each element's true OP
@@ -181,7 +181,25 @@ def test_report_names_the_per_part_elements_and_counts_their_parts(strips):
     section = text[text.index("<h2>One OP per mock-up part</h2>"):]
     cells = re.findall(r"<td>(.*?)</td>", section[:section.index("</table>")])
     # ground: 4 strips, roof: 4 roofs, each seen in at least 1.5 pixels: all fixed by data
-    assert cells == ["ground", "4", "4", "roof", "4", "4"]
+    assert cells == ["ground", "4", "4", "no", "roof", "4", "4", "no"]
     without = unmix_report(results[False], image, np.ones((6, 6), bool), ["ground", "roof"],
                            BANDS, {})
     assert "One OP per mock-up part" not in without
+
+
+def test_parts_that_differ_keep_their_own_op_and_alike_parts_share_one(strips):
+    """Strips and roofs of different materials stay one OP per part; four strips of one
+    material (their differences are the trace's noise) share one OP, known better than
+    each on its own."""
+    _, results = strips
+    assert results[True].objects.pooled.tolist() == [False, False]
+    same = np.broadcast_to(REFLECTANCE[1], REFLECTANCE.shape).copy()
+    scene, image, truth = _strips_and_roofs(same)
+    result, _ = run_unmix(scene, GRID, Geometry(30.0, 90.0), image, np.ones((6, 6), bool),
+                          BANDS, np.full(3, 0.15), UnmixParameters(window=(3, 3)),
+                          samples=64, seed=3, truth=truth)
+    assert result.objects.pooled.tolist() == [True, False]
+    strips_op = result.objects.part_op[:, :4]
+    np.testing.assert_array_equal(strips_op, strips_op[:, :1].repeat(4, axis=1))
+    std = np.sqrt(result.objects.part_variance[:, 0])
+    assert (np.abs(strips_op[:, 0] - REFLECTANCE[1]) < 4 * std).all()
