@@ -13,11 +13,16 @@ has no periodic one). ``llvm_ad_rgb`` needs a libLLVM; Debian's libllvm15 serves
 from __future__ import annotations
 
 import math
+import sys
 import time
+from pathlib import Path
 
 import drjit as dr
 import mitsuba as mi
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "core"))
+from mitsuba_render import sensor_to_world  # noqa: E402  (the independent scene's camera)
 
 VARIANT = "llvm_ad_rgb"
 
@@ -104,22 +109,6 @@ def _mesh(name: str, triangles, bsdf: dict):
     return shape
 
 
-def _sensor_to_world(grid, view, origin, z_ref: float, z_top: float) -> list:
-    """As mitsuba_render.sensor_to_world: the film is the grid on the reference plane."""
-    width = grid.cols * grid.pixel_width
-    half_y = grid.cols * grid.pixel_height / 2.0
-    centre = np.array([grid.x_min + width / 2 - origin[0],
-                       grid.y_max - grid.rows * grid.pixel_height / 2 - origin[1],
-                       z_ref - origin[2]])
-    lift = (z_top - centre[2]) / view[2]
-    matrix = np.eye(4)
-    matrix[:3, 0] = (-width / 2.0, 0.0, 0.0)
-    matrix[:3, 1] = (0.0, half_y, 0.0)
-    matrix[:3, 2] = -view
-    matrix[:3, 3] = centre + lift * view
-    return matrix.tolist()
-
-
 def build(scene, grid, geometry, skyl, start: dict, samples: int, max_depth: int = -1):
     """The unmix3d scene as a differentiable Mitsuba scene; ``start``: element -> (r (3,),
     t (3,) or None). Returns (Mitsuba scene, {element: {"r": key, "t": key}})."""
@@ -138,8 +127,8 @@ def build(scene, grid, geometry, skyl, start: dict, samples: int, max_depth: int
                                                  "value": [s / math.pi for s in skyl]}},
         "sensor": {
             "type": "orthographic",
-            "to_world": mi.ScalarTransform4f(_sensor_to_world(
-                grid, geometry.view, mockup.origin, z_ref, high[2] + 1.0)),
+            "to_world": mi.ScalarTransform4f(sensor_to_world(
+                grid, geometry.view, mockup.origin, z_ref, high[2] + 1.0).tolist()),
             "near_clip": 1e-3, "far_clip": 1e5,
             "film": {"type": "hdrfilm", "width": grid.cols, "height": grid.rows,
                      "rfilter": {"type": "box"}, "pixel_format": "rgb",

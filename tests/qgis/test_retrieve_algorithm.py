@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 import pytest
-from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
+from log_feedback import LogFeedback
+from qgis.core import QgsProcessingContext, QgsProcessingException
 
 from unmix3d.core.raster_io import read_raster, write_raster
 from unmix3d.core.retrieve import virtual
@@ -221,24 +222,6 @@ def test_zone_without_pixels_is_refused(run_algorithm, forest, tmp_path):
 
 
 # the validation unmix and simulate use ----------------------------------------------------
-class LogFeedback(QgsProcessingFeedback):
-    """Keeps the log and cancels at the first progress text starting with ``cancel_at``."""
-
-    def __init__(self, cancel_at=None):
-        super().__init__()
-        self.lines, self.texts, self.cancel_at = [], [], cancel_at
-
-    def pushInfo(self, info):  # noqa: N802 - QGIS API
-        self.lines.append(info)
-
-    def pushWarning(self, warning):  # noqa: N802 - QGIS API
-        self.lines.append(warning)
-
-    def setProgressText(self, text):  # noqa: N802 - QGIS API
-        super().setProgressText(text)
-        self.texts.append(text)
-        if self.cancel_at and text.startswith(self.cancel_at):
-            self.cancel()
 
 
 def geographic_wkt():

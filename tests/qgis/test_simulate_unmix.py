@@ -4,6 +4,7 @@ import re
 
 import numpy as np
 import pytest
+from log_feedback import LogFeedback
 from obj_scene import box, rectangle, write_obj
 from qgis.core import QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback
 
@@ -292,26 +293,6 @@ def test_unwritable_output_is_refused_before_computing_and_leaves_nothing(
             **GEOMETRY, "SAMPLES": 1, "OUTPUT": str(tmp_path / "sim" / "image.tif"),
             "FRACTIONS": str(tmp_path / "a_file" / "fractions.tif")})
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
-
-
-class LogFeedback(QgsProcessingFeedback):
-    """Keeps the log; ``on_text(text)`` runs at every progress text (e.g. 'writing roof.tif')."""
-
-    def __init__(self, on_text=None):
-        super().__init__()
-        self.lines, self.texts, self.on_text = [], [], on_text
-
-    def pushInfo(self, info):  # noqa: N802 - QGIS API
-        self.lines.append(info)
-
-    def pushWarning(self, warning):  # noqa: N802 - QGIS API
-        self.lines.append(warning)
-
-    def setProgressText(self, text):  # noqa: N802 - QGIS API
-        super().setProgressText(text)
-        self.texts.append(text)
-        if self.on_text is not None:
-            self.on_text(self, text)
 
 
 def unmix_parameters(scene_files, image, out, **extra):
