@@ -98,10 +98,66 @@ def halo_metres(tallest: float, geometry: Geometry, margin: float | None = None)
     return max(0.0, tallest) * math.tan(zenith) + max(0.0, margin)
 
 
+class TriangleGrid:
+    """A uniform grid over the mock-up's x/y extent, built once, that finds the triangles
+    whose bounding boxes meet a rectangle without a pass over every triangle.
+
+    A triangle no wider or taller than a cell is filed under the cell of its bounding box's
+    low corner, so it can only meet a rectangle through the cells from one cell west and
+    south of it to its far corner: per cell row one contiguous run of a sorted index. The
+    few larger triangles (ground and water polygons, long walls) are tested one by one.
+    Cells are sized from the triangles (CELL_PERCENTILE of their extents), so at most
+    1 - CELL_PERCENTILE / 100 of them are "large"."""
+
+    #: percentile of the triangles' x/y extents that sets the cell size
+    CELL_PERCENTILE = 99.5
+    #: at most this many cells per triangle (their offsets cost 8 bytes each)
+    MAX_CELLS_PER_TRIANGLE = 4
+
+    def __init__(self, low_xy: np.ndarray, high_xy: np.ndarray):
+        self.low_xy, self.high_xy = low_xy, high_xy
+        n = len(low_xy)
+        extent = (high_xy - low_xy).max(axis=1) if n else np.zeros(0, np.float32)
+        self.origin = low_xy.min(axis=0).astype(np.float64) if n else np.zeros(2)
+        span = (high_xy.max(axis=0) - self.origin) if n else np.ones(2)
+        cell = float(np.percentile(extent, self.CELL_PERCENTILE)) if n else 1.0
+        cell = max(cell, math.sqrt(float(span[0]) * float(span[1])
+                                   / max(1, self.MAX_CELLS_PER_TRIANGLE * n)), 1e-3)
+        self.cell = cell
+        self.shape = (int(span[1] // cell) + 1, int(span[0] // cell) + 1)  # rows (y), cols (x)
+        large = extent.astype(np.float64) * (1.0 + 1e-6) > cell  # float32 rounding
+        self.large = np.flatnonzero(large)
+        small = np.flatnonzero(~large)
+        column = ((low_xy[small, 0] - self.origin[0]) // cell).astype(np.int64)
+        row = ((low_xy[small, 1] - self.origin[1]) // cell).astype(np.int64)
+        np.clip(column, 0, self.shape[1] - 1, out=column)
+        np.clip(row, 0, self.shape[0] - 1, out=row)
+        key = row * self.shape[1] + column
+        order = np.argsort(key, kind="stable")
+        self.sorted = small[order]
+        self.starts = np.searchsorted(key[order], np.arange(self.shape[0] * self.shape[1] + 1))
+
+    def query(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        """Indices (int64, unsorted) of the triangles whose bounding boxes meet [x0, x1] x
+        [y0, y1] (local metres)."""
+        rows, cols = self.shape
+        c0 = max(0, int((x0 - self.origin[0]) // self.cell) - 1)
+        c1 = min(cols - 1, int((x1 - self.origin[0]) // self.cell))
+        r0 = max(0, int((y0 - self.origin[1]) // self.cell) - 1)
+        r1 = min(rows - 1, int((y1 - self.origin[1]) // self.cell))
+        runs = [self.sorted[self.starts[r * cols + c0]:self.starts[r * cols + c1 + 1]]
+                for r in range(r0, r1 + 1)] if c0 <= c1 else []
+        candidates = np.concatenate(runs + [self.large])
+        low, high = self.low_xy[candidates], self.high_xy[candidates]
+        meets = ((high[:, 0] >= x0) & (low[:, 0] <= x1) & (high[:, 1] >= y0)
+                 & (low[:, 1] <= y1))
+        return candidates[meets]
+
+
 @dataclass
 class TileSource:
     """An in-memory mock-up bound to its element table, from which each tile takes the
-    triangles whose bounding boxes meet its grown footprint.
+    triangles whose bounding boxes meet its grown footprint (through a TriangleGrid).
 
     The element table is matched once against the whole mock-up (so a tile without trees
     is no error); turbid parts are taken whole (their inside is defined by the closed
@@ -112,9 +168,9 @@ class TileSource:
     part_element: np.ndarray  # int32 (parts,)
     var_r: np.ndarray
     var_t: np.ndarray
-    low_xy: np.ndarray  # float32 (n, 2): triangles' bounding boxes, local metres
-    high_xy: np.ndarray
+    index: TriangleGrid
     turbid_part: np.ndarray  # bool (parts,)
+    turbid_triangles: dict[int, np.ndarray]  # turbid part -> its triangles
     local_low: np.ndarray  # float64 (3,): the whole mock-up's corners, local metres (kept:
     local_high: np.ndarray  # a pass over every vertex per tile cost more than its trace)
 
@@ -124,9 +180,13 @@ class TileSource:
         var_r, var_t = element_variables(elements)
         turbid = np.array([elements.elements[e].turbid for e in part_element], bool)
         low, high = mockup.local_bounds()
-        return cls(mockup, elements, part_element, var_r, var_t,
-                   mockup.triangles[:, :, :2].min(axis=1), mockup.triangles[:, :, :2].max(axis=1),
-                   turbid, low, high)
+        xy = mockup.triangles[:, :, :2]
+        index = TriangleGrid(xy.min(axis=1), xy.max(axis=1))
+        in_turbid = np.flatnonzero(turbid[mockup.part_of_triangle])
+        parts = mockup.part_of_triangle[in_turbid]
+        turbid_triangles = {int(part): in_turbid[parts == part] for part in np.unique(parts)}
+        return cls(mockup, elements, part_element, var_r, var_t, index, turbid,
+                   turbid_triangles, low, high)
 
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -139,9 +199,9 @@ class TileSource:
         return float(self.local_high[2] - self.local_low[2])
 
     def select(self, footprint: tuple[float, float, float, float], periodic: bool) -> np.ndarray:
-        """Triangles (bool mask) whose x/y bounding box meets the world ``footprint`` (x0, y0,
-        x1, y1); with ``periodic``, also its copies one mock-up period away, as the rays
-        wrap."""
+        """Sorted indices (int64) of the triangles whose x/y bounding box meets the world
+        ``footprint`` (x0, y0, x1, y1); with ``periodic``, also its copies one mock-up
+        period away, as the rays wrap."""
         origin = self.mockup.origin
         x0, y0, x1, y1 = (footprint[0] - origin[0], footprint[1] - origin[1],
                           footprint[2] - origin[0], footprint[3] - origin[1])
@@ -150,23 +210,23 @@ class TileSource:
         if periodic:
             sx, sy = high[0] - low[0], high[1] - low[1]
             shifts = [(i * sx, j * sy) for i in (-1, 0, 1) for j in (-1, 0, 1)]
-        keep = np.zeros(len(self.low_xy), bool)
+        found = [np.zeros(0, np.int64)]
         for dx, dy in shifts:
             if (x1 + dx < low[0] or x0 + dx > high[0] or y1 + dy < low[1]
                     or y0 + dy > high[1]):
                 continue  # this copy of the footprint misses the mock-up
-            keep |= ((self.high_xy[:, 0] >= x0 + dx) & (self.low_xy[:, 0] <= x1 + dx)
-                     & (self.high_xy[:, 1] >= y0 + dy) & (self.low_xy[:, 1] <= y1 + dy))
-        part = self.mockup.part_of_triangle
-        whole = np.zeros(len(self.part_element), bool)
-        whole[np.unique(part[keep])] = True
-        whole &= self.turbid_part
-        if whole.any():
-            keep |= whole[part]
+            found.append(self.index.query(x0 + dx, y0 + dy, x1 + dx, y1 + dy))
+        keep = np.unique(np.concatenate(found))
+        if self.turbid_triangles:
+            met = np.unique(self.mockup.part_of_triangle[keep])
+            whole = [self.turbid_triangles[int(p)] for p in met if self.turbid_part[p]]
+            if whole:
+                keep = np.union1d(keep, np.concatenate(whole))
         return keep
 
     def scene(self, keep: np.ndarray) -> Scene:
-        """The sub-scene of the triangles ``keep``, in the whole mock-up's local frame."""
+        """The sub-scene of the triangles ``keep`` (sorted indices), in the whole mock-up's
+        local frame."""
         mockup = self.mockup
         sub = Mockup(np.ascontiguousarray(mockup.triangles[keep]), mockup.origin,
                      mockup.part_of_triangle[keep], mockup.part_names, mockup.path)
@@ -226,10 +286,9 @@ def trace_tile(source: TileSource, job: TileJob, tile: Tile,
     n_elements = len(source.elements.elements)
     empty = TileBlock(tile, np.full((len(job.bands),) + shape, np.nan, np.float32),
                       np.full((len(job.bands),) + shape, np.nan, np.float32),
-                      np.full((n_elements,) + shape, np.nan, np.float32), int(keep.sum()),
-                      0.0, 0)
+                      np.full((n_elements,) + shape, np.nan, np.float32), len(keep), 0.0, 0)
     covered = grid_coverage(_Stub(source.mockup), window.grid(grid), source.bounds)
-    if not covered.any() or not keep.any():
+    if not covered.any() or not len(keep):
         return empty
     scene = source.scene(keep)
     result = trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
@@ -240,7 +299,7 @@ def trace_tile(source: TileSource, job: TileJob, tile: Tile,
     fractions = result.fractions.copy()
     fractions[:, ~result.covered] = np.nan
     return TileBlock(tile, image.astype(np.float32), error.astype(np.float32),
-                     fractions.astype(np.float32), int(keep.sum()),
+                     fractions.astype(np.float32), len(keep),
                      time.perf_counter() - start, int(sum(result.path_counts.values())))
 
 

@@ -156,3 +156,20 @@ def test_cancel_stops_the_graph_and_leaves_no_output(tmp_path):
                   is_canceled=lambda: len(finished) >= 3)
     assert 3 <= len(finished) < 36
     assert list(tmp_path.iterdir()) == []
+
+
+def test_triangle_grid_finds_exactly_the_triangles_a_scan_finds():
+    from unmix3d.core.tiling import TriangleGrid
+
+    rng = np.random.default_rng(3)
+    low = rng.uniform(0.0, 500.0, (4000, 2)).astype(np.float32)
+    size = rng.exponential(2.0, (4000, 2))
+    size[:15] *= 100.0  # a few large triangles (ground, water) tested one by one
+    high = (low + size).astype(np.float32)
+    index = TriangleGrid(low, high)
+    assert 0 < len(index.large) < 100
+    for x0, y0, w, h in rng.uniform(-50.0, 520.0, (40, 4)):
+        x1, y1 = x0 + abs(w) / 4, y0 + abs(h) / 4
+        scan = np.flatnonzero((high[:, 0] >= x0) & (low[:, 0] <= x1) & (high[:, 1] >= y0)
+                              & (low[:, 1] <= y1))
+        np.testing.assert_array_equal(np.sort(index.query(x0, y0, x1, y1)), scan)
