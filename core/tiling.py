@@ -35,12 +35,16 @@ import numpy as np
 
 from .canceled import Canceled
 from .raytrace.bvh import build_bvh
+from .raytrace.integrator import MAX_BATCHES
+from .raytrace.polynomials import PixelPolynomials
 from .scene.elements import ElementTable
 from .scene.mockup import Mockup
 from .simulate import (
     Geometry,
+    MemoryEstimate,
     PixelGrid,
     Scene,
+    Trace,
     TraceWindow,
     _turbid_media,
     batches_for,
@@ -270,11 +274,10 @@ class TileJob:
     max_memory: float | None = None
 
 
-def trace_tile(source: TileSource, job: TileJob, tile: Tile,
-               is_canceled: Callable[[], bool] | None = None) -> TileBlock | None:
-    """Trace one tile over its sub-scene -> its block (None if no pixel of it lies over the
-    mock-up)."""
-    start = time.perf_counter()
+def _trace_window(source: TileSource, job: TileJob, tile: Tile,
+                  is_canceled: Callable[[], bool] | None):
+    """The tile's trace over its sub-scene -> (Trace or None when no pixel of the tile lies
+    over the mock-up, triangles in the sub-scene)."""
     grid = job.grid
     x0 = grid.x_min + tile.col0 * grid.pixel_width - job.halo
     x1 = grid.x_min + (tile.col0 + tile.cols) * grid.pixel_width + job.halo
@@ -282,25 +285,131 @@ def trace_tile(source: TileSource, job: TileJob, tile: Tile,
     y0 = grid.y_max - (tile.row0 + tile.rows) * grid.pixel_height - job.halo
     keep = source.select((x0, y0, x1, y1), job.periodic)
     window = TraceWindow(tile.row0, tile.col0, tile.rows, tile.cols, source.bounds)
-    shape = (tile.rows, tile.cols)
-    n_elements = len(source.elements.elements)
-    empty = TileBlock(tile, np.full((len(job.bands),) + shape, np.nan, np.float32),
-                      np.full((len(job.bands),) + shape, np.nan, np.float32),
-                      np.full((n_elements,) + shape, np.nan, np.float32), len(keep), 0.0, 0)
     covered = grid_coverage(_Stub(source.mockup), window.grid(grid), source.bounds)
     if not covered.any() or not len(keep):
-        return empty
+        return None, len(keep)
     scene = source.scene(keep)
-    result = trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
-                   periodic=job.periodic, batches=job.batches,
-                   reference_height=job.reference_height, max_memory=job.max_memory,
-                   is_canceled=is_canceled, window=window)
-    image, error = result.reflectance(scene.variables_from_table(list(job.bands)), job.skyl)
+    return trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
+                 periodic=job.periodic, batches=job.batches,
+                 reference_height=job.reference_height, max_memory=job.max_memory,
+                 is_canceled=is_canceled, window=window), len(keep)
+
+
+def trace_tile(source: TileSource, job: TileJob, tile: Tile,
+               is_canceled: Callable[[], bool] | None = None) -> TileBlock:
+    """Trace one tile over its sub-scene -> its block (NaN where no pixel of it lies over
+    the mock-up)."""
+    start = time.perf_counter()
+    result, triangles = _trace_window(source, job, tile, is_canceled)
+    shape = (tile.rows, tile.cols)
+    if result is None:
+        n_elements = len(source.elements.elements)
+        return TileBlock(tile, np.full((len(job.bands),) + shape, np.nan, np.float32),
+                         np.full((len(job.bands),) + shape, np.nan, np.float32),
+                         np.full((n_elements,) + shape, np.nan, np.float32), triangles, 0.0, 0)
+    image, error = result.reflectance(result.scene.variables_from_table(list(job.bands)),
+                                      job.skyl)
     fractions = result.fractions.copy()
     fractions[:, ~result.covered] = np.nan
     return TileBlock(tile, image.astype(np.float32), error.astype(np.float32),
-                     fractions.astype(np.float32), len(keep),
+                     fractions.astype(np.float32), triangles,
                      time.perf_counter() - start, int(sum(result.path_counts.values())))
+
+
+@dataclass
+class TileTrace:
+    """One tile's trace, kept for work that evaluates it again (unmixing): its polynomials
+    (None: no pixel of the tile over the mock-up) and fractions on the tile's grid."""
+
+    tile: Tile
+    polynomials: PixelPolynomials | None
+    fractions: np.ndarray  # (elements, rows, cols)
+    sunlit_fractions: np.ndarray
+    empty_fraction: np.ndarray  # (rows, cols)
+    covered: np.ndarray  # bool (rows, cols)
+    path_counts: dict[str, int]
+    records_per_pixel: float  # the tile's pilot estimate
+    triangles: int
+    seconds: float
+
+
+def trace_tile_polynomials(source: TileSource, job: TileJob, tile: Tile,
+                           is_canceled: Callable[[], bool] | None = None) -> TileTrace:
+    """Trace one tile over its sub-scene -> its polynomials and fractions."""
+    start = time.perf_counter()
+    result, triangles = _trace_window(source, job, tile, is_canceled)
+    shape = (tile.rows, tile.cols)
+    n_elements = len(source.elements.elements)
+    if result is None:
+        return TileTrace(tile, None, np.zeros((n_elements,) + shape),
+                         np.zeros((n_elements,) + shape), np.zeros(shape), np.zeros(shape, bool),
+                         {"lost": 0, "dropped": 0, "clamped": 0}, 0.0, triangles, 0.0)
+    return TileTrace(tile, result.polynomials, result.fractions, result.sunlit_fractions,
+                     result.empty_fraction, result.covered, result.path_counts,
+                     result.memory.records_per_pixel, triangles, time.perf_counter() - start)
+
+
+def stitch_traces(parts: Sequence[TileTrace], source: TileSource, grid: PixelGrid,
+                  geometry: Geometry, samples: int, seed: int, batches: int) -> Trace:
+    """The tiles' traces as one Trace of the whole grid: the union of their monomials,
+    every tile's coefficient rows moved to its pixels' rows. Its scene carries the element
+    table and variables, not the geometry (no BVH: it is for evaluation, not tracing)."""
+    import scipy.sparse as sp
+
+    n_elements = len(source.elements.elements)
+    n_variables = int(max(source.var_r.max(), source.var_t.max()) + 1)
+    traced = [part for part in parts if part.polynomials is not None]
+    exponents = np.concatenate([part.polynomials.exponents for part in traced]
+                               + [np.zeros((0, n_variables), np.uint8)])
+    union, inverse = np.unique(exponents, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    n_monomials = len(union)
+    shape = (grid.rows, grid.cols)
+    fractions = np.zeros((n_elements,) + shape)
+    sunlit = np.zeros((n_elements,) + shape)
+    empty = np.zeros(shape)
+    covered = np.zeros(shape, bool)
+    counts = {"lost": 0, "dropped": 0, "clamped": 0}
+    rows, columns, values = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    offset, records = 0, []
+    for part in parts:
+        tile = part.tile
+        block = (slice(tile.row0, tile.row0 + tile.rows), slice(tile.col0, tile.col0 + tile.cols))
+        fractions[(slice(None),) + block] = part.fractions
+        sunlit[(slice(None),) + block] = part.sunlit_fractions
+        empty[block] = part.empty_fraction
+        covered[block] = part.covered
+        for kind in counts:
+            counts[kind] += part.path_counts[kind]
+        if part.polynomials is None:
+            continue
+        own = part.polynomials.n_monomials
+        remap = inverse[offset:offset + own]
+        offset += own
+        records.append((part.records_per_pixel, int(part.covered.sum())))
+        coo = part.polynomials.coefficients.tocoo()
+        pixel, batch = np.divmod(coo.row.astype(np.int64), batches)
+        row, col = np.divmod(pixel, tile.cols)
+        rows.append(((tile.row0 + row) * grid.cols + tile.col0 + col) * batches + batch)
+        sky = coo.col >= own
+        columns.append(remap[np.where(sky, coo.col - own, coo.col)]
+                       + np.where(sky, n_monomials, 0))
+        values.append(coo.data)
+    coefficients = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+        shape=(grid.rows * grid.cols * batches, 2 * n_monomials))
+    coefficients.indices = coefficients.indices.astype(np.int32)
+    mockup = source.mockup
+    scene = Scene(mockup, source.elements, source.part_element[mockup.part_of_triangle],
+                  np.zeros((0, 3)), source.var_r, source.var_t, None)
+    pixels = int(covered.sum())
+    per_pixel = sum(r * n for r, n in records) / max(pixels, 1)
+    return Trace(scene, grid, geometry,
+                 PixelPolynomials(coefficients, union.astype(np.uint8), grid.rows, grid.cols,
+                                  batches),
+                 fractions, sunlit, empty, samples, seed, covered=covered, path_counts=counts,
+                 traced_paths=pixels * samples,
+                 memory=MemoryEstimate(per_pixel, pixels, 0.0))
 
 
 @dataclass
@@ -313,6 +422,7 @@ class _Stub:
 # ---------------------------------------------------------------------------------- engine
 
 LOCAL = ("", "threads", "processes", "synchronous")
+TILE_RESULTS = (TileBlock, TileTrace)
 
 
 def check_scheduler(scheduler: str | None) -> str:
@@ -344,9 +454,11 @@ def run_tiles(
     scheduler: str | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
+    task: Callable = trace_tile,
 ) -> None:
-    """Trace ``tiles`` as Dask tasks, handing each finished block to ``on_block`` (in this
-    thread). Progress counts finished tiles; a cancel stops the graph and raises Canceled."""
+    """Trace ``tiles`` as Dask tasks (``task``: trace_tile or trace_tile_polynomials),
+    handing each finished block to ``on_block`` (in this thread). Progress counts finished
+    tiles; a cancel stops the graph and raises Canceled."""
     import dask
 
     scheduler = check_scheduler(scheduler)
@@ -355,7 +467,7 @@ def run_tiles(
     settings = dask.delayed(job, pure=True, traverse=False)
     # the cancel test travels with the task only where it shares this process's memory
     cancel_in_task = is_canceled if scheduler in ("", "threads", "synchronous") else None
-    tasks = [dask.delayed(trace_tile, pure=True)(shared, settings, tile, cancel_in_task,
+    tasks = [dask.delayed(task, pure=True)(shared, settings, tile, cancel_in_task,
                                                  dask_key_name=tile.key) for tile in tiles]
     total = len(tasks)
     if local:
@@ -378,7 +490,7 @@ def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
                 raise Canceled()
 
         def _posttask(self, key, result, dsk, state, worker_id):
-            if isinstance(result, TileBlock):
+            if isinstance(result, TILE_RESULTS):
                 on_block(result)
                 self.done += 1
                 if progress is not None:
@@ -436,7 +548,7 @@ def _run_distributed(tasks, address, total, on_block, progress, is_canceled):
                 client.cancel(futures)
                 raise Canceled()
             block = future.result()
-            if isinstance(block, TileBlock):
+            if isinstance(block, TILE_RESULTS):
                 on_block(block)
             done += 1
             if progress is not None:
@@ -571,3 +683,47 @@ def simulate_tiled(
         raise
     return TiledRun(written, len(tiles), job.halo, time.perf_counter() - start,
                     float(np.mean(triangles)) if triangles else 0.0, wrong[0])
+
+
+def trace_tiled(
+    mockup: Mockup,
+    elements: ElementTable,
+    grid: PixelGrid,
+    geometry: Geometry,
+    tile_size: int = 64,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    batches: int = 4,
+    reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
+    margin: float | None = None,
+    tallest: float | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+) -> Trace:
+    """``simulate.trace`` of the whole grid, tile by tile as Dask tasks (each tile over its
+    sub-scene, its halo as in ``simulate_tiled``), stitched into one Trace for unmixing.
+
+    Only geometry is tiled: the stitched polynomials of the whole grid are held in this
+    process (``Trace.polynomials.nbytes``), as the untiled trace holds them; ``max_memory``
+    applies to each tile. With a halo holding every triangle the paths meet it is the
+    untiled trace, path for path (its monomials in another column order)."""
+    source = TileSource.build(mockup, elements)
+    check_overlap(_Stub(mockup), grid)
+    batches = max(1, min(batches, samples, MAX_BATCHES))
+    job = TileJob(grid, geometry, (), np.zeros(0), samples, seed, periodic, batches,
+                  halo_metres(source.tallest if tallest is None else tallest, geometry, margin),
+                  reference_height, max_memory)
+    parts: list[TileTrace] = []
+    start = time.perf_counter()
+    run_tiles(source, job, split_grid(grid, tile_size), parts.append, scheduler, progress,
+              is_canceled, task=trace_tile_polynomials)
+    if not any(part.covered.any() for part in parts):
+        raise ValueError("no pixel lies wholly over the mock-up: the image grid spans x "
+                         f"{grid.extent[0]:.1f} to {grid.extent[2]:.1f}, y {grid.extent[1]:.1f} "
+                         f"to {grid.extent[3]:.1f}")
+    stitched = stitch_traces(parts, source, grid, geometry, samples, seed, batches)
+    stitched.seconds = time.perf_counter() - start
+    return stitched

@@ -1476,6 +1476,10 @@
       <translation>Après les itérations, multiplier les OP de tous les éléments d'un pixel et d'une bande par un même facteur jusqu'à ce que l'image simulée égale l'image (l'étape de la calibration DART, US-DART seulement ; les règles spectrales ont ensuite le dernier mot). L'erreur image disparaît alors, et ce qu'elle contenait (bruit Monte Carlo, erreur de maquette) passe dans les cartes d'OP : sur la démo végétation, l'erreur image médiane passe de 1,2 % à 0 et l'erreur d'OP de la végétation de 0,4 % à 1,1 %.</translation>
     </message>
     <message>
+      <source>0 (default): trace the whole grid at once. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
+      <translation>0 (défaut) : tracer toute la grille d'un coup. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>Dossier facultatif de cartes OP connues &lt;element&gt;.tif (pseudo-images) : le rapport donne alors les erreurs sur les OP et le tableau de précision.</translation>
     </message>

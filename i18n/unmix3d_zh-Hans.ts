@@ -1476,6 +1476,10 @@
       <translation>迭代之后，将每个像元、每个波段中所有要素的OP乘以同一因子，直到模拟图像等于图像（DART定标的步骤，仅限US-DART；之后由光谱规则做最终校正）。图像误差随之消失，其中包含的内容（蒙特卡罗噪声、模型误差）转入OP图：在植被演示中，图像误差中位数从1.2%降至0，植被OP误差从0.4%升至1.1%。</translation>
     </message>
     <message>
+      <source>0 (default): trace the whole grid at once. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
+      <translation>0（默认）：一次追踪整个网格。否则按边长为该像元数的方形瓦片追踪，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；随后将各瓦片的追踪结果拼合，作为一幅图像进行解混，因此跨越瓦片边缘的窗口和纯像元选择都能看到整幅图像（无接缝）。</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>可选的已知 OP 图文件夹 &lt;element&gt;.tif（伪影像）：报告将给出 OP 误差和精度表。</translation>
     </message>

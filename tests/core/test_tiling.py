@@ -15,6 +15,7 @@ from unmix3d.core.tiling import (
     halo_metres,
     simulate_tiled,
     split_grid,
+    trace_tiled,
 )
 
 SIZE, PIXEL, TILE = 120.0, 4.0, 5  # 30 x 30 pixels, 36 tiles of 5 x 5 (20 m)
@@ -141,8 +142,15 @@ def test_distributed_local_cluster_with_two_worker_processes(tmp_path, untiled):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         run, rasters = run_tiled(tmp_path, margin=10 * SIZE, scheduler=cluster.scheduler_address)
+        traced = trace_tiled(*towers(), GRID, GEOMETRY, TILE, samples=SAMPLES, seed=7,
+                             batches=untiled.trace.polynomials.batches, margin=10 * SIZE,
+                             scheduler=cluster.scheduler_address)
     np.testing.assert_array_equal(rasters["reflectance"].data, as_float32(untiled.reflectance))
     assert run.tiles == 36
+    # the unmixing's tiled trace, polynomials sent back from the workers
+    np.testing.assert_array_equal(traced.fractions, untiled.fractions)
+    np.testing.assert_allclose(traced.reflectance(untiled.trace.scene.variables_from_table(
+        BANDS), SKYL)[0], untiled.reflectance, rtol=1e-12)
 
 
 def test_cancel_stops_the_graph_and_leaves_no_output(tmp_path):
@@ -173,3 +181,99 @@ def test_triangle_grid_finds_exactly_the_triangles_a_scan_finds():
         scan = np.flatnonzero((high[:, 0] >= x0) & (low[:, 0] <= x1) & (high[:, 1] >= y0)
                               & (low[:, 1] <= y1))
         np.testing.assert_array_equal(np.sort(index.query(x0, y0, x1, y1)), scan)
+
+
+def test_tiled_trace_is_the_untiled_trace_stitched(untiled):
+    from unmix3d.core.simulate import trace
+
+    mockup, elements = towers()
+    scene = prepare_scene(mockup, elements)
+    whole = trace(scene, GRID, GEOMETRY, samples=SAMPLES, seed=7, batches=4)
+    tiled = trace_tiled(mockup, elements, GRID, GEOMETRY, TILE, samples=SAMPLES, seed=7,
+                        batches=4, margin=10 * SIZE)
+    np.testing.assert_array_equal(tiled.fractions, whole.fractions)
+    np.testing.assert_array_equal(tiled.covered, whole.covered)
+    assert tiled.polynomials.coefficients.nnz == whole.polynomials.coefficients.nnz
+    x = scene.variables_from_table(BANDS)
+    for got, want in zip(tiled.reflectance(x, SKYL), whole.reflectance(x, SKYL), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)  # summation order only
+    op = np.random.default_rng(1).uniform(0.1, 0.6, (2, 3) + GRID_SHAPE)
+    for got, want in zip(tiled.polynomials.reflectance_per_pixel(x_maps(scene, op), SKYL),
+                         whole.polynomials.reflectance_per_pixel(x_maps(scene, op), SKYL),
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+GRID_SHAPE = (GRID.rows, GRID.cols)
+
+
+def x_maps(scene, op):
+    """Per-pixel variables of opaque elements' OP maps (bands, elements, rows, cols)."""
+    x = np.zeros((op.shape[0], scene.n_variables) + op.shape[2:])
+    x[:, scene.var_r] = op
+    return x
+
+
+def unmix_towers(image, tile_size, margin=None, tallest=None, seed=2):
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.run import run_unmix
+
+    mockup, elements = towers()
+    scene = prepare_scene(mockup, elements) if tile_size == 0 else _unprepared(mockup, elements)
+    valid = np.isfinite(image).all(axis=0)
+    result, _ = run_unmix(scene, GRID, GEOMETRY, image, valid, BANDS, SKYL,
+                          UnmixParameters(iterations=3), samples=SAMPLES, seed=seed,
+                          tile_size=tile_size, tile_margin=margin, tile_tallest=tallest)
+    return result
+
+
+def _unprepared(mockup, elements):
+    """A scene with no BVH: the tiled path must not need the whole mock-up's one."""
+    from unmix3d.core.simulate import Scene, element_variables
+
+    var_r, var_t = element_variables(elements)
+    part = elements.assign_parts(mockup.part_names)[mockup.part_of_triangle]
+    return Scene(mockup, elements, part, np.zeros((0, 3)), var_r, var_t, None)
+
+
+def test_tiled_unmix_agrees_with_untiled_within_the_noise_and_has_no_seams(untiled):
+    image = untiled.reflectance
+    whole = unmix_towers(image, 0)
+    # the Monte Carlo noise of the OP maps: the same unmixing traced with other numbers
+    # (OP errors are correlated over a window, so per-pixel errors do not add up freely)
+    noise = rms_difference(unmix_towers(image, 0, seed=3), whole)
+    tiled = unmix_towers(image, TILE)
+    assert (tiled.op_valid == whole.op_valid).mean() > 0.99
+    assert (rms_difference(tiled, whole) < noise).all()
+    assert seam_excess(tiled, whole) < 3.0  # pixels beside tile edges differ no more
+    # the test can fail: with no halo the tiles lose walls and shadows at their edges
+    bare = unmix_towers(image, TILE, margin=0.0, tallest=0.0)
+    assert (rms_difference(bare, whole) > noise).any()
+    assert seam_excess(bare, whole) > 3.0
+
+
+def rms_difference(result, reference):
+    """RMS OP difference per band and element over the pixels both maps hold."""
+    both = result.op_valid & reference.op_valid
+    difference = np.where(both[None], result.op - reference.op, np.nan)
+    return np.sqrt(np.nanmean(difference**2, axis=(2, 3)))
+
+
+def seam_excess(result, reference):
+    """Largest excess (over bands and elements) of the mean |OP difference| at tile-edge
+    pixels over that inside tiles, in standard errors of the edge mean (the reference's
+    per-pixel OP standard errors, uncertainty.py)."""
+    both = result.op_valid & reference.op_valid
+    edge = np.zeros(GRID.rows, bool)
+    edge[::TILE] = edge[TILE - 1::TILE] = True
+    at_edge = edge[:, None] | edge[None, :]
+    worst = -np.inf
+    for band in range(result.op.shape[0]):
+        for element in range(result.op.shape[1]):
+            d = np.abs(result.op[band, element] - reference.op[band, element])
+            s = reference.op_std[band, element]
+            ok = both[element] & np.isfinite(s)
+            excess = d[ok & at_edge].mean() - d[ok & ~at_edge].mean()
+            worst = max(worst, float(excess / (s[ok & at_edge].mean()
+                                               / np.sqrt((ok & at_edge).sum()))))
+    return worst
