@@ -234,14 +234,167 @@ class TileSource:
         mockup = self.mockup
         sub = Mockup(np.ascontiguousarray(mockup.triangles[keep]), mockup.origin,
                      mockup.part_of_triangle[keep], mockup.part_names, mockup.path)
-        tri = sub.triangles.astype(np.float64)
-        normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        normals /= np.linalg.norm(normals, axis=1)[:, None]
-        bvh = build_bvh(sub.triangles)
-        triangle_medium, media = _turbid_media(sub, self.elements, self.part_element, tri,
-                                               normals, bvh)
-        return Scene(sub, self.elements, self.part_element[sub.part_of_triangle], normals,
-                     self.var_r, self.var_t, bvh, triangle_medium, media)
+        return _sub_scene(sub, self)
+
+    def sub_scene(self, footprint: tuple[float, float, float, float],
+                  periodic: bool) -> tuple[Scene | None, int]:
+        """The sub-scene of the triangles meeting ``footprint`` (see ``select``; None when
+        there are none) and its triangle count."""
+        keep = self.select(footprint, periodic)
+        return (self.scene(keep) if len(keep) else None), len(keep)
+
+
+def _sub_scene(sub: Mockup, source) -> Scene:
+    """A tile's sub-mock-up bound to the source's element table, ready to trace."""
+    tri = sub.triangles.astype(np.float64)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals /= np.linalg.norm(normals, axis=1)[:, None]
+    bvh = build_bvh(sub.triangles)
+    triangle_medium, media = _turbid_media(sub, source.elements, source.part_element, tri,
+                                           normals, bvh)
+    return Scene(sub, source.elements, source.part_element[sub.part_of_triangle], normals,
+                 source.var_r, source.var_t, bvh, triangle_medium, media)
+
+
+@dataclass(frozen=True)
+class MockupPiece:
+    """One OBJ file of a tiled mock-up folder: its world bounding box and part names."""
+
+    path: str
+    low: np.ndarray  # float64 (3,), world metres
+    high: np.ndarray
+    part_names: tuple[str, ...]
+
+
+class FolderSource:
+    """A tiled mock-up folder (one OBJ per piece of the scene, any piece sizes) read per
+    tile: a tile loads only the pieces whose boxes meet its grown footprint, so memory
+    holds a few pieces, never the whole scene.
+
+    Opening reads every piece once, one at a time, for its box and part names (the element
+    table is matched once against the union of the part names). Pieces are kept in a
+    least-recently-used cache of CACHE_PIECES per process. A turbid part is taken whole
+    within the loaded pieces: a turbid volume must lie in one piece. Triangles are shifted
+    to one local origin for the whole folder, as the whole mock-up loaded at once would
+    be, so a tile's sub-scene is the one the in-memory TileSource gives (up to the order
+    of its triangles)."""
+
+    CACHE_PIECES = 12
+
+    def __init__(self, folder: str | os.PathLike, elements: ElementTable):
+        import threading
+
+        from .scene.mockup import MockupError, read_obj
+
+        self.folder = str(folder)
+        paths = sorted(Path(folder).glob("*.obj"))
+        if not paths:
+            raise MockupError(f"mock-up folder {folder} holds no .obj file")
+        pieces, names = [], {}
+        for path in paths:
+            triangles, _, part_names = read_obj(str(path))
+            flat = triangles.reshape(-1, 3)
+            pieces.append(MockupPiece(str(path), flat.min(axis=0), flat.max(axis=0),
+                                      tuple(part_names)))
+            for name in part_names:
+                names.setdefault(name, len(names))
+            del triangles, flat
+        self.pieces = pieces
+        self.part_index = names
+        low = np.min([piece.low for piece in pieces], axis=0)
+        high = np.max([piece.high for piece in pieces], axis=0)
+        origin = np.floor(low)
+        self.elements = elements
+        self.part_element = elements.assign_parts(list(names))
+        self.var_r, self.var_t = element_variables(elements)
+        self.turbid_part = np.array([elements.elements[e].turbid for e in self.part_element],
+                                    bool)
+        # the folder's frame: origin, parts and corners (two corner "triangles", never traced)
+        corners = np.array([[low, high, high], [high, low, low]]) - origin
+        self.mockup = Mockup(corners.astype(np.float32), origin, np.zeros(2, np.int32),
+                             list(names), self.folder)
+        self.local_low, self.local_high = low - origin, high - origin
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def __getstate__(self):  # workers start with an empty cache and their own lock
+        state = dict(self.__dict__)
+        state.pop("_cache")
+        state.pop("_lock")
+        return state
+
+    def __setstate__(self, state):
+        import threading
+
+        self.__dict__.update(state)
+        self._cache, self._lock = {}, threading.Lock()
+
+    bounds = TileSource.bounds
+    tallest = TileSource.tallest
+
+    def _piece(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Piece ``index`` as (float32 (n, 3, 3) triangles in the folder's local frame,
+        int32 part indices into the folder's part names)."""
+        from .scene.mockup import mockup_from_triangles, read_obj
+
+        with self._lock:
+            if index in self._cache:
+                self._cache[index] = self._cache.pop(index)  # most recently used last
+                return self._cache[index]
+        piece = self.pieces[index]
+        triangles, part, part_names = read_obj(piece.path)
+        to_folder = np.array([self.part_index[name] for name in part_names], np.int32)
+        loaded = mockup_from_triangles(triangles, to_folder[part], list(self.part_index),
+                                       piece.path, origin=self.mockup.origin)
+        value = (loaded.triangles, loaded.part_of_triangle)
+        with self._lock:
+            self._cache[index] = value
+            while len(self._cache) > self.CACHE_PIECES:
+                self._cache.pop(next(iter(self._cache)))
+        return value
+
+    def sub_scene(self, footprint: tuple[float, float, float, float],
+                  periodic: bool) -> tuple[Scene | None, int]:
+        """The sub-scene of the triangles whose x/y bounding boxes meet the world
+        ``footprint`` (and, with ``periodic``, its copies one period away), read from the
+        pieces it meets; None when there are none."""
+        sx, sy = (self.local_high - self.local_low)[:2]
+        shifts = [(i * sx, j * sy) for i in (-1, 0, 1) for j in (-1, 0, 1)] if periodic \
+            else [(0.0, 0.0)]
+        windows = [(footprint[0] + dx, footprint[1] + dy, footprint[2] + dx,
+                    footprint[3] + dy) for dx, dy in shifts]
+        wanted = [i for i, piece in enumerate(self.pieces)
+                  if any(piece.high[0] >= x0 and piece.low[0] <= x1 and piece.high[1] >= y0
+                         and piece.low[1] <= y1 for x0, y0, x1, y1 in windows)]
+        if not wanted:
+            return None, 0
+        loaded = [self._piece(i) for i in wanted]
+        triangles = np.concatenate([t for t, _ in loaded])
+        part = np.concatenate([q for _, q in loaded])
+        low, high = triangles[:, :, :2].min(axis=1), triangles[:, :, :2].max(axis=1)
+        origin = self.mockup.origin
+        keep = np.zeros(len(triangles), bool)
+        for x0, y0, x1, y1 in windows:
+            keep |= ((high[:, 0] >= x0 - origin[0]) & (low[:, 0] <= x1 - origin[0])
+                     & (high[:, 1] >= y0 - origin[1]) & (low[:, 1] <= y1 - origin[1]))
+        whole = np.zeros(len(self.part_element), bool)
+        whole[np.unique(part[keep])] = True
+        whole &= self.turbid_part
+        if whole.any():
+            keep |= whole[part]
+        if not keep.any():
+            return None, 0
+        sub = Mockup(np.ascontiguousarray(triangles[keep]), origin, part[keep],
+                     self.mockup.part_names, self.folder)
+        return _sub_scene(sub, self), int(keep.sum())
+
+
+def tile_source(mockup: Mockup | str | os.PathLike,
+                elements: ElementTable) -> TileSource | FolderSource:
+    """The tiles' source: an in-memory mock-up, or a tiled mock-up folder read per tile."""
+    if isinstance(mockup, Mockup):
+        return TileSource.build(mockup, elements)
+    return FolderSource(mockup, elements)
 
 
 @dataclass
@@ -283,16 +436,17 @@ def _trace_window(source: TileSource, job: TileJob, tile: Tile,
     x1 = grid.x_min + (tile.col0 + tile.cols) * grid.pixel_width + job.halo
     y1 = grid.y_max - tile.row0 * grid.pixel_height + job.halo
     y0 = grid.y_max - (tile.row0 + tile.rows) * grid.pixel_height - job.halo
-    keep = source.select((x0, y0, x1, y1), job.periodic)
     window = TraceWindow(tile.row0, tile.col0, tile.rows, tile.cols, source.bounds)
     covered = grid_coverage(_Stub(source.mockup), window.grid(grid), source.bounds)
-    if not covered.any() or not len(keep):
-        return None, len(keep)
-    scene = source.scene(keep)
+    if not covered.any():
+        return None, 0
+    scene, triangles = source.sub_scene((x0, y0, x1, y1), job.periodic)
+    if scene is None:
+        return None, 0
     return trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
                  periodic=job.periodic, batches=job.batches,
                  reference_height=job.reference_height, max_memory=job.max_memory,
-                 is_canceled=is_canceled, window=window), len(keep)
+                 is_canceled=is_canceled, window=window), triangles
 
 
 def trace_tile(source: TileSource, job: TileJob, tile: Tile,
@@ -621,7 +775,7 @@ class TiledRun:
 
 
 def simulate_tiled(
-    mockup: Mockup,
+    mockup: Mockup | str | os.PathLike,
     elements: ElementTable,
     grid: PixelGrid,
     geometry: Geometry,
@@ -645,14 +799,15 @@ def simulate_tiled(
     """Simulate the table's OPs tile by tile and write GeoTIFFs: ``outputs`` maps
     "reflectance" (required), "fractions" and "stderr" to paths. Per-pixel random streams
     as in the untiled ``forward.simulate_products``; nothing is written on a cancel or an
-    error. ``margin``: metres of multiple-scattering halo (default MARGIN_HEIGHTS x tallest);
+    error. ``mockup``: in memory, or a tiled mock-up folder read per tile (FolderSource).
+    ``margin``: metres of multiple-scattering halo (default MARGIN_HEIGHTS x tallest);
     ``tallest``: metres of the tallest object (default: the mock-up's height range)."""
     start = time.perf_counter()
     if "reflectance" not in outputs:
         raise ValueError("simulate_tiled needs an output path for the reflectance image")
     elements.require_bands(list(bands))
-    source = TileSource.build(mockup, elements)
-    check_overlap(_Stub(mockup), grid)
+    source = tile_source(mockup, elements)
+    check_overlap(_Stub(source.mockup), grid)
     skyl = np.broadcast_to(np.asarray(skyl, np.float64), (len(bands),)).copy()
     job = TileJob(grid, geometry, tuple(bands), skyl, samples, seed, periodic,
                   batches_for(samples) if batches is None else batches,
@@ -686,7 +841,7 @@ def simulate_tiled(
 
 
 def trace_tiled(
-    mockup: Mockup,
+    mockup: Mockup | str | os.PathLike,
     elements: ElementTable,
     grid: PixelGrid,
     geometry: Geometry,
@@ -709,9 +864,10 @@ def trace_tiled(
     Only geometry is tiled: the stitched polynomials of the whole grid are held in this
     process (``Trace.polynomials.nbytes``), as the untiled trace holds them; ``max_memory``
     applies to each tile. With a halo holding every triangle the paths meet it is the
-    untiled trace, path for path (its monomials in another column order)."""
-    source = TileSource.build(mockup, elements)
-    check_overlap(_Stub(mockup), grid)
+    untiled trace, path for path (its monomials in another column order). ``mockup``: in
+    memory, or a tiled mock-up folder read per tile (FolderSource)."""
+    source = tile_source(mockup, elements)
+    check_overlap(_Stub(source.mockup), grid)
     batches = max(1, min(batches, samples, MAX_BATCHES))
     job = TileJob(grid, geometry, (), np.zeros(0), samples, seed, periodic, batches,
                   halo_metres(source.tallest if tallest is None else tallest, geometry, margin),

@@ -277,3 +277,58 @@ def seam_excess(result, reference):
             worst = max(worst, float(excess / (s[ok & at_edge].mean()
                                                / np.sqrt((ok & at_edge).sum()))))
     return worst
+
+
+def write_pieces(folder, pieces=6):
+    """The towers scene as a tiled mock-up folder: one OBJ per 20 m strip (by triangle
+    centroid), each with its parts as groups."""
+    mockup, elements = towers()
+    world = mockup.triangles.astype(np.float64) + mockup.origin
+    strip = np.minimum(((world[:, :, 0].mean(axis=1) - X0) // (SIZE / pieces)).astype(int),
+                       pieces - 1)
+    for k in range(pieces):
+        lines, count = [], 0
+        for part, name in enumerate(mockup.part_names):
+            chosen = world[(strip == k) & (mockup.part_of_triangle == part)]
+            if not len(chosen):
+                continue
+            lines.append(f"g {name}")
+            for triangle in chosen:
+                lines += [f"v {x:.4f} {y:.4f} {z:.4f}" for x, y, z in triangle]
+                lines.append(f"f {count + 1} {count + 2} {count + 3}")
+                count += 3
+        (folder / f"piece_{k}.obj").write_text("\n".join(lines) + "\n")
+    return elements
+
+
+def test_tiled_mockup_folder_is_read_per_tile_and_gives_the_in_memory_result(tmp_path):
+    from unmix3d.core.scene.mockup import mockup_from_triangles, read_obj
+    from unmix3d.core.tiling import FolderSource
+
+    folder = tmp_path / "city"
+    folder.mkdir()
+    elements = write_pieces(folder)
+    # the same files loaded whole, in the folder's order
+    read = [read_obj(str(path)) for path in sorted(folder.glob("*.obj"))]
+    names = list(dict.fromkeys(name for _, _, part_names in read for name in part_names))
+    part = np.concatenate([np.array([names.index(n) for n in part_names])[p]
+                           for _, p, part_names in read])
+    triangles = np.concatenate([t for t, _, _ in read])
+    whole = mockup_from_triangles(triangles, part, names,
+                                  origin=np.floor(triangles.reshape(-1, 3).min(axis=0)))
+    outputs = {kind: {"reflectance": str(tmp_path / f"{kind}_r.tif"),
+                      "fractions": str(tmp_path / f"{kind}_f.tif")} for kind in ("m", "f")}
+    for kind, mockup in (("m", whole), ("f", folder)):
+        simulate_tiled(mockup, elements, GRID, GEOMETRY, BANDS, SKYL, outputs[kind],
+                       tile_size=TILE, samples=8, seed=7)
+    for product in ("reflectance", "fractions"):
+        np.testing.assert_array_equal(read_raster(outputs["f"][product]).data,
+                                      read_raster(outputs["m"][product]).data)
+    # a corner tile reads only the pieces its grown footprint meets
+    source = FolderSource(folder, elements)
+    halo = halo_metres(source.tallest, GEOMETRY)
+    scene, count = source.sub_scene((X0 - halo, Y0 - halo, X0 + 20 + halo, Y0 + 20 + halo),
+                                    periodic=False)
+    assert 0 < len(source._cache) < len(source.pieces) and count == scene.mockup.triangle_count
+    with pytest.raises(ValueError, match="holds no .obj file"):
+        FolderSource(tmp_path / "empty_nothing", elements)
