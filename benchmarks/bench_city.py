@@ -36,8 +36,65 @@ BANDS = ("B2", "B3", "B4", "B8")
 BLOCK = 40.0  # metres per city block (bench_build_mockup.city)
 
 
-def run_one(args) -> dict:
+def build_city(folder: str, area: float, leaf_size: float, piece_blocks: int):
+    """The synthetic city of ``area`` km2 written into ``folder``: one ``city.obj`` when
+    ``piece_blocks`` is 0, else a tiled mock-up folder ``city/`` of OBJ pieces of
+    piece_blocks x piece_blocks blocks (buildings by centroid, trees by trunk), each built
+    by build_mockup over its own extent; plus the element table ``el.csv`` -> (mock-up path,
+    element table path, extent, triangles written)."""
+    import numpy as np
+    import shapely
     from bench_build_mockup import city
+
+    from unmix3d.core import mockup as build
+
+    n = int(round(area * 1e6 / BLOCK ** 2))
+    wkb, heights, tx, ty, extent = city(n, n)
+
+    def options(box):
+        return build.BuildOptions(
+            extent=box, ground_resolution=10.0, crown_diameter=5.0, crown_height=5.0,
+            crown_centre_height=6.0, leaf_size=leaf_size, tree_mode="triangles",
+            max_triangles=200_000_000, bands=BANDS, grouping="element")
+
+    elements = os.path.join(folder, "el.csv")
+    if piece_blocks <= 0:
+        path = os.path.join(folder, "city.obj")
+        result = build.build_mockup(path, elements, None, options(extent),
+                                    buildings=build.PolygonInput(list(wkb), "buildings",
+                                                                 height=heights),
+                                    trees=build.TreeInput(tx, ty, name="trees"))
+        return path, elements, extent, result.summary.get("triangles", 0)
+    path = os.path.join(folder, "city")
+    os.makedirs(path)
+    centre = shapely.centroid(shapely.from_wkb(wkb))
+    cx, cy = shapely.get_x(centre), shapely.get_y(centre)
+    step = piece_blocks * BLOCK
+    written = 0
+    for j, y0 in enumerate(np.arange(extent[1], extent[3] - 1e-6, step)):
+        for i, x0 in enumerate(np.arange(extent[0], extent[2] - 1e-6, step)):
+            box = (x0, y0, min(x0 + step, extent[2]), min(y0 + step, extent[3]))
+            houses = (cx >= box[0]) & (cx < box[2]) & (cy >= box[1]) & (cy < box[3])
+            trees = (tx >= box[0]) & (tx < box[2]) & (ty >= box[1]) & (ty < box[3])
+            piece = os.path.join(path, f"piece_{j:03d}_{i:03d}.obj")
+            table = os.path.join(folder, f"el_{j:03d}_{i:03d}.csv")
+            result = build.build_mockup(
+                piece, table, None, options(box),
+                buildings=build.PolygonInput(list(np.asarray(wkb, object)[houses]),
+                                             "buildings", height=heights[houses])
+                if houses.any() else None,
+                trees=build.TreeInput(tx[trees], ty[trees], name="trees")
+                if trees.any() else None)
+            written += result.summary.get("triangles", 0)
+            # one group per element: every piece's table is the same, save for the
+            # elements a piece lacks; keep the fullest
+            if not os.path.exists(elements) or (len(Path(table).read_text().splitlines())
+                                                > len(Path(elements).read_text().splitlines())):
+                os.replace(table, elements)
+    return path, elements, extent, written
+
+
+def run_one(args) -> dict:
     from memory import status_kib
     from package_import import import_unmix3d
 
@@ -45,34 +102,25 @@ def run_one(args) -> dict:
     import dask
     import numpy as np
 
-    from unmix3d.core import mockup as build
     from unmix3d.core.scene.elements import read_element_table
     from unmix3d.core.scene.mockup import load_mockup
     from unmix3d.core.simulate import Geometry, PixelGrid
     from unmix3d.core.tiling import simulate_tiled
 
-    n = int(round(args.area * 1e6 / BLOCK ** 2))
-    wkb, heights, tx, ty, extent = city(n, n)
-    side = min(extent[2] - extent[0], extent[3] - extent[1])
     geometry = Geometry(args.sun_zenith, 150.0, args.view_zenith, 100.0)
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        options = build.BuildOptions(
-            extent=extent, ground_resolution=10.0, crown_diameter=5.0, crown_height=5.0,
-            crown_centre_height=6.0, leaf_size=args.leaf_size, tree_mode="triangles",
-            max_triangles=200_000_000, bands=BANDS)
-        build.build_mockup(os.path.join(folder, "city.obj"), os.path.join(folder, "el.csv"),
-                           None, options,
-                           buildings=build.PolygonInput(list(wkb), "buildings", height=heights),
-                           trees=build.TreeInput(tx, ty, name="trees"))
+        path, elements_path, extent, triangles = build_city(folder, args.area, args.leaf_size,
+                                                            args.piece_blocks)
         built = time.perf_counter() - start
         start = time.perf_counter()
-        mockup = load_mockup(os.path.join(folder, "city.obj"))
-        elements = read_element_table(os.path.join(folder, "el.csv"))
+        elements = read_element_table(elements_path)
         for band in BANDS:  # any OPs will do for timing
             for element in elements.elements:
                 element.op.setdefault(band, 0.2)
+        mockup = load_mockup(path) if args.piece_blocks <= 0 else path
         loaded = time.perf_counter() - start
+        side = min(extent[2] - extent[0], extent[3] - extent[1])
         cols = int(side // args.pixel)
         grid = PixelGrid(extent[0], extent[1] + cols * args.pixel, args.pixel, args.pixel,
                          cols, cols)
@@ -81,18 +129,27 @@ def run_one(args) -> dict:
         simulate_tiled(mockup, elements, warm, geometry, BANDS, skyl,
                        {"reflectance": os.path.join(folder, "warm.tif")}, tile_size=1,
                        samples=4)
+        cpu = sum(os.times()[:2])
         with dask.config.set(num_workers=int(args.workers)):
             run = simulate_tiled(mockup, elements, grid, geometry, BANDS, skyl,
                                  {"reflectance": os.path.join(folder, "image.tif"),
                                   "fractions": os.path.join(folder, "fractions.tif")},
                                  tile_size=args.tile, samples=args.samples)
+        cpu = sum(os.times()[:2]) - cpu
     km2 = (cols * args.pixel) ** 2 / 1e6
     return {
         "area_km2": round(km2, 3), "workers": int(args.workers), "pixels": cols * cols,
-        "samples": args.samples, "tile_pixels": args.tile, "triangles": mockup.triangle_count,
+        "mockup": "folder" if args.piece_blocks > 0 else "one OBJ in memory",
+        "samples": args.samples, "tile_pixels": args.tile, "triangles": int(triangles),
         "build_seconds": round(built, 1), "load_seconds": round(loaded, 1),
         "simulate_seconds": round(run.seconds, 1),
-        "simulate_seconds_per_km2": round(run.seconds / km2, 1), "tiles": run.tiles,
+        "simulate_seconds_per_km2": round(run.seconds / km2, 2),
+        # a folder is read inside the simulation (per tile), one OBJ before it
+        "load_and_simulate_seconds_per_km2": round((loaded + run.seconds) / km2, 2),
+        # CPU seconds of this process over wall seconds: how many cores the run kept busy
+        # (on a shared machine the wall time alone says little about the workers' gain)
+        "simulate_cpu_per_wall": round(cpu / run.seconds, 2),
+        "load_average_1min": round(os.getloadavg()[0], 2), "tiles": run.tiles,
         "halo_m": round(run.halo, 1), "triangles_per_tile": round(run.triangles_per_tile),
         "peak_rss_mb": round(status_kib("VmHWM") / 1024, 1),
     }
@@ -107,6 +164,9 @@ def main() -> None:
     parser.add_argument("--tile", type=int, default=25)
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--leaf-size", type=float, default=1.0)
+    parser.add_argument("--piece-blocks", type=int, default=12,
+                        help="blocks per side of each OBJ piece of the tiled mock-up folder "
+                             "(0: one OBJ loaded whole)")
     parser.add_argument("--sun-zenith", type=float, default=40.0)
     parser.add_argument("--view-zenith", type=float, default=10.0)
     parser.add_argument("--one", action="store_true", help="one run in this process")
@@ -115,7 +175,8 @@ def main() -> None:
         print(json.dumps(run_one(args)))
         return
     common = ["--pixel", str(args.pixel), "--tile", str(args.tile), "--samples",
-              str(args.samples), "--leaf-size", str(args.leaf_size), "--sun-zenith",
+              str(args.samples), "--leaf-size", str(args.leaf_size), "--piece-blocks",
+              str(args.piece_blocks), "--sun-zenith",
               str(args.sun_zenith), "--view-zenith", str(args.view_zenith)]
     environment = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     for area in args.areas.split(","):

@@ -272,14 +272,16 @@ class FolderSource:
     holds a few pieces, never the whole scene.
 
     Opening reads every piece once, one at a time, for its box and part names (the element
-    table is matched once against the union of the part names). Pieces are kept in a
-    least-recently-used cache of CACHE_PIECES per process. A turbid part is taken whole
-    within the loaded pieces: a turbid volume must lie in one piece. Triangles are shifted
-    to one local origin for the whole folder, as the whole mock-up loaded at once would
-    be, so a tile's sub-scene is the one the in-memory TileSource gives (up to the order
-    of its triangles)."""
+    table is matched once against the union of the part names), keeping the pieces last
+    read in a least-recently-used cache of up to CACHE_TRIANGLES triangles (per process:
+    enough for the rows of pieces that rows of tiles and their periodic copies need, so a
+    piece is seldom parsed twice; its size does not grow with the scene's). A turbid part is taken
+    whole within the loaded pieces: a turbid volume must lie in one piece. Triangles are
+    shifted to one local origin for the whole folder (the floor of the first piece's lowest
+    corner), so a tile's sub-scene is the one an in-memory mock-up of the same files in
+    that frame gives (up to the order of its triangles)."""
 
-    CACHE_PIECES = 12
+    CACHE_TRIANGLES = 4_000_000  # about 150 MB of float32 vertices and part indices
 
     def __init__(self, folder: str | os.PathLike, elements: ElementTable):
         import threading
@@ -290,32 +292,51 @@ class FolderSource:
         paths = sorted(Path(folder).glob("*.obj"))
         if not paths:
             raise MockupError(f"mock-up folder {folder} holds no .obj file")
-        pieces, names = [], {}
-        for path in paths:
-            triangles, _, part_names = read_obj(str(path))
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+        self.part_index: dict[str, int] = {}
+        self.pieces: list[MockupPiece] = []
+        origin = None
+        for index, path in enumerate(paths):
+            triangles, part, part_names = read_obj(str(path))
             flat = triangles.reshape(-1, 3)
-            pieces.append(MockupPiece(str(path), flat.min(axis=0), flat.max(axis=0),
-                                      tuple(part_names)))
+            if origin is None:
+                origin = np.floor(flat.min(axis=0))
+            self.pieces.append(MockupPiece(str(path), flat.min(axis=0), flat.max(axis=0),
+                                           tuple(part_names)))
             for name in part_names:
-                names.setdefault(name, len(names))
+                self.part_index.setdefault(name, len(self.part_index))
+            self._keep(index, self._local(triangles, part, part_names, str(path), origin))
             del triangles, flat
-        self.pieces = pieces
-        self.part_index = names
-        low = np.min([piece.low for piece in pieces], axis=0)
-        high = np.max([piece.high for piece in pieces], axis=0)
-        origin = np.floor(low)
+        names = list(self.part_index)
+        low = np.min([piece.low for piece in self.pieces], axis=0)
+        high = np.max([piece.high for piece in self.pieces], axis=0)
         self.elements = elements
-        self.part_element = elements.assign_parts(list(names))
+        self.part_element = elements.assign_parts(names)
         self.var_r, self.var_t = element_variables(elements)
         self.turbid_part = np.array([elements.elements[e].turbid for e in self.part_element],
                                     bool)
         # the folder's frame: origin, parts and corners (two corner "triangles", never traced)
         corners = np.array([[low, high, high], [high, low, low]]) - origin
-        self.mockup = Mockup(corners.astype(np.float32), origin, np.zeros(2, np.int32),
-                             list(names), self.folder)
+        self.mockup = Mockup(corners.astype(np.float32), origin, np.zeros(2, np.int32), names,
+                             self.folder)
         self.local_low, self.local_high = low - origin, high - origin
-        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._lock = threading.Lock()
+
+    def _local(self, triangles, part, part_names, path, origin):
+        """A piece's world triangles -> (float32 local triangles, folder part indices)."""
+        from .scene.mockup import mockup_from_triangles
+
+        to_folder = np.array([self.part_index[name] for name in part_names], np.int32)
+        loaded = mockup_from_triangles(triangles, to_folder[part], list(self.part_index), path,
+                                       origin=origin)
+        return loaded.triangles, loaded.part_of_triangle
+
+    def _keep(self, index: int, value: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            self._cache[index] = value
+            held = sum(len(part) for _, part in self._cache.values())
+            while held > self.CACHE_TRIANGLES and len(self._cache) > 1:
+                held -= len(self._cache.pop(next(iter(self._cache)))[1])
 
     def __getstate__(self):  # workers start with an empty cache and their own lock
         state = dict(self.__dict__)
@@ -335,7 +356,7 @@ class FolderSource:
     def _piece(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """Piece ``index`` as (float32 (n, 3, 3) triangles in the folder's local frame,
         int32 part indices into the folder's part names)."""
-        from .scene.mockup import mockup_from_triangles, read_obj
+        from .scene.mockup import read_obj
 
         with self._lock:
             if index in self._cache:
@@ -343,14 +364,8 @@ class FolderSource:
                 return self._cache[index]
         piece = self.pieces[index]
         triangles, part, part_names = read_obj(piece.path)
-        to_folder = np.array([self.part_index[name] for name in part_names], np.int32)
-        loaded = mockup_from_triangles(triangles, to_folder[part], list(self.part_index),
-                                       piece.path, origin=self.mockup.origin)
-        value = (loaded.triangles, loaded.part_of_triangle)
-        with self._lock:
-            self._cache[index] = value
-            while len(self._cache) > self.CACHE_PIECES:
-                self._cache.pop(next(iter(self._cache)))
+        value = self._local(triangles, part, part_names, piece.path, self.mockup.origin)
+        self._keep(index, value)
         return value
 
     def sub_scene(self, footprint: tuple[float, float, float, float],

@@ -314,8 +314,8 @@ def test_tiled_mockup_folder_is_read_per_tile_and_gives_the_in_memory_result(tmp
     part = np.concatenate([np.array([names.index(n) for n in part_names])[p]
                            for _, p, part_names in read])
     triangles = np.concatenate([t for t, _, _ in read])
-    whole = mockup_from_triangles(triangles, part, names,
-                                  origin=np.floor(triangles.reshape(-1, 3).min(axis=0)))
+    whole = mockup_from_triangles(triangles, part, names,  # in the folder's frame
+                                  origin=np.floor(read[0][0].reshape(-1, 3).min(axis=0)))
     outputs = {kind: {"reflectance": str(tmp_path / f"{kind}_r.tif"),
                       "fractions": str(tmp_path / f"{kind}_f.tif")} for kind in ("m", "f")}
     for kind, mockup in (("m", whole), ("f", folder)):
@@ -326,6 +326,7 @@ def test_tiled_mockup_folder_is_read_per_tile_and_gives_the_in_memory_result(tmp
                                       read_raster(outputs["m"][product]).data)
     # a corner tile reads only the pieces its grown footprint meets
     source = FolderSource(folder, elements)
+    source._cache.clear()
     halo = halo_metres(source.tallest, GEOMETRY)
     scene, count = source.sub_scene((X0 - halo, Y0 - halo, X0 + 20 + halo, Y0 + 20 + halo),
                                     periodic=False)
