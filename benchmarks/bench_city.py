@@ -136,6 +136,9 @@ def run_one(args) -> dict:
                                   "fractions": os.path.join(folder, "fractions.tif")},
                                  tile_size=args.tile, samples=args.samples)
         cpu = sum(os.times()[:2]) - cpu
+        simulated_peak = status_kib("VmHWM") / 1024
+        unmixed = unmix_city(args, mockup, elements, grid, geometry, skyl,
+                             os.path.join(folder, "image.tif")) if args.unmix else {}
     km2 = (cols * args.pixel) ** 2 / 1e6
     return {
         "area_km2": round(km2, 3), "workers": int(args.workers), "pixels": cols * cols,
@@ -151,8 +154,37 @@ def run_one(args) -> dict:
         "simulate_cpu_per_wall": round(cpu / run.seconds, 2),
         "load_average_1min": round(os.getloadavg()[0], 2), "tiles": run.tiles,
         "halo_m": round(run.halo, 1), "triangles_per_tile": round(run.triangles_per_tile),
+        "simulate_peak_rss_mb": round(simulated_peak, 1),
+        **{key: round(value / km2, 2) if key.endswith("per_km2") else value
+           for key, value in unmixed.items()},
         "peak_rss_mb": round(status_kib("VmHWM") / 1024, 1),
     }
+
+
+def unmix_city(args, mockup, elements, grid, geometry, skyl, image_path) -> dict:
+    """Unmix the simulated image: the trace tiled with halos (another seed), stitched, then
+    US-DART on the whole grid -> seconds (per km2, divided by the caller) and the
+    polynomials' size."""
+    import dask
+    import numpy as np
+
+    from unmix3d.core.raster_io import read_raster
+    from unmix3d.core.simulate import batches_for
+    from unmix3d.core.tiling import trace_tiled
+    from unmix3d.core.unmix.pipeline import UnmixParameters, unmix
+
+    image = read_raster(image_path).data
+    valid = np.isfinite(image).all(axis=0)
+    start = time.perf_counter()
+    with dask.config.set(num_workers=int(args.workers)):
+        traced = trace_tiled(mockup, elements, grid, geometry, args.tile,
+                             samples=args.samples, seed=2, batches=batches_for(args.samples))
+    traced_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    unmix(traced, image, valid, list(BANDS), skyl, UnmixParameters(iterations=2))
+    return {"unmix_trace_seconds_per_km2": round(traced_seconds, 2),
+            "unmix_solve_seconds_per_km2": round(time.perf_counter() - start, 2),
+            "unmix_polynomials_mb": round(traced.polynomials.nbytes / 2**20, 1)}
 
 
 def main() -> None:
@@ -169,6 +201,8 @@ def main() -> None:
                              "(0: one OBJ loaded whole)")
     parser.add_argument("--sun-zenith", type=float, default=40.0)
     parser.add_argument("--view-zenith", type=float, default=10.0)
+    parser.add_argument("--unmix", action="store_true",
+                        help="also unmix the simulated image (tiled trace, whole-grid unmix)")
     parser.add_argument("--one", action="store_true", help="one run in this process")
     args = parser.parse_args()
     if args.one:
@@ -176,7 +210,7 @@ def main() -> None:
         return
     common = ["--pixel", str(args.pixel), "--tile", str(args.tile), "--samples",
               str(args.samples), "--leaf-size", str(args.leaf_size), "--piece-blocks",
-              str(args.piece_blocks), "--sun-zenith",
+              str(args.piece_blocks), *(["--unmix"] if args.unmix else []), "--sun-zenith",
               str(args.sun_zenith), "--view-zenith", str(args.view_zenith)]
     environment = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     for area in args.areas.split(","):
