@@ -1,20 +1,25 @@
-"""City-scale benchmark (skeleton): a synthetic city built with ``build_mockup`` (the street
-grid of bench_build_mockup: buildings 6-40 m on 40 m blocks, street trees), simulated tiled
-(core.tiling) at 10 m pixels; time per km2 and peak memory per area and worker count.
+"""City-scale benchmark: a synthetic city built with ``build_mockup`` (the street grid of
+bench_build_mockup: buildings 6-40 m on 40 m blocks, street trees), written as a tiled
+mock-up folder (one OBJ per ``--piece-blocks`` blocks, read per tile) or as one OBJ
+(``--piece-blocks 0``), simulated tiled (core.tiling) at 10 m pixels; time per km2, CPU
+time per km2 and peak memory per area and worker count; optionally the simulated image
+unmixed (``--unmix``) and the share of the tiles' time with the GIL released
+(``--profile``).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_city.py                 # 1 and 4 km2, 1 and 2 workers
-    .venv/bin/python benchmarks/bench_city.py --areas 1 --workers 1,2 --samples 16
+    .venv/bin/python benchmarks/bench_city.py --areas 1,4,16 --workers 1,2
+    .venv/bin/python benchmarks/bench_city.py --areas 1,4 --workers 2 --unmix
 
 Each (area, workers) run is a fresh child process (peak resident set = that run's own,
 Linux VmHWM), with Numba limited to one thread and Dask's local threaded scheduler given
 ``workers`` threads, so that "workers" means tiles traced at once. Prints one JSON object
-per run: triangles, build, load and simulate seconds, simulate seconds per km2, tiles,
-halo, mean triangles per tile, peak RSS MB. Numba compilation (or cache loading) is done on
-a tiny grid first and left out of the timings.
+per run: triangles, build, load and simulate seconds, simulate seconds per km2, CPU / wall,
+the load average, tiles, halo, mean triangles per tile, peak RSS MB. Numba compilation (or
+cache loading) is done on a tiny grid first and left out of the timings.
 
-Not yet measured here: 16 and 272 km2 (Brussels), unmix and retrieve tiled, a cluster.
+Not measured here: 272 km2 (Brussels), retrieve tiled, a cluster.
 """
 
 from __future__ import annotations
@@ -130,12 +135,23 @@ def run_one(args) -> dict:
                        {"reflectance": os.path.join(folder, "warm.tif")}, tile_size=1,
                        samples=4)
         cpu = sum(os.times()[:2])
+        profile = None
+        if args.profile:  # one thread, each tile in this thread, under cProfile
+            import cProfile
+
+            profile = cProfile.Profile()
+            profile.enable()
         with dask.config.set(num_workers=int(args.workers)):
             run = simulate_tiled(mockup, elements, grid, geometry, BANDS, skyl,
                                  {"reflectance": os.path.join(folder, "image.tif"),
                                   "fractions": os.path.join(folder, "fractions.tif")},
-                                 tile_size=args.tile, samples=args.samples)
+                                 tile_size=args.tile, samples=args.samples,
+                                 scheduler="synchronous" if args.profile else None)
         cpu = sum(os.times()[:2]) - cpu
+        gil_free = None
+        if profile is not None:
+            profile.disable()
+            gil_free = round(gil_free_share(profile), 3)
         simulated_peak = status_kib("VmHWM") / 1024
         unmixed = unmix_city(args, mockup, elements, grid, geometry, skyl,
                              os.path.join(folder, "image.tif")) if args.unmix else {}
@@ -154,11 +170,29 @@ def run_one(args) -> dict:
         "simulate_cpu_per_wall": round(cpu / run.seconds, 2),
         "load_average_1min": round(os.getloadavg()[0], 2), "tiles": run.tiles,
         "halo_m": round(run.halo, 1), "triangles_per_tile": round(run.triangles_per_tile),
+        "simulate_cpu_seconds_per_km2": round(cpu / km2, 2),
+        **({"gil_free_share": gil_free} if gil_free is not None else {}),
         "simulate_peak_rss_mb": round(simulated_peak, 1),
         **{key: round(value / km2, 2) if key.endswith("per_km2") else value
            for key, value in unmixed.items()},
         "peak_rss_mb": round(status_kib("VmHWM") / 1024, 1),
     }
+
+
+#: the Numba kernels of a tile's work that release the GIL (nogil=True)
+GIL_FREE = ("trace_chunk", "_build_kernel", "_prepare", "_reorder", "_collapse",
+            "_evaluate_per_pixel")
+
+
+def gil_free_share(profile) -> float:
+    """Share of the tiles' time spent inside the GIL-free kernels: at most 1 / (1 - share)
+    threads can trace at once before the rest (numpy, Python) waits for the GIL."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats
+    free = sum(entry[2] for (_, _, name), entry in stats.items() if name in GIL_FREE)
+    tiles = sum(entry[3] for (_, _, name), entry in stats.items() if name == "trace_tile")
+    return free / tiles
 
 
 def unmix_city(args, mockup, elements, grid, geometry, skyl, image_path) -> dict:
@@ -203,6 +237,9 @@ def main() -> None:
     parser.add_argument("--view-zenith", type=float, default=10.0)
     parser.add_argument("--unmix", action="store_true",
                         help="also unmix the simulated image (tiled trace, whole-grid unmix)")
+    parser.add_argument("--profile", action="store_true",
+                        help="trace the tiles in one thread under cProfile and report the "
+                             "share of their time with the GIL released")
     parser.add_argument("--one", action="store_true", help="one run in this process")
     args = parser.parse_args()
     if args.one:
@@ -210,7 +247,8 @@ def main() -> None:
         return
     common = ["--pixel", str(args.pixel), "--tile", str(args.tile), "--samples",
               str(args.samples), "--leaf-size", str(args.leaf_size), "--piece-blocks",
-              str(args.piece_blocks), *(["--unmix"] if args.unmix else []), "--sun-zenith",
+              str(args.piece_blocks), *(["--unmix"] if args.unmix else []),
+              *(["--profile"] if args.profile else []), "--sun-zenith",
               str(args.sun_zenith), "--view-zenith", str(args.view_zenith)]
     environment = {**os.environ, "NUMBA_NUM_THREADS": "1"}
     for area in args.areas.split(","):
