@@ -591,7 +591,6 @@ class _Stub:
 # ---------------------------------------------------------------------------------- engine
 
 LOCAL = ("", "threads", "processes", "synchronous")
-TILE_RESULTS = (TileBlock, TileTrace)
 
 
 def check_scheduler(scheduler: str | None) -> str:
@@ -624,10 +623,12 @@ def run_tiles(
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
     task: Callable = trace_tile,
+    task_inputs: Callable[[Tile], tuple] | None = None,
 ) -> None:
-    """Trace ``tiles`` as Dask tasks (``task``: trace_tile or trace_tile_polynomials),
-    handing each finished block to ``on_block`` (in this thread). Progress counts finished
-    tiles; a cancel stops the graph and raises Canceled."""
+    """Trace ``tiles`` as Dask tasks (``task``: trace_tile, trace_tile_polynomials or
+    unmix.tiled.unmix_tile, called as ``task(source, job, tile, is_canceled,
+    *task_inputs(tile))``), handing each finished block to ``on_block`` (in this thread).
+    Progress counts finished tiles; a cancel stops the graph and raises Canceled."""
     import dask
 
     scheduler = check_scheduler(scheduler)
@@ -636,16 +637,19 @@ def run_tiles(
     settings = dask.delayed(job, pure=True, traverse=False)
     # the cancel test travels with the task only where it shares this process's memory
     cancel_in_task = is_canceled if scheduler in ("", "threads", "synchronous") else None
-    tasks = [dask.delayed(task, pure=True)(shared, settings, tile, cancel_in_task,
-                                                 dask_key_name=tile.key) for tile in tiles]
+    tasks = [dask.delayed(task, pure=True)(
+        shared, settings, tile, cancel_in_task,
+        *(task_inputs(tile) if task_inputs is not None else ()), dask_key_name=tile.key)
+        for tile in tiles]
     total = len(tasks)
     if local:
-        _run_local(tasks, scheduler or "threads", total, on_block, progress, is_canceled)
+        _run_local(tasks, {tile.key for tile in tiles}, scheduler or "threads", total,
+                   on_block, progress, is_canceled)
     else:
         _run_distributed(tasks, scheduler, total, on_block, progress, is_canceled)
 
 
-def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
+def _run_local(tasks, keys, scheduler, total, on_block, progress, is_canceled):
     import dask
     from dask.callbacks import Callback
 
@@ -659,7 +663,7 @@ def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
                 raise Canceled()
 
         def _posttask(self, key, result, dsk, state, worker_id):
-            if isinstance(result, TILE_RESULTS):
+            if key in keys:  # a tile's task (not the shared source or job)
                 on_block(result)
                 self.done += 1
                 if progress is not None:
@@ -717,8 +721,7 @@ def _run_distributed(tasks, address, total, on_block, progress, is_canceled):
                 client.cancel(futures)
                 raise Canceled()
             block = future.result()
-            if isinstance(block, TILE_RESULTS):
-                on_block(block)
+            on_block(block)
             done += 1
             if progress is not None:
                 progress(done / total)
