@@ -3,7 +3,8 @@ bench_build_mockup: buildings 6-40 m on 40 m blocks, street trees), written as a
 mock-up folder (one OBJ per ``--piece-blocks`` blocks, read per tile) or as one OBJ
 (``--piece-blocks 0``), simulated tiled (core.tiling) at 10 m pixels; time per km2, CPU
 time per km2 and peak memory per area and worker count; optionally the simulated image
-unmixed (``--unmix``) and the share of the tiles' time with the GIL released
+unmixed, the trace tiled and the unmixing whole (``--unmix``) or tile by tile
+(``--unmix-tiles``), and the share of the tiles' time with the GIL released
 (``--profile``).
 
 Usage::
@@ -153,8 +154,13 @@ def run_one(args) -> dict:
             profile.disable()
             gil_free = round(gil_free_share(profile), 3)
         simulated_peak = status_kib("VmHWM") / 1024
-        unmixed = unmix_city(args, mockup, elements, grid, geometry, skyl,
-                             os.path.join(folder, "image.tif")) if args.unmix else {}
+        unmixed = {}
+        if args.unmix:
+            unmixed = unmix_city(args, mockup, elements, grid, geometry, skyl,
+                                 os.path.join(folder, "image.tif"))
+        elif args.unmix_tiles:
+            unmixed = unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl,
+                                          os.path.join(folder, "image.tif"), folder)
     km2 = (cols * args.pixel) ** 2 / 1e6
     return {
         "area_km2": round(km2, 3), "workers": int(args.workers), "pixels": cols * cols,
@@ -177,6 +183,27 @@ def run_one(args) -> dict:
            for key, value in unmixed.items()},
         "peak_rss_mb": round(status_kib("VmHWM") / 1024, 1),
     }
+
+
+def unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl, image_path,
+                        folder) -> dict:
+    """Unmix the simulated image tile by tile (core.unmix.tiled: each tile traced and
+    unmixed with a pixel halo of half the window, OP maps written as tiles finish)."""
+    import dask
+    import numpy as np
+
+    from unmix3d.core.raster_io import read_raster
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.tiled import unmix_tiled
+
+    image = read_raster(image_path).data
+    start = time.perf_counter()
+    with dask.config.set(num_workers=int(args.workers)):
+        unmix_tiled(mockup, elements, grid, geometry, image, np.isfinite(image).all(axis=0),
+                    list(BANDS), skyl, os.path.join(folder, "maps"),
+                    UnmixParameters(iterations=2), tile_size=args.tile, samples=args.samples,
+                    seed=2)
+    return {"unmix_by_tiles_seconds_per_km2": round(time.perf_counter() - start, 2)}
 
 
 #: the Numba kernels of a tile's work that release the GIL (nogil=True)
@@ -237,6 +264,8 @@ def main() -> None:
     parser.add_argument("--view-zenith", type=float, default=10.0)
     parser.add_argument("--unmix", action="store_true",
                         help="also unmix the simulated image (tiled trace, whole-grid unmix)")
+    parser.add_argument("--unmix-tiles", action="store_true",
+                        help="also unmix the simulated image tile by tile (pixel halos)")
     parser.add_argument("--profile", action="store_true",
                         help="trace the tiles in one thread under cProfile and report the "
                              "share of their time with the GIL released")
@@ -248,6 +277,7 @@ def main() -> None:
     common = ["--pixel", str(args.pixel), "--tile", str(args.tile), "--samples",
               str(args.samples), "--leaf-size", str(args.leaf_size), "--piece-blocks",
               str(args.piece_blocks), *(["--unmix"] if args.unmix else []),
+              *(["--unmix-tiles"] if args.unmix_tiles else []),
               *(["--profile"] if args.profile else []), "--sun-zenith",
               str(args.sun_zenith), "--view-zenith", str(args.view_zenith)]
     environment = {**os.environ, "NUMBA_NUM_THREADS": "1"}
