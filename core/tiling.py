@@ -19,6 +19,11 @@ Dask runs the tiles: by default its local threaded scheduler in this process (th
 kernels release the GIL), ``"processes"`` for a local process pool, or the address of a
 ``dask.distributed`` scheduler (``tcp://host:8786``) for a cluster whose workers can import
 this plugin as ``unmix3d``. Blocks are written into staged GeoTIFFs as tiles finish.
+
+Tiles take their triangles from a mock-up in memory (``TileSource``, through a grid index
+of the triangles' bounding boxes) or from a tiled mock-up folder read per tile
+(``FolderSource``). ``trace_tiled`` joins the tiles' traces for unmixing the whole image;
+``unmix.tiled`` unmixes tile by tile.
 """
 
 from __future__ import annotations
