@@ -101,7 +101,7 @@ def build_city(folder: str, area: float, leaf_size: float, piece_blocks: int):
 
 
 def run_one(args) -> dict:
-    from memory import status_kib
+    from memory import reset_peak, status_kib
     from package_import import import_unmix3d
 
     import_unmix3d()
@@ -119,6 +119,8 @@ def run_one(args) -> dict:
         path, elements_path, extent, triangles = build_city(folder, args.area, args.leaf_size,
                                                             args.piece_blocks)
         built = time.perf_counter() - start
+        build_peak = status_kib("VmHWM") / 1024
+        peak_reset = reset_peak()  # later peaks: loading, simulating, unmixing only
         start = time.perf_counter()
         elements = read_element_table(elements_path)
         for band in BANDS:  # any OPs will do for timing
@@ -178,6 +180,8 @@ def run_one(args) -> dict:
         "halo_m": round(run.halo, 1), "triangles_per_tile": round(run.triangles_per_tile),
         "simulate_cpu_seconds_per_km2": round(cpu / km2, 2),
         **({"gil_free_share": gil_free} if gil_free is not None else {}),
+        "build_peak_rss_mb": round(build_peak, 1),
+        "peak_reset_after_build": peak_reset,
         "simulate_peak_rss_mb": round(simulated_peak, 1),
         **{key: round(value / km2, 2) if key.endswith("per_km2") else value
            for key, value in unmixed.items()},
