@@ -19,6 +19,11 @@ Dask runs the tiles: by default its local threaded scheduler in this process (th
 kernels release the GIL), ``"processes"`` for a local process pool, or the address of a
 ``dask.distributed`` scheduler (``tcp://host:8786``) for a cluster whose workers can import
 this plugin as ``unmix3d``. Blocks are written into staged GeoTIFFs as tiles finish.
+
+Tiles take their triangles from a mock-up in memory (``TileSource``, through a grid index
+of the triangles' bounding boxes) or from a tiled mock-up folder read per tile
+(``FolderSource``). ``trace_tiled`` joins the tiles' traces for unmixing the whole image;
+``unmix.tiled`` unmixes tile by tile.
 """
 
 from __future__ import annotations
@@ -35,12 +40,16 @@ import numpy as np
 
 from .canceled import Canceled
 from .raytrace.bvh import build_bvh
+from .raytrace.integrator import MAX_BATCHES
+from .raytrace.polynomials import PixelPolynomials
 from .scene.elements import ElementTable
 from .scene.mockup import Mockup
 from .simulate import (
     Geometry,
+    MemoryEstimate,
     PixelGrid,
     Scene,
+    Trace,
     TraceWindow,
     _turbid_media,
     batches_for,
@@ -98,10 +107,66 @@ def halo_metres(tallest: float, geometry: Geometry, margin: float | None = None)
     return max(0.0, tallest) * math.tan(zenith) + max(0.0, margin)
 
 
+class TriangleGrid:
+    """A uniform grid over the mock-up's x/y extent, built once, that finds the triangles
+    whose bounding boxes meet a rectangle without a pass over every triangle.
+
+    A triangle no wider or taller than a cell is filed under the cell of its bounding box's
+    low corner, so it can only meet a rectangle through the cells from one cell west and
+    south of it to its far corner: per cell row one contiguous run of a sorted index. The
+    few larger triangles (ground and water polygons, long walls) are tested one by one.
+    Cells are sized from the triangles (CELL_PERCENTILE of their extents), so at most
+    1 - CELL_PERCENTILE / 100 of them are "large"."""
+
+    #: percentile of the triangles' x/y extents that sets the cell size
+    CELL_PERCENTILE = 99.5
+    #: at most this many cells per triangle (their offsets cost 8 bytes each)
+    MAX_CELLS_PER_TRIANGLE = 4
+
+    def __init__(self, low_xy: np.ndarray, high_xy: np.ndarray):
+        self.low_xy, self.high_xy = low_xy, high_xy
+        n = len(low_xy)
+        extent = (high_xy - low_xy).max(axis=1) if n else np.zeros(0, np.float32)
+        self.origin = low_xy.min(axis=0).astype(np.float64) if n else np.zeros(2)
+        span = (high_xy.max(axis=0) - self.origin) if n else np.ones(2)
+        cell = float(np.percentile(extent, self.CELL_PERCENTILE)) if n else 1.0
+        cell = max(cell, math.sqrt(float(span[0]) * float(span[1])
+                                   / max(1, self.MAX_CELLS_PER_TRIANGLE * n)), 1e-3)
+        self.cell = cell
+        self.shape = (int(span[1] // cell) + 1, int(span[0] // cell) + 1)  # rows (y), cols (x)
+        large = extent.astype(np.float64) * (1.0 + 1e-6) > cell  # float32 rounding
+        self.large = np.flatnonzero(large)
+        small = np.flatnonzero(~large)
+        column = ((low_xy[small, 0] - self.origin[0]) // cell).astype(np.int64)
+        row = ((low_xy[small, 1] - self.origin[1]) // cell).astype(np.int64)
+        np.clip(column, 0, self.shape[1] - 1, out=column)
+        np.clip(row, 0, self.shape[0] - 1, out=row)
+        key = row * self.shape[1] + column
+        order = np.argsort(key, kind="stable")
+        self.sorted = small[order]
+        self.starts = np.searchsorted(key[order], np.arange(self.shape[0] * self.shape[1] + 1))
+
+    def query(self, x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+        """Indices (int64, unsorted) of the triangles whose bounding boxes meet [x0, x1] x
+        [y0, y1] (local metres)."""
+        rows, cols = self.shape
+        c0 = max(0, int((x0 - self.origin[0]) // self.cell) - 1)
+        c1 = min(cols - 1, int((x1 - self.origin[0]) // self.cell))
+        r0 = max(0, int((y0 - self.origin[1]) // self.cell) - 1)
+        r1 = min(rows - 1, int((y1 - self.origin[1]) // self.cell))
+        runs = [self.sorted[self.starts[r * cols + c0]:self.starts[r * cols + c1 + 1]]
+                for r in range(r0, r1 + 1)] if c0 <= c1 else []
+        candidates = np.concatenate(runs + [self.large])
+        low, high = self.low_xy[candidates], self.high_xy[candidates]
+        meets = ((high[:, 0] >= x0) & (low[:, 0] <= x1) & (high[:, 1] >= y0)
+                 & (low[:, 1] <= y1))
+        return candidates[meets]
+
+
 @dataclass
 class TileSource:
     """An in-memory mock-up bound to its element table, from which each tile takes the
-    triangles whose bounding boxes meet its grown footprint.
+    triangles whose bounding boxes meet its grown footprint (through a TriangleGrid).
 
     The element table is matched once against the whole mock-up (so a tile without trees
     is no error); turbid parts are taken whole (their inside is defined by the closed
@@ -112,9 +177,9 @@ class TileSource:
     part_element: np.ndarray  # int32 (parts,)
     var_r: np.ndarray
     var_t: np.ndarray
-    low_xy: np.ndarray  # float32 (n, 2): triangles' bounding boxes, local metres
-    high_xy: np.ndarray
+    index: TriangleGrid
     turbid_part: np.ndarray  # bool (parts,)
+    turbid_triangles: dict[int, np.ndarray]  # turbid part -> its triangles
     local_low: np.ndarray  # float64 (3,): the whole mock-up's corners, local metres (kept:
     local_high: np.ndarray  # a pass over every vertex per tile cost more than its trace)
 
@@ -124,9 +189,13 @@ class TileSource:
         var_r, var_t = element_variables(elements)
         turbid = np.array([elements.elements[e].turbid for e in part_element], bool)
         low, high = mockup.local_bounds()
-        return cls(mockup, elements, part_element, var_r, var_t,
-                   mockup.triangles[:, :, :2].min(axis=1), mockup.triangles[:, :, :2].max(axis=1),
-                   turbid, low, high)
+        xy = mockup.triangles[:, :, :2]
+        index = TriangleGrid(xy.min(axis=1), xy.max(axis=1))
+        in_turbid = np.flatnonzero(turbid[mockup.part_of_triangle])
+        parts = mockup.part_of_triangle[in_turbid]
+        turbid_triangles = {int(part): in_turbid[parts == part] for part in np.unique(parts)}
+        return cls(mockup, elements, part_element, var_r, var_t, index, turbid,
+                   turbid_triangles, low, high)
 
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -139,9 +208,9 @@ class TileSource:
         return float(self.local_high[2] - self.local_low[2])
 
     def select(self, footprint: tuple[float, float, float, float], periodic: bool) -> np.ndarray:
-        """Triangles (bool mask) whose x/y bounding box meets the world ``footprint`` (x0, y0,
-        x1, y1); with ``periodic``, also its copies one mock-up period away, as the rays
-        wrap."""
+        """Sorted indices (int64) of the triangles whose x/y bounding box meets the world
+        ``footprint`` (x0, y0, x1, y1); with ``periodic``, also its copies one mock-up
+        period away, as the rays wrap."""
         origin = self.mockup.origin
         x0, y0, x1, y1 = (footprint[0] - origin[0], footprint[1] - origin[1],
                           footprint[2] - origin[0], footprint[3] - origin[1])
@@ -150,34 +219,202 @@ class TileSource:
         if periodic:
             sx, sy = high[0] - low[0], high[1] - low[1]
             shifts = [(i * sx, j * sy) for i in (-1, 0, 1) for j in (-1, 0, 1)]
-        keep = np.zeros(len(self.low_xy), bool)
+        found = [np.zeros(0, np.int64)]
         for dx, dy in shifts:
             if (x1 + dx < low[0] or x0 + dx > high[0] or y1 + dy < low[1]
                     or y0 + dy > high[1]):
                 continue  # this copy of the footprint misses the mock-up
-            keep |= ((self.high_xy[:, 0] >= x0 + dx) & (self.low_xy[:, 0] <= x1 + dx)
-                     & (self.high_xy[:, 1] >= y0 + dy) & (self.low_xy[:, 1] <= y1 + dy))
-        part = self.mockup.part_of_triangle
+            found.append(self.index.query(x0 + dx, y0 + dy, x1 + dx, y1 + dy))
+        keep = np.unique(np.concatenate(found))
+        if self.turbid_triangles:
+            met = np.unique(self.mockup.part_of_triangle[keep])
+            whole = [self.turbid_triangles[int(p)] for p in met if self.turbid_part[p]]
+            if whole:
+                keep = np.union1d(keep, np.concatenate(whole))
+        return keep
+
+    def scene(self, keep: np.ndarray) -> Scene:
+        """The sub-scene of the triangles ``keep`` (sorted indices), in the whole mock-up's
+        local frame."""
+        mockup = self.mockup
+        sub = Mockup(np.ascontiguousarray(mockup.triangles[keep]), mockup.origin,
+                     mockup.part_of_triangle[keep], mockup.part_names, mockup.path)
+        return _sub_scene(sub, self)
+
+    def sub_scene(self, footprint: tuple[float, float, float, float],
+                  periodic: bool) -> tuple[Scene | None, int]:
+        """The sub-scene of the triangles meeting ``footprint`` (see ``select``; None when
+        there are none) and its triangle count."""
+        keep = self.select(footprint, periodic)
+        return (self.scene(keep) if len(keep) else None), len(keep)
+
+
+def _sub_scene(sub: Mockup, source) -> Scene:
+    """A tile's sub-mock-up bound to the source's element table, ready to trace."""
+    tri = sub.triangles.astype(np.float64)
+    normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals /= np.linalg.norm(normals, axis=1)[:, None]
+    bvh = build_bvh(sub.triangles)
+    triangle_medium, media = _turbid_media(sub, source.elements, source.part_element, tri,
+                                           normals, bvh)
+    return Scene(sub, source.elements, source.part_element[sub.part_of_triangle], normals,
+                 source.var_r, source.var_t, bvh, triangle_medium, media)
+
+
+@dataclass(frozen=True)
+class MockupPiece:
+    """One OBJ file of a tiled mock-up folder: its world bounding box and part names."""
+
+    path: str
+    low: np.ndarray  # float64 (3,), world metres
+    high: np.ndarray
+    part_names: tuple[str, ...]
+
+
+class FolderSource:
+    """A tiled mock-up folder (one OBJ per piece of the scene, any piece sizes) read per
+    tile: a tile loads only the pieces whose boxes meet its grown footprint, so memory
+    holds a few pieces, never the whole scene.
+
+    Opening reads every piece once, one at a time, for its box and part names (the element
+    table is matched once against the union of the part names), keeping the pieces last
+    read in a least-recently-used cache of up to CACHE_TRIANGLES triangles (per process:
+    enough for the rows of pieces that rows of tiles and their periodic copies need, so a
+    piece is seldom parsed twice; its size does not grow with the scene's). A turbid part is taken
+    whole within the loaded pieces: a turbid volume must lie in one piece. Triangles are
+    shifted to one local origin for the whole folder (the floor of the first piece's lowest
+    corner), so a tile's sub-scene is the one an in-memory mock-up of the same files in
+    that frame gives (up to the order of its triangles)."""
+
+    CACHE_TRIANGLES = 4_000_000  # about 150 MB of float32 vertices and part indices
+
+    def __init__(self, folder: str | os.PathLike, elements: ElementTable):
+        import threading
+
+        from .scene.mockup import MockupError, read_obj
+
+        self.folder = str(folder)
+        paths = sorted(Path(folder).glob("*.obj"))
+        if not paths:
+            raise MockupError(f"mock-up folder {folder} holds no .obj file")
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lock = threading.Lock()
+        self.part_index: dict[str, int] = {}
+        self.pieces: list[MockupPiece] = []
+        origin = None
+        for index, path in enumerate(paths):
+            triangles, part, part_names = read_obj(str(path))
+            flat = triangles.reshape(-1, 3)
+            if origin is None:
+                origin = np.floor(flat.min(axis=0))
+            self.pieces.append(MockupPiece(str(path), flat.min(axis=0), flat.max(axis=0),
+                                           tuple(part_names)))
+            for name in part_names:
+                self.part_index.setdefault(name, len(self.part_index))
+            self._keep(index, self._local(triangles, part, part_names, str(path), origin))
+            del triangles, flat
+        names = list(self.part_index)
+        low = np.min([piece.low for piece in self.pieces], axis=0)
+        high = np.max([piece.high for piece in self.pieces], axis=0)
+        self.elements = elements
+        self.part_element = elements.assign_parts(names)
+        self.var_r, self.var_t = element_variables(elements)
+        self.turbid_part = np.array([elements.elements[e].turbid for e in self.part_element],
+                                    bool)
+        # the folder's frame: origin, parts and corners (two corner "triangles", never traced)
+        corners = np.array([[low, high, high], [high, low, low]]) - origin
+        self.mockup = Mockup(corners.astype(np.float32), origin, np.zeros(2, np.int32), names,
+                             self.folder)
+        self.local_low, self.local_high = low - origin, high - origin
+
+    def _local(self, triangles, part, part_names, path, origin):
+        """A piece's world triangles -> (float32 local triangles, folder part indices)."""
+        from .scene.mockup import mockup_from_triangles
+
+        to_folder = np.array([self.part_index[name] for name in part_names], np.int32)
+        loaded = mockup_from_triangles(triangles, to_folder[part], list(self.part_index), path,
+                                       origin=origin)
+        return loaded.triangles, loaded.part_of_triangle
+
+    def _keep(self, index: int, value: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            self._cache[index] = value
+            held = sum(len(part) for _, part in self._cache.values())
+            while held > self.CACHE_TRIANGLES and len(self._cache) > 1:
+                held -= len(self._cache.pop(next(iter(self._cache)))[1])
+
+    def __getstate__(self):  # workers start with an empty cache and their own lock
+        state = dict(self.__dict__)
+        state.pop("_cache")
+        state.pop("_lock")
+        return state
+
+    def __setstate__(self, state):
+        import threading
+
+        self.__dict__.update(state)
+        self._cache, self._lock = {}, threading.Lock()
+
+    bounds = TileSource.bounds
+    tallest = TileSource.tallest
+
+    def _piece(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """Piece ``index`` as (float32 (n, 3, 3) triangles in the folder's local frame,
+        int32 part indices into the folder's part names)."""
+        from .scene.mockup import read_obj
+
+        with self._lock:
+            if index in self._cache:
+                self._cache[index] = self._cache.pop(index)  # most recently used last
+                return self._cache[index]
+        piece = self.pieces[index]
+        triangles, part, part_names = read_obj(piece.path)
+        value = self._local(triangles, part, part_names, piece.path, self.mockup.origin)
+        self._keep(index, value)
+        return value
+
+    def sub_scene(self, footprint: tuple[float, float, float, float],
+                  periodic: bool) -> tuple[Scene | None, int]:
+        """The sub-scene of the triangles whose x/y bounding boxes meet the world
+        ``footprint`` (and, with ``periodic``, its copies one period away), read from the
+        pieces it meets; None when there are none."""
+        sx, sy = (self.local_high - self.local_low)[:2]
+        shifts = [(i * sx, j * sy) for i in (-1, 0, 1) for j in (-1, 0, 1)] if periodic \
+            else [(0.0, 0.0)]
+        windows = [(footprint[0] + dx, footprint[1] + dy, footprint[2] + dx,
+                    footprint[3] + dy) for dx, dy in shifts]
+        wanted = [i for i, piece in enumerate(self.pieces)
+                  if any(piece.high[0] >= x0 and piece.low[0] <= x1 and piece.high[1] >= y0
+                         and piece.low[1] <= y1 for x0, y0, x1, y1 in windows)]
+        if not wanted:
+            return None, 0
+        loaded = [self._piece(i) for i in wanted]
+        triangles = np.concatenate([t for t, _ in loaded])
+        part = np.concatenate([q for _, q in loaded])
+        low, high = triangles[:, :, :2].min(axis=1), triangles[:, :, :2].max(axis=1)
+        origin = self.mockup.origin
+        keep = np.zeros(len(triangles), bool)
+        for x0, y0, x1, y1 in windows:
+            keep |= ((high[:, 0] >= x0 - origin[0]) & (low[:, 0] <= x1 - origin[0])
+                     & (high[:, 1] >= y0 - origin[1]) & (low[:, 1] <= y1 - origin[1]))
         whole = np.zeros(len(self.part_element), bool)
         whole[np.unique(part[keep])] = True
         whole &= self.turbid_part
         if whole.any():
             keep |= whole[part]
-        return keep
+        if not keep.any():
+            return None, 0
+        sub = Mockup(np.ascontiguousarray(triangles[keep]), origin, part[keep],
+                     self.mockup.part_names, self.folder)
+        return _sub_scene(sub, self), int(keep.sum())
 
-    def scene(self, keep: np.ndarray) -> Scene:
-        """The sub-scene of the triangles ``keep``, in the whole mock-up's local frame."""
-        mockup = self.mockup
-        sub = Mockup(np.ascontiguousarray(mockup.triangles[keep]), mockup.origin,
-                     mockup.part_of_triangle[keep], mockup.part_names, mockup.path)
-        tri = sub.triangles.astype(np.float64)
-        normals = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-        normals /= np.linalg.norm(normals, axis=1)[:, None]
-        bvh = build_bvh(sub.triangles)
-        triangle_medium, media = _turbid_media(sub, self.elements, self.part_element, tri,
-                                               normals, bvh)
-        return Scene(sub, self.elements, self.part_element[sub.part_of_triangle], normals,
-                     self.var_r, self.var_t, bvh, triangle_medium, media)
+
+def tile_source(mockup: Mockup | str | os.PathLike,
+                elements: ElementTable) -> TileSource | FolderSource:
+    """The tiles' source: an in-memory mock-up, or a tiled mock-up folder read per tile."""
+    if isinstance(mockup, Mockup):
+        return TileSource.build(mockup, elements)
+    return FolderSource(mockup, elements)
 
 
 @dataclass
@@ -210,38 +447,143 @@ class TileJob:
     max_memory: float | None = None
 
 
-def trace_tile(source: TileSource, job: TileJob, tile: Tile,
-               is_canceled: Callable[[], bool] | None = None) -> TileBlock | None:
-    """Trace one tile over its sub-scene -> its block (None if no pixel of it lies over the
-    mock-up)."""
-    start = time.perf_counter()
+def _trace_window(source: TileSource, job: TileJob, tile: Tile,
+                  is_canceled: Callable[[], bool] | None):
+    """The tile's trace over its sub-scene -> (Trace or None when no pixel of the tile lies
+    over the mock-up, triangles in the sub-scene)."""
     grid = job.grid
     x0 = grid.x_min + tile.col0 * grid.pixel_width - job.halo
     x1 = grid.x_min + (tile.col0 + tile.cols) * grid.pixel_width + job.halo
     y1 = grid.y_max - tile.row0 * grid.pixel_height + job.halo
     y0 = grid.y_max - (tile.row0 + tile.rows) * grid.pixel_height - job.halo
-    keep = source.select((x0, y0, x1, y1), job.periodic)
     window = TraceWindow(tile.row0, tile.col0, tile.rows, tile.cols, source.bounds)
-    shape = (tile.rows, tile.cols)
-    n_elements = len(source.elements.elements)
-    empty = TileBlock(tile, np.full((len(job.bands),) + shape, np.nan, np.float32),
-                      np.full((len(job.bands),) + shape, np.nan, np.float32),
-                      np.full((n_elements,) + shape, np.nan, np.float32), int(keep.sum()),
-                      0.0, 0)
     covered = grid_coverage(_Stub(source.mockup), window.grid(grid), source.bounds)
-    if not covered.any() or not keep.any():
-        return empty
-    scene = source.scene(keep)
-    result = trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
-                   periodic=job.periodic, batches=job.batches,
-                   reference_height=job.reference_height, max_memory=job.max_memory,
-                   is_canceled=is_canceled, window=window)
-    image, error = result.reflectance(scene.variables_from_table(list(job.bands)), job.skyl)
+    if not covered.any():
+        return None, 0
+    scene, triangles = source.sub_scene((x0, y0, x1, y1), job.periodic)
+    if scene is None:
+        return None, 0
+    return trace(scene, grid, job.geometry, samples=job.samples, seed=job.seed,
+                 periodic=job.periodic, batches=job.batches,
+                 reference_height=job.reference_height, max_memory=job.max_memory,
+                 is_canceled=is_canceled, window=window), triangles
+
+
+def trace_tile(source: TileSource, job: TileJob, tile: Tile,
+               is_canceled: Callable[[], bool] | None = None) -> TileBlock:
+    """Trace one tile over its sub-scene -> its block (NaN where no pixel of it lies over
+    the mock-up)."""
+    start = time.perf_counter()
+    result, triangles = _trace_window(source, job, tile, is_canceled)
+    shape = (tile.rows, tile.cols)
+    if result is None:
+        n_elements = len(source.elements.elements)
+        return TileBlock(tile, np.full((len(job.bands),) + shape, np.nan, np.float32),
+                         np.full((len(job.bands),) + shape, np.nan, np.float32),
+                         np.full((n_elements,) + shape, np.nan, np.float32), triangles, 0.0, 0)
+    image, error = result.reflectance(result.scene.variables_from_table(list(job.bands)),
+                                      job.skyl)
     fractions = result.fractions.copy()
     fractions[:, ~result.covered] = np.nan
     return TileBlock(tile, image.astype(np.float32), error.astype(np.float32),
-                     fractions.astype(np.float32), int(keep.sum()),
+                     fractions.astype(np.float32), triangles,
                      time.perf_counter() - start, int(sum(result.path_counts.values())))
+
+
+@dataclass
+class TileTrace:
+    """One tile's trace, kept for work that evaluates it again (unmixing): its polynomials
+    (None: no pixel of the tile over the mock-up) and fractions on the tile's grid."""
+
+    tile: Tile
+    polynomials: PixelPolynomials | None
+    fractions: np.ndarray  # (elements, rows, cols)
+    sunlit_fractions: np.ndarray
+    empty_fraction: np.ndarray  # (rows, cols)
+    covered: np.ndarray  # bool (rows, cols)
+    path_counts: dict[str, int]
+    records_per_pixel: float  # the tile's pilot estimate
+    triangles: int
+    seconds: float
+
+
+def trace_tile_polynomials(source: TileSource, job: TileJob, tile: Tile,
+                           is_canceled: Callable[[], bool] | None = None) -> TileTrace:
+    """Trace one tile over its sub-scene -> its polynomials and fractions."""
+    start = time.perf_counter()
+    result, triangles = _trace_window(source, job, tile, is_canceled)
+    shape = (tile.rows, tile.cols)
+    n_elements = len(source.elements.elements)
+    if result is None:
+        return TileTrace(tile, None, np.zeros((n_elements,) + shape),
+                         np.zeros((n_elements,) + shape), np.zeros(shape), np.zeros(shape, bool),
+                         {"lost": 0, "dropped": 0, "clamped": 0}, 0.0, triangles, 0.0)
+    return TileTrace(tile, result.polynomials, result.fractions, result.sunlit_fractions,
+                     result.empty_fraction, result.covered, result.path_counts,
+                     result.memory.records_per_pixel, triangles, time.perf_counter() - start)
+
+
+def stitch_traces(parts: Sequence[TileTrace], source: TileSource, grid: PixelGrid,
+                  geometry: Geometry, samples: int, seed: int, batches: int) -> Trace:
+    """The tiles' traces as one Trace of the whole grid: the union of their monomials,
+    every tile's coefficient rows moved to its pixels' rows. Its scene carries the element
+    table and variables, not the geometry (no BVH: it is for evaluation, not tracing)."""
+    import scipy.sparse as sp
+
+    n_elements = len(source.elements.elements)
+    n_variables = int(max(source.var_r.max(), source.var_t.max()) + 1)
+    traced = [part for part in parts if part.polynomials is not None]
+    exponents = np.concatenate([part.polynomials.exponents for part in traced]
+                               + [np.zeros((0, n_variables), np.uint8)])
+    union, inverse = np.unique(exponents, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    n_monomials = len(union)
+    shape = (grid.rows, grid.cols)
+    fractions = np.zeros((n_elements,) + shape)
+    sunlit = np.zeros((n_elements,) + shape)
+    empty = np.zeros(shape)
+    covered = np.zeros(shape, bool)
+    counts = {"lost": 0, "dropped": 0, "clamped": 0}
+    rows, columns, values = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
+    offset, records = 0, []
+    for part in parts:
+        tile = part.tile
+        block = (slice(tile.row0, tile.row0 + tile.rows), slice(tile.col0, tile.col0 + tile.cols))
+        fractions[(slice(None),) + block] = part.fractions
+        sunlit[(slice(None),) + block] = part.sunlit_fractions
+        empty[block] = part.empty_fraction
+        covered[block] = part.covered
+        for kind in counts:
+            counts[kind] += part.path_counts[kind]
+        if part.polynomials is None:
+            continue
+        own = part.polynomials.n_monomials
+        remap = inverse[offset:offset + own]
+        offset += own
+        records.append((part.records_per_pixel, int(part.covered.sum())))
+        coo = part.polynomials.coefficients.tocoo()
+        pixel, batch = np.divmod(coo.row.astype(np.int64), batches)
+        row, col = np.divmod(pixel, tile.cols)
+        rows.append(((tile.row0 + row) * grid.cols + tile.col0 + col) * batches + batch)
+        sky = coo.col >= own
+        columns.append(remap[np.where(sky, coo.col - own, coo.col)]
+                       + np.where(sky, n_monomials, 0))
+        values.append(coo.data)
+    coefficients = sp.csr_matrix(
+        (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+        shape=(grid.rows * grid.cols * batches, 2 * n_monomials))
+    coefficients.indices = coefficients.indices.astype(np.int32)
+    mockup = source.mockup
+    scene = Scene(mockup, source.elements, source.part_element[mockup.part_of_triangle],
+                  np.zeros((0, 3)), source.var_r, source.var_t, None)
+    pixels = int(covered.sum())
+    per_pixel = sum(r * n for r, n in records) / max(pixels, 1)
+    return Trace(scene, grid, geometry,
+                 PixelPolynomials(coefficients, union.astype(np.uint8), grid.rows, grid.cols,
+                                  batches),
+                 fractions, sunlit, empty, samples, seed, covered=covered, path_counts=counts,
+                 traced_paths=pixels * samples,
+                 memory=MemoryEstimate(per_pixel, pixels, 0.0))
 
 
 @dataclass
@@ -285,9 +627,13 @@ def run_tiles(
     scheduler: str | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
+    task: Callable = trace_tile,
+    task_inputs: Callable[[Tile], tuple] | None = None,
 ) -> None:
-    """Trace ``tiles`` as Dask tasks, handing each finished block to ``on_block`` (in this
-    thread). Progress counts finished tiles; a cancel stops the graph and raises Canceled."""
+    """Trace ``tiles`` as Dask tasks (``task``: trace_tile, trace_tile_polynomials or
+    unmix.tiled.unmix_tile, called as ``task(source, job, tile, is_canceled,
+    *task_inputs(tile))``), handing each finished block to ``on_block`` (in this thread).
+    Progress counts finished tiles; a cancel stops the graph and raises Canceled."""
     import dask
 
     scheduler = check_scheduler(scheduler)
@@ -296,16 +642,19 @@ def run_tiles(
     settings = dask.delayed(job, pure=True, traverse=False)
     # the cancel test travels with the task only where it shares this process's memory
     cancel_in_task = is_canceled if scheduler in ("", "threads", "synchronous") else None
-    tasks = [dask.delayed(trace_tile, pure=True)(shared, settings, tile, cancel_in_task,
-                                                 dask_key_name=tile.key) for tile in tiles]
+    tasks = [dask.delayed(task, pure=True)(
+        shared, settings, tile, cancel_in_task,
+        *(task_inputs(tile) if task_inputs is not None else ()), dask_key_name=tile.key)
+        for tile in tiles]
     total = len(tasks)
     if local:
-        _run_local(tasks, scheduler or "threads", total, on_block, progress, is_canceled)
+        _run_local(tasks, {tile.key for tile in tiles}, scheduler or "threads", total,
+                   on_block, progress, is_canceled)
     else:
         _run_distributed(tasks, scheduler, total, on_block, progress, is_canceled)
 
 
-def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
+def _run_local(tasks, keys, scheduler, total, on_block, progress, is_canceled):
     import dask
     from dask.callbacks import Callback
 
@@ -319,7 +668,7 @@ def _run_local(tasks, scheduler, total, on_block, progress, is_canceled):
                 raise Canceled()
 
         def _posttask(self, key, result, dsk, state, worker_id):
-            if isinstance(result, TileBlock):
+            if key in keys:  # a tile's task (not the shared source or job)
                 on_block(result)
                 self.done += 1
                 if progress is not None:
@@ -377,8 +726,7 @@ def _run_distributed(tasks, address, total, on_block, progress, is_canceled):
                 client.cancel(futures)
                 raise Canceled()
             block = future.result()
-            if isinstance(block, TileBlock):
-                on_block(block)
+            on_block(block)
             done += 1
             if progress is not None:
                 progress(done / total)
@@ -450,7 +798,7 @@ class TiledRun:
 
 
 def simulate_tiled(
-    mockup: Mockup,
+    mockup: Mockup | str | os.PathLike,
     elements: ElementTable,
     grid: PixelGrid,
     geometry: Geometry,
@@ -474,14 +822,15 @@ def simulate_tiled(
     """Simulate the table's OPs tile by tile and write GeoTIFFs: ``outputs`` maps
     "reflectance" (required), "fractions" and "stderr" to paths. Per-pixel random streams
     as in the untiled ``forward.simulate_products``; nothing is written on a cancel or an
-    error. ``margin``: metres of multiple-scattering halo (default MARGIN_HEIGHTS x tallest);
+    error. ``mockup``: in memory, or a tiled mock-up folder read per tile (FolderSource).
+    ``margin``: metres of multiple-scattering halo (default MARGIN_HEIGHTS x tallest);
     ``tallest``: metres of the tallest object (default: the mock-up's height range)."""
     start = time.perf_counter()
     if "reflectance" not in outputs:
         raise ValueError("simulate_tiled needs an output path for the reflectance image")
     elements.require_bands(list(bands))
-    source = TileSource.build(mockup, elements)
-    check_overlap(_Stub(mockup), grid)
+    source = tile_source(mockup, elements)
+    check_overlap(_Stub(source.mockup), grid)
     skyl = np.broadcast_to(np.asarray(skyl, np.float64), (len(bands),)).copy()
     job = TileJob(grid, geometry, tuple(bands), skyl, samples, seed, periodic,
                   batches_for(samples) if batches is None else batches,
@@ -512,3 +861,48 @@ def simulate_tiled(
         raise
     return TiledRun(written, len(tiles), job.halo, time.perf_counter() - start,
                     float(np.mean(triangles)) if triangles else 0.0, wrong[0])
+
+
+def trace_tiled(
+    mockup: Mockup | str | os.PathLike,
+    elements: ElementTable,
+    grid: PixelGrid,
+    geometry: Geometry,
+    tile_size: int = 64,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    batches: int = 4,
+    reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
+    margin: float | None = None,
+    tallest: float | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[float], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+) -> Trace:
+    """``simulate.trace`` of the whole grid, tile by tile as Dask tasks (each tile over its
+    sub-scene, its halo as in ``simulate_tiled``), stitched into one Trace for unmixing.
+
+    Only geometry is tiled: the stitched polynomials of the whole grid are held in this
+    process (``Trace.polynomials.nbytes``), as the untiled trace holds them; ``max_memory``
+    applies to each tile. With a halo holding every triangle the paths meet it is the
+    untiled trace, path for path (its monomials in another column order). ``mockup``: in
+    memory, or a tiled mock-up folder read per tile (FolderSource)."""
+    source = tile_source(mockup, elements)
+    check_overlap(_Stub(source.mockup), grid)
+    batches = max(1, min(batches, samples, MAX_BATCHES))
+    job = TileJob(grid, geometry, (), np.zeros(0), samples, seed, periodic, batches,
+                  halo_metres(source.tallest if tallest is None else tallest, geometry, margin),
+                  reference_height, max_memory)
+    parts: list[TileTrace] = []
+    start = time.perf_counter()
+    run_tiles(source, job, split_grid(grid, tile_size), parts.append, scheduler, progress,
+              is_canceled, task=trace_tile_polynomials)
+    if not any(part.covered.any() for part in parts):
+        raise ValueError("no pixel lies wholly over the mock-up: the image grid spans x "
+                         f"{grid.extent[0]:.1f} to {grid.extent[2]:.1f}, y {grid.extent[1]:.1f} "
+                         f"to {grid.extent[3]:.1f}")
+    stitched = stitch_traces(parts, source, grid, geometry, samples, seed, batches)
+    stitched.seconds = time.perf_counter() - start
+    return stitched

@@ -1504,6 +1504,10 @@
       <translation>Après les itérations, un élément formé de plusieurs parties de la maquette (groupes OBJ, maillages glTF : une pelouse, un toit, un arbre, chacun son groupe) reçoit une OP par partie, résolue à partir de tous les pixels qui voient la partie, et sa carte d'OP contient la moyenne des OP de ses parties sur sa surface visible dans chaque pixel. Les classes d'éléments réelles regroupent de nombreux matériaux (un asphalte par rue, un matériau par toit), qu'une fenêtre ne peut pas distinguer : sur des images rendues par Mitsuba 3 de Berlin et de villes synthétiques, l'erreur médiane sur la chaussée est passée de 0,6-2,1 % à 0,1-0,3 %. Les éléments d'une seule partie gardent leur solution par fenêtre. Décochez cette option lorsqu'une partie mélange des matériaux.</translation>
     </message>
     <message>
+      <source>0 (default): trace the whole grid at once. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
+      <translation>0 (défaut) : tracer toute la grille d'un coup. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
+    </message>
+    <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
       <translation>Dossier facultatif de cartes OP connues &lt;element&gt;.tif (pseudo-images) : le rapport donne alors les erreurs sur les OP et le tableau de précision.</translation>
     </message>

@@ -223,6 +223,21 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         add_terrain_parameter(self)
         add_sampling_parameters(self, samples=256, seed=UNMIX_SEED)
         add_memory_parameter(self)
+        self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=0, minValue=0),
+                 "0 (default): trace the whole grid at once. Otherwise the trace runs in tiles "
+                 "of this many pixels square, each with only the mock-up triangles within a "
+                 "halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask "
+                 "tasks; the tiles' traces are then joined and unmixed as one image, so windows "
+                 "across tile edges and pure pixel selection see the whole image (no seams).",
+                 advanced=True)
+        self.add(QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
+                                              defaultValue=""),
+                 "Where tiles run when TILE_SIZE > 0: empty for threads in this process, "
+                 "'processes' for a local process pool, or a dask.distributed scheduler address "
+                 "such as tcp://host:8786 (its workers need this plugin importable as unmix3d).",
+                 advanced=True)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
@@ -346,7 +361,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
                 == "periodic", reference_height=reference,
                 max_memory=memory_limit(self, parameters, context),
-                truth=truth, progress=progress, is_canceled=progress.is_canceled)
+                truth=truth, progress=progress, is_canceled=progress.is_canceled,
+                tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
+                scheduler=self.parameterAsString(parameters, "SCHEDULER", context))
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:

@@ -108,7 +108,7 @@ def _range_box(tb, idx, s, e, out, o):
                 out[o + 3 + a] = hi
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _build_kernel(tb, cent, max_leaf, cost_node, cost_tri):
     """Iterative binned-SAH build. tb: float32 (n, 6) triangle boxes; cent: float32 (n, 3).
 
@@ -352,7 +352,7 @@ def _build_kernel(tb, cent, max_leaf, cost_node, cost_tri):
     return nodes_b, nodes_c, idx, n_nodes, max_depth
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _prepare(tri):
     """Triangle boxes (n, 6) and box centres (n, 3), float32."""
     n = tri.shape[0]
@@ -368,7 +368,7 @@ def _prepare(tri):
     return tb, cent
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, nogil=True)
 def _reorder(tri, idx):
     """Triangles in leaf order as (n, 9) float32, and their original ids."""
     n = idx.shape[0]
@@ -383,7 +383,7 @@ def _reorder(tri, idx):
     return tris, ids
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _collapse(nodes_b, nodes_c, nb, nc, pad):
     """Turn the binary tree into a 4-wide one (SoA node records, boxes padded by ``pad``).
 

@@ -461,7 +461,7 @@ def _trace_pixel(
     return _reduce(keys0, keys1, values, count)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def trace_chunk(
     first_pixel, pixel_count, capacity, bvh, normals, tri_element, var_r, var_t, translucent,
     box, periodic, sun, view, grid, samples, batches, seed, rr_depth, rr_survival, n_variables,

@@ -211,7 +211,7 @@ def polynomials_from_records(
     return PixelPolynomials(coefficients, exponents, rows, cols, batches)
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, x, skyl):
     """Image (pixels, bands), its standard error (pixels, bands) and gradients (pixels,
     variables, bands) with per-pixel x (pixels, bands, variables)."""

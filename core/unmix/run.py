@@ -28,10 +28,18 @@ def run_unmix(
     progress: Callable[[float, str], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
     trace_share: float = 0.6,
+    tile_size: int = 0,
+    scheduler: str | None = None,
+    tile_margin: float | None = None,
+    tile_tallest: float | None = None,
 ) -> tuple[UnmixResult, Trace]:
     """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run;
     ``reference_height`` (the surface the image's pixels lie on), ``max_memory``: see
-    ``simulate.trace``."""
+    ``simulate.trace``. ``tile_size`` > 0 traces the grid in tiles with halos on Dask
+    (``scheduler``: see ``tiling.run_tiles``), stitched into one trace that the unmixing
+    then works on whole, so windows across tile edges see both tiles and pure pixels are
+    selected over the whole image: the OP maps have no seams by construction.
+    ``tile_margin``, ``tile_tallest``: the halo's, see ``tiling.trace_tiled``."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
 
@@ -43,10 +51,20 @@ def run_unmix(
         if progress is not None:
             progress(trace_share + (1 - trace_share) * fraction, label)
 
-    traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-                   reference_height=reference_height, max_memory=max_memory,
-                   batches=batches_for(samples), progress=trace_progress,
-                   is_canceled=is_canceled)
+    if tile_size > 0:
+        from ..tiling import trace_tiled
+
+        traced = trace_tiled(scene.mockup, scene.elements, grid, geometry, tile_size,
+                             samples=samples, seed=seed, periodic=periodic,
+                             batches=batches_for(samples), reference_height=reference_height,
+                             max_memory=max_memory, margin=tile_margin,
+                             tallest=tile_tallest, scheduler=scheduler,
+                             progress=trace_progress, is_canceled=is_canceled)
+    else:
+        traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
+                       reference_height=reference_height, max_memory=max_memory,
+                       batches=batches_for(samples), progress=trace_progress,
+                       is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     shares, shares_seconds = None, 0.0
     if parameters.objects:

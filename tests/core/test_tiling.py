@@ -15,6 +15,7 @@ from unmix3d.core.tiling import (
     halo_metres,
     simulate_tiled,
     split_grid,
+    trace_tiled,
 )
 
 SIZE, PIXEL, TILE = 120.0, 4.0, 5  # 30 x 30 pixels, 36 tiles of 5 x 5 (20 m)
@@ -141,8 +142,15 @@ def test_distributed_local_cluster_with_two_worker_processes(tmp_path, untiled):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         run, rasters = run_tiled(tmp_path, margin=10 * SIZE, scheduler=cluster.scheduler_address)
+        traced = trace_tiled(*towers(), GRID, GEOMETRY, TILE, samples=SAMPLES, seed=7,
+                             batches=untiled.trace.polynomials.batches, margin=10 * SIZE,
+                             scheduler=cluster.scheduler_address)
     np.testing.assert_array_equal(rasters["reflectance"].data, as_float32(untiled.reflectance))
     assert run.tiles == 36
+    # the unmixing's tiled trace, polynomials sent back from the workers
+    np.testing.assert_array_equal(traced.fractions, untiled.fractions)
+    np.testing.assert_allclose(traced.reflectance(untiled.trace.scene.variables_from_table(
+        BANDS), SKYL)[0], untiled.reflectance, rtol=1e-12)
 
 
 def test_cancel_stops_the_graph_and_leaves_no_output(tmp_path):
@@ -156,3 +164,210 @@ def test_cancel_stops_the_graph_and_leaves_no_output(tmp_path):
                   is_canceled=lambda: len(finished) >= 3)
     assert 3 <= len(finished) < 36
     assert list(tmp_path.iterdir()) == []
+
+
+def test_triangle_grid_finds_exactly_the_triangles_a_scan_finds():
+    from unmix3d.core.tiling import TriangleGrid
+
+    rng = np.random.default_rng(3)
+    low = rng.uniform(0.0, 500.0, (4000, 2)).astype(np.float32)
+    size = rng.exponential(2.0, (4000, 2))
+    size[:15] *= 100.0  # a few large triangles (ground, water) tested one by one
+    high = (low + size).astype(np.float32)
+    index = TriangleGrid(low, high)
+    assert 0 < len(index.large) < 100
+    for x0, y0, w, h in rng.uniform(-50.0, 520.0, (40, 4)):
+        x1, y1 = x0 + abs(w) / 4, y0 + abs(h) / 4
+        scan = np.flatnonzero((high[:, 0] >= x0) & (low[:, 0] <= x1) & (high[:, 1] >= y0)
+                              & (low[:, 1] <= y1))
+        np.testing.assert_array_equal(np.sort(index.query(x0, y0, x1, y1)), scan)
+
+
+def test_tiled_trace_is_the_untiled_trace_stitched(untiled):
+    from unmix3d.core.simulate import trace
+
+    mockup, elements = towers()
+    scene = prepare_scene(mockup, elements)
+    whole = trace(scene, GRID, GEOMETRY, samples=SAMPLES, seed=7, batches=4)
+    tiled = trace_tiled(mockup, elements, GRID, GEOMETRY, TILE, samples=SAMPLES, seed=7,
+                        batches=4, margin=10 * SIZE)
+    np.testing.assert_array_equal(tiled.fractions, whole.fractions)
+    np.testing.assert_array_equal(tiled.covered, whole.covered)
+    assert tiled.polynomials.coefficients.nnz == whole.polynomials.coefficients.nnz
+    x = scene.variables_from_table(BANDS)
+    for got, want in zip(tiled.reflectance(x, SKYL), whole.reflectance(x, SKYL), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)  # summation order only
+    op = np.random.default_rng(1).uniform(0.1, 0.6, (2, 3) + GRID_SHAPE)
+    for got, want in zip(tiled.polynomials.reflectance_per_pixel(x_maps(scene, op), SKYL),
+                         whole.polynomials.reflectance_per_pixel(x_maps(scene, op), SKYL),
+                         strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+GRID_SHAPE = (GRID.rows, GRID.cols)
+
+
+def x_maps(scene, op):
+    """Per-pixel variables of opaque elements' OP maps (bands, elements, rows, cols)."""
+    x = np.zeros((op.shape[0], scene.n_variables) + op.shape[2:])
+    x[:, scene.var_r] = op
+    return x
+
+
+def unmix_towers(image, tile_size, margin=None, tallest=None, seed=2):
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.run import run_unmix
+
+    mockup, elements = towers()
+    scene = prepare_scene(mockup, elements) if tile_size == 0 else _unprepared(mockup, elements)
+    valid = np.isfinite(image).all(axis=0)
+    result, _ = run_unmix(scene, GRID, GEOMETRY, image, valid, BANDS, SKYL,
+                          UnmixParameters(iterations=3), samples=SAMPLES, seed=seed,
+                          tile_size=tile_size, tile_margin=margin, tile_tallest=tallest)
+    return result
+
+
+def _unprepared(mockup, elements):
+    """A scene with no BVH: the tiled path must not need the whole mock-up's one."""
+    from unmix3d.core.simulate import Scene, element_variables
+
+    var_r, var_t = element_variables(elements)
+    part = elements.assign_parts(mockup.part_names)[mockup.part_of_triangle]
+    return Scene(mockup, elements, part, np.zeros((0, 3)), var_r, var_t, None)
+
+
+def test_tiled_unmix_agrees_with_untiled_within_the_noise_and_has_no_seams(untiled):
+    image = untiled.reflectance
+    whole = unmix_towers(image, 0)
+    # the Monte Carlo noise of the OP maps: the same unmixing traced with other numbers
+    # (OP errors are correlated over a window, so per-pixel errors do not add up freely)
+    noise = rms_difference(unmix_towers(image, 0, seed=3), whole)
+    tiled = unmix_towers(image, TILE)
+    assert (tiled.op_valid == whole.op_valid).mean() > 0.99
+    assert (rms_difference(tiled, whole) < noise).all()
+    assert seam_excess(tiled, whole) < 3.0  # pixels beside tile edges differ no more
+    # the test can fail: with no halo the tiles lose walls and shadows at their edges
+    bare = unmix_towers(image, TILE, margin=0.0, tallest=0.0)
+    assert (rms_difference(bare, whole) > noise).any()
+    assert seam_excess(bare, whole) > 3.0
+
+
+def test_unmixing_tile_by_tile_with_a_pixel_halo_agrees_and_has_no_seams(untiled, tmp_path):
+    from types import SimpleNamespace
+
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.tiled import unmix_tiled
+
+    image = untiled.reflectance
+    whole = unmix_towers(image, 0)
+    noise = rms_difference(unmix_towers(image, 0, seed=3), whole)
+    mockup, elements = towers()
+    run = unmix_tiled(mockup, elements, GRID, GEOMETRY, image, np.isfinite(image).all(axis=0),
+                      BANDS, SKYL, tmp_path / "maps", UnmixParameters(iterations=3),
+                      tile_size=TILE, samples=SAMPLES, seed=2)
+    assert run.tiles == 36 and run.pixel_halo == 2  # half the 5 x 5 window
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == sorted(
+        [f"{n}.tif" for n in elements.names] + [f"{n}_std.tif" for n in elements.names]
+        + ["simulated.tif"])
+    maps = [read_raster(run.outputs[name]) for name in elements.names]
+    tiled = SimpleNamespace(
+        op=np.stack([m.data for m in maps], axis=1),
+        op_std=np.stack([read_raster(run.outputs[f"{name}_std"]).data
+                         for name in elements.names], axis=1),
+        op_valid=np.stack([m.valid.all(axis=0) for m in maps]))
+    assert (tiled.op_valid == whole.op_valid).mean() > 0.99
+    assert (rms_difference(tiled, whole) < noise).all()
+    assert seam_excess(tiled, whole) < 3.0
+    # the test can fail: with no geometric halo the tiles lose walls and shadows at edges
+    bare = unmix_tiled(mockup, elements, GRID, GEOMETRY, image, np.isfinite(image).all(axis=0),
+                       BANDS, SKYL, tmp_path / "bare", UnmixParameters(iterations=3),
+                       tile_size=TILE, samples=SAMPLES, seed=2, margin=0.0, tallest=0.0)
+    maps = [read_raster(bare.outputs[name]) for name in elements.names]
+    bare = SimpleNamespace(op=np.stack([m.data for m in maps], axis=1),
+                           op_valid=np.stack([m.valid.all(axis=0) for m in maps]),
+                           op_std=whole.op_std)
+    assert (rms_difference(bare, whole) > noise).any()
+    assert seam_excess(bare, whole) > 3.0
+
+
+def rms_difference(result, reference):
+    """RMS OP difference per band and element over the pixels both maps hold."""
+    both = result.op_valid & reference.op_valid
+    difference = np.where(both[None], result.op - reference.op, np.nan)
+    return np.sqrt(np.nanmean(difference**2, axis=(2, 3)))
+
+
+def seam_excess(result, reference):
+    """Largest excess (over bands and elements) of the mean |OP difference| at tile-edge
+    pixels over that inside tiles, in standard errors of the edge mean (the reference's
+    per-pixel OP standard errors, uncertainty.py)."""
+    both = result.op_valid & reference.op_valid
+    edge = np.zeros(GRID.rows, bool)
+    edge[::TILE] = edge[TILE - 1::TILE] = True
+    at_edge = edge[:, None] | edge[None, :]
+    worst = -np.inf
+    for band in range(result.op.shape[0]):
+        for element in range(result.op.shape[1]):
+            d = np.abs(result.op[band, element] - reference.op[band, element])
+            s = reference.op_std[band, element]
+            ok = both[element] & np.isfinite(s)
+            excess = d[ok & at_edge].mean() - d[ok & ~at_edge].mean()
+            worst = max(worst, float(excess / (s[ok & at_edge].mean()
+                                               / np.sqrt((ok & at_edge).sum()))))
+    return worst
+
+
+def write_pieces(folder, pieces=6):
+    """The towers scene as a tiled mock-up folder: one OBJ per 20 m strip (by triangle
+    centroid), each with its parts as groups."""
+    mockup, elements = towers()
+    world = mockup.triangles.astype(np.float64) + mockup.origin
+    strip = np.minimum(((world[:, :, 0].mean(axis=1) - X0) // (SIZE / pieces)).astype(int),
+                       pieces - 1)
+    for k in range(pieces):
+        lines, count = [], 0
+        for part, name in enumerate(mockup.part_names):
+            chosen = world[(strip == k) & (mockup.part_of_triangle == part)]
+            if not len(chosen):
+                continue
+            lines.append(f"g {name}")
+            for triangle in chosen:
+                lines += [f"v {x:.4f} {y:.4f} {z:.4f}" for x, y, z in triangle]
+                lines.append(f"f {count + 1} {count + 2} {count + 3}")
+                count += 3
+        (folder / f"piece_{k}.obj").write_text("\n".join(lines) + "\n")
+    return elements
+
+
+def test_tiled_mockup_folder_is_read_per_tile_and_gives_the_in_memory_result(tmp_path):
+    from unmix3d.core.scene.mockup import mockup_from_triangles, read_obj
+    from unmix3d.core.tiling import FolderSource
+
+    folder = tmp_path / "city"
+    folder.mkdir()
+    elements = write_pieces(folder)
+    # the same files loaded whole, in the folder's order
+    read = [read_obj(str(path)) for path in sorted(folder.glob("*.obj"))]
+    names = list(dict.fromkeys(name for _, _, part_names in read for name in part_names))
+    part = np.concatenate([np.array([names.index(n) for n in part_names])[p]
+                           for _, p, part_names in read])
+    triangles = np.concatenate([t for t, _, _ in read])
+    whole = mockup_from_triangles(triangles, part, names,  # in the folder's frame
+                                  origin=np.floor(read[0][0].reshape(-1, 3).min(axis=0)))
+    outputs = {kind: {"reflectance": str(tmp_path / f"{kind}_r.tif"),
+                      "fractions": str(tmp_path / f"{kind}_f.tif")} for kind in ("m", "f")}
+    for kind, mockup in (("m", whole), ("f", folder)):
+        simulate_tiled(mockup, elements, GRID, GEOMETRY, BANDS, SKYL, outputs[kind],
+                       tile_size=TILE, samples=8, seed=7)
+    for product in ("reflectance", "fractions"):
+        np.testing.assert_array_equal(read_raster(outputs["f"][product]).data,
+                                      read_raster(outputs["m"][product]).data)
+    # a corner tile reads only the pieces its grown footprint meets
+    source = FolderSource(folder, elements)
+    source._cache.clear()
+    halo = halo_metres(source.tallest, GEOMETRY)
+    scene, count = source.sub_scene((X0 - halo, Y0 - halo, X0 + 20 + halo, Y0 + 20 + halo),
+                                    periodic=False)
+    assert 0 < len(source._cache) < len(source.pieces) and count == scene.mockup.triangle_count
+    with pytest.raises(ValueError, match="holds no .obj file"):
+        FolderSource(tmp_path / "empty_nothing", elements)

@@ -547,3 +547,19 @@ def test_cancel_from_another_thread_stops_in_that_stage_and_leaves_nothing(
         for label in ("pure pixel selection", "iteration 1", "iteration 2",
                       "writing ground.tif"):
             assert label in later
+
+
+def test_tiled_unmix_reaches_the_run_and_keeps_its_accuracy(run_algorithm, scene_files,
+                                                            satellite, tmp_path):
+    _, result = satellite
+    out = tmp_path / "tiled"
+    run_unmix(run_algorithm, scene_files, result["OUTPUT"], out, TILE_SIZE=6)
+    fractions = read_raster(result["FRACTIONS"]).data
+    for i, name in enumerate(["ground", "roof"]):  # opaque: as untiled, median error <= 0.3 %
+        op = read_raster(out / f"{name}.tif")
+        pure = fractions[i] == 1.0
+        error = np.abs(op.data[:, pure] / np.array(TRUTH[name])[:, None] - 1)
+        assert np.median(error) <= 0.003
+    with pytest.raises(QgsProcessingException, match="SCHEDULER 'nowhere'"):
+        run_unmix(run_algorithm, scene_files, result["OUTPUT"], tmp_path / "bad", TILE_SIZE=6,
+                  SCHEDULER="nowhere")
