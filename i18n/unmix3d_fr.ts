@@ -1596,6 +1596,10 @@
       <translation>CLOSURE ne s'applique qu'à US-DART : la calibration DART ajuste déjà chaque pixel.</translation>
     </message>
     <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS ne s'applique pas encore aux exécutions tuilées (TILE_SIZE &gt; 0) : chaque élément garde sa solution par fenêtre.</translation>
+    </message>
+    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW « {0} » doit être de la forme 5x5 (lignes x colonnes)</translation>
     </message>

@@ -1596,6 +1596,10 @@
       <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS 尚不适用于分块运行（TILE_SIZE &gt; 0）：每个元素保留其窗口解。</translation>
+    </message>
+    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
     </message>

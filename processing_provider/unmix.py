@@ -340,6 +340,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             settings.closure = False
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
+        if settings.objects and self.parameterAsInt(parameters, "TILE_SIZE", context) > 0:
+            feedback.pushWarning(tr("OBJECTS is not applied to tiled runs (TILE_SIZE > 0) "
+                                    "yet: every element keeps its window solution."))
+            settings.objects = False
         progress = FeedbackProgress(feedback, 0, 95)
         truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)

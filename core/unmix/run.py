@@ -67,7 +67,7 @@ def run_unmix(
                        is_canceled=is_canceled)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     shares, shares_seconds = None, 0.0
-    if parameters.objects:
+    if parameters.objects and tile_size == 0:  # tiled runs never hold the whole BVH
         import time
 
         from .objects import part_shares
