@@ -22,7 +22,7 @@ import mitsuba as mi
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "core"))
-from mitsuba_render import sensor_to_world  # noqa: E402  (the independent scene's camera)
+from mitsuba_render import mesh, sensor_to_world  # noqa: E402  (the independent scene's)
 
 VARIANT = "llvm_ad_rgb"
 
@@ -96,19 +96,6 @@ class LeafBSDF(mi.BSDF):
 mi.register_bsdf("unmix3d_leaf_ad", lambda props: LeafBSDF(props))
 
 
-def _mesh(name: str, triangles, bsdf: dict):
-    triangles = np.asarray(triangles, dtype=np.float32)
-    n = len(triangles)
-    props = mi.Properties()
-    props["bsdf"] = mi.load_dict(bsdf)
-    shape = mi.Mesh(name, 3 * n, n, props=props, has_vertex_normals=False)
-    params = mi.traverse(shape)
-    params["vertex_positions"] = mi.Float(triangles.reshape(-1))
-    params["faces"] = mi.UInt32(np.arange(3 * n, dtype=np.uint32))
-    params.update()
-    return shape
-
-
 def build(scene, grid, geometry, skyl, start: dict, samples: int, max_depth: int = -1):
     """The unmix3d scene as a differentiable Mitsuba scene; ``start``: element -> (r (3,),
     t (3,) or None). Returns (Mitsuba scene, {element: {"r": key, "t": key}})."""
@@ -148,12 +135,12 @@ def build(scene, grid, geometry, skyl, start: dict, samples: int, max_depth: int
             bsdf = {"type": "twosided", "material": {
                 "type": "diffuse", "reflectance": {"type": "rgb", "value": list(map(float, r))}}}
             keys[element.name] = {"r": f"{name}.bsdf.brdf_0.reflectance.value"}
-        content[name] = _mesh(name, scene.mockup.triangles[scene.triangle_element == i], bsdf)
+        content[name] = mesh(name, scene.mockup.triangles[scene.triangle_element == i], bsdf)
     extent = 1e4
     a, b, c, d = ((-extent, -extent), (extent, -extent), (extent, extent), (-extent, extent))
     z = low[2] - 0.05
     floor = [[(*a, z), (*b, z), (*c, z)], [(*a, z), (*c, z), (*d, z)]]
-    content["floor"] = _mesh("floor", floor, {"type": "twosided", "material": {
+    content["floor"] = mesh("floor", floor, {"type": "twosided", "material": {
         "type": "diffuse", "reflectance": {"type": "rgb", "value": [0.0] * 3}}})
     return mi.load_dict(content), keys
 
