@@ -35,25 +35,11 @@ import numpy as np  # noqa: E402
 
 from unmix3d.core.retrieve import virtual  # noqa: E402
 from unmix3d.core.retrieve.model import retrieve  # noqa: E402
+from unmix3d.core.retrieve.uncertainty import whitened_rms  # noqa: E402
 from unmix3d.core.simulate import Geometry, trace  # noqa: E402
 
 BANDS = list(virtual.BANDS)
 PIXELS = (0.5, 2.5, 10.0)
-
-
-def whitened(result, scene, truth) -> list[float]:
-    """Per component: sqrt(e^T C^-1 e / bands), C the reported covariance of its bands."""
-    out = []
-    for v, name in enumerate(scene.variable_names):
-        element, quantity = name.rsplit(":", 1)
-        index = [k for k, p in enumerate(result.parameters)
-                 if (p.element, p.quantity) == (element, quantity)]
-        bands = [BANDS.index(result.parameters[k].band) for k in index]
-        error = result.values[index] - truth[bands, v]
-        std = result.std[index]
-        covariance = result.correlation[np.ix_(index, index)] * np.outer(std, std)
-        out.append(float(np.sqrt(error @ np.linalg.solve(covariance, error) / len(index))))
-    return out
 
 
 def main() -> None:
@@ -96,7 +82,8 @@ def main() -> None:
                         "model_sd": float(np.sqrt(np.mean(model_variance))),
                         "z_rms_pooled": float(np.sqrt(np.mean(z**2))),
                         "z_rms": np.round(np.sqrt(np.mean(z**2, axis=0)), 2).tolist(),
-                        "z_whitened": np.round(whitened(result, scene, truth), 2).tolist(),
+                        "z_whitened": np.round(whitened_rms(
+                            result, scene.variable_names, BANDS, truth), 2).tolist(),
                     }), flush=True)
                     summary.setdefault((batches, debias, pixel), []).append(rmse)
     for (batches, debias, pixel), rows in summary.items():

@@ -22,7 +22,7 @@ import mitsuba as mi
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "core"))
-from mitsuba_render import mesh, sensor_to_world  # noqa: E402  (the independent scene's)
+from mitsuba_render import leaf_flags, mesh, sensor_to_world  # noqa: E402
 
 VARIANT = "llvm_ad_rgb"
 
@@ -43,12 +43,7 @@ class LeafBSDF(mi.BSDF):
         mi.BSDF.__init__(self, props)
         self.r = mi.Color3f(props["r"])
         self.t = mi.Color3f(props["t"])
-        reflection = (mi.BSDFFlags.DiffuseReflection | mi.BSDFFlags.FrontSide
-                      | mi.BSDFFlags.BackSide)
-        transmission = (mi.BSDFFlags.DiffuseTransmission | mi.BSDFFlags.FrontSide
-                        | mi.BSDFFlags.BackSide)
-        self.m_components = [reflection, transmission]
-        self.m_flags = reflection | transmission
+        self.m_components, self.m_flags = leaf_flags()
 
     def sample(self, ctx, si, sample1, sample2, active=True):
         cos_i = mi.Frame3f.cos_theta(si.wi)
@@ -73,7 +68,7 @@ class LeafBSDF(mi.BSDF):
         return dr.select(ok, rho * dr.abs(cos_o) / dr.pi, 0.0), dr.select(
             ok, 0.5 * dr.abs(cos_o) / dr.pi, 0.0)
 
-    def eval(self, ctx, si, wo, active=True):
+    def eval(self, ctx, si, wo, active=True):  # Mitsuba's BSDF interface, not Python's eval
         return self._value(si, wo, active)[0]
 
     def pdf(self, ctx, si, wo, active=True):

@@ -227,3 +227,23 @@ def trade_partners(k: int, correlation: np.ndarray, labels: list[str], own: set[
     order = [j for j in np.argsort(-row) if j != k and j not in own
              and row[j] >= TRADE_CORRELATION]
     return [f"{labels[j]} ({correlation[k, j]:+.2f})" for j in order[:count]]
+
+
+def whitened_rms(result, variable_names: list[str], bands: list[str],
+                 truth: np.ndarray) -> np.ndarray:
+    """Per component (``variable_names``, "element:quantity"): the RMS over bands of its
+    errors against ``truth`` (bands, variables) whitened with the reported covariance of
+    its bands, sqrt(e^T C^-1 e / bands): about 1, with one degree of freedom per band,
+    where the standard errors and correlations are right (the bands of one component share
+    their paths, so their plain errors are far from independent)."""
+    out = []
+    for v, name in enumerate(variable_names):
+        element, quantity = name.rsplit(":", 1)
+        index = [k for k, p in enumerate(result.parameters)
+                 if (p.element, p.quantity) == (element, quantity)]
+        rows = [bands.index(result.parameters[k].band) for k in index]
+        error = result.values[index] - truth[rows, v]
+        std = result.std[index]
+        covariance = result.correlation[np.ix_(index, index)] * np.outer(std, std)
+        out.append(np.sqrt(error @ np.linalg.solve(covariance, error) / len(index)))
+    return np.array(out)

@@ -178,6 +178,8 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     # the image's relative noise variance (with what the model misses), re-estimated
     # from each step's residual
     image_noise = np.zeros(bands)
+    part_area = area[pixel_ok]  # for each part's own pixels' mean noise
+    part_area_sum = np.maximum(np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
     for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -205,9 +207,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
                                for e in range(n_elements)])
             # the damping in the units of the part's own pixels' noise, so that how far a
             # part follows its data does not depend on how noisy its pixels are
-            part_area = area[pixel_ok]
-            own_variance = (part_area.T @ pixel_variance) / np.maximum(
-                np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
+            own_variance = (part_area.T @ pixel_variance) / part_area_sum
             hold = damping * filled[element_of] ** 2 / np.maximum(own_variance, 1e-300) + 1e-12
             normal = (design.T @ design).tocsc() + sparse.diags(hold)
             x[b] = np.clip(spsolve(normal, design.T @ target + hold * x[b]), 0.0, 1.0)
@@ -281,10 +281,11 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
     squared = area.multiply(area).tocsr()
     for e in np.flatnonzero(solution.solved):
         columns = np.flatnonzero(shares.part_element == e)
-        seen = np.asarray(area[:, columns].sum(axis=1)).ravel() > 0
+        share, share_squared = area[:, columns], squared[:, columns]
+        seen = np.asarray(share.sum(axis=1)).ravel() > 0
         for b in range(bands):
-            data = squared[:, columns] @ np.nan_to_num(solution.part_variance[b, columns])
-            kept = area[:, columns] @ (1.0 - np.nan_to_num(
+            data = share_squared @ np.nan_to_num(solution.part_variance[b, columns])
+            kept = share @ (1.0 - np.nan_to_num(
                 solution.part_data_share[b, columns], nan=1.0))
             window = np.nan_to_num(window_std[b, e].reshape(-1))
             value = data + (kept * window) ** 2

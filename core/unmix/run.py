@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -68,8 +69,6 @@ def run_unmix(
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     shares, shares_seconds = None, 0.0
     if parameters.objects and tile_size == 0:  # tiled runs never hold the whole BVH
-        import time
-
         from .objects import part_shares
 
         start = time.perf_counter()

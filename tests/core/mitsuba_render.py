@@ -48,6 +48,16 @@ def _rgb(values) -> list[float]:
     return [float(v) for v in values]
 
 
+def leaf_flags():
+    """Mitsuba BSDF components and flags of a two-sided leaf: diffuse reflection and
+    diffuse transmission, both sides."""
+    reflection = (mi.BSDFFlags.DiffuseReflection | mi.BSDFFlags.FrontSide
+                  | mi.BSDFFlags.BackSide)
+    transmission = (mi.BSDFFlags.DiffuseTransmission | mi.BSDFFlags.FrontSide
+                    | mi.BSDFFlags.BackSide)
+    return [reflection, transmission], reflection | transmission
+
+
 class LeafBSDF(mi.BSDF):
     """Two-sided Lambertian reflection r/pi and transmission t/pi, per RGB channel."""
 
@@ -55,12 +65,7 @@ class LeafBSDF(mi.BSDF):
         mi.BSDF.__init__(self, props)
         self.r = np.array(_rgb([props["r0"], props["r1"], props["r2"]]))
         self.t = np.array(_rgb([props["t0"], props["t1"], props["t2"]]))
-        reflection = (mi.BSDFFlags.DiffuseReflection | mi.BSDFFlags.FrontSide
-                      | mi.BSDFFlags.BackSide)
-        transmission = (mi.BSDFFlags.DiffuseTransmission | mi.BSDFFlags.FrontSide
-                        | mi.BSDFFlags.BackSide)
-        self.m_components = [reflection, transmission]
-        self.m_flags = reflection | transmission
+        self.m_components, self.m_flags = leaf_flags()
 
     def _value(self, cos_i, cos_o):
         if cos_i == 0.0 or cos_o == 0.0:
@@ -93,7 +98,7 @@ class LeafBSDF(mi.BSDF):
         rho = self.t if transmit else self.r  # weight = f |cos| / pdf = 2 rho
         return bs, mi.Color3f(2.0 * rho[0], 2.0 * rho[1], 2.0 * rho[2])
 
-    def eval(self, ctx, si, wo, active=True):
+    def eval(self, ctx, si, wo, active=True):  # Mitsuba's BSDF interface, not Python's eval
         return self._value(float(si.wi.z), float(wo.z))
 
     def pdf(self, ctx, si, wo, active=True):

@@ -18,6 +18,7 @@ from unmix3d.core.retrieve.model import (
     retrieve,
 )
 from unmix3d.core.retrieve.report import result_csv, result_html
+from unmix3d.core.retrieve.uncertainty import whitened_rms
 from unmix3d.core.retrieve.zones import zones_from_polygons, zones_from_raster
 from unmix3d.core.scene.spectra import LEAF_PROSPECT_PARAMS, LEAF_R, LEAF_T, S2_BANDS, band_average
 from unmix3d.core.simulate import Geometry, trace
@@ -37,22 +38,6 @@ def rmse_table(result, truth):
     return np.sqrt((error**2).mean(axis=0)), np.sqrt((error**2).mean(axis=0)) / truth.mean(axis=0)
 
 
-def whitened_rms(result, scene, truth) -> np.ndarray:
-    """Per component: the RMS over bands of its errors whitened with the reported covariance
-    of its bands (sqrt(e^T C^-1 e / bands)): about 1, with one degree of freedom per band."""
-    out = []
-    for v, name in enumerate(scene.variable_names):
-        element, quantity = name.rsplit(":", 1)
-        index = [k for k, p in enumerate(result.parameters)
-                 if (p.element, p.quantity) == (element, quantity)]
-        bands = [BANDS.index(result.parameters[k].band) for k in index]
-        error = result.values[index] - truth[bands, v]
-        std = result.std[index]
-        covariance = result.correlation[np.ix_(index, index)] * np.outer(std, std)
-        out.append(np.sqrt(error @ np.linalg.solve(covariance, error) / len(index)))
-    return np.array(out)
-
-
 def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
     scene, observed, _ = experiment
     truth = virtual.truth_variables(scene)
@@ -62,7 +47,7 @@ def test_virtual_experiment_retrieves_leaf_r_t_soil_and_understory(experiment):
                           intervals="sandwich")
         rmse, relative = rmse_table(result, truth)
         rows[pixel] = rmse
-        whitened = whitened_rms(result, scene, truth)
+        whitened = whitened_rms(result, scene.variable_names, BANDS, truth)
         print(f"\n{pixel:>4} m  " + "  ".join(
             f"{n} {a:.4f} ({100 * r:.2f} %, z {w:.2f})" for n, a, r, w in
             zip(scene.variable_names, rmse, relative, whitened, strict=True))
