@@ -8,7 +8,9 @@ as its own part. Where an element is made of several parts, its OP is solved per
 every pixel that sees the part, mixed or pure, jointly for all such elements: a lawn seen
 only in mixed pixels between crowns borrows nothing from the next lawn's pure pixels. An
 element's OP in a pixel is then the mean of its parts' OPs over its visible area there (the
-quantity its OP map holds). Elements of one part keep their window solution.
+quantity its OP map holds). An element of one part (a ground, a river) is solved as blocks
+of pixels: if they look alike, the element takes their common OP, known from all its pixels;
+if not, it keeps its window solution.
 
 Which parts a pixel sees comes from first hits of sensor rays on a regular sub-pixel
 lattice; each part's share of its element's gradient in a pixel is its share of the
@@ -38,6 +40,10 @@ MAX_DENSE_UNKNOWNS = 3000  # exact variances up to this many parts per band (~1 
 #: one OP (their differences are noise)
 SAME_PARTS_CHI2 = 2.0
 CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
+#: an element of one part (a ground, a river) is split into blocks of this many pixels a
+#: side for the per-part solve: blocks that look alike give the element one OP from all its
+#: pixels; blocks that differ leave it its window solution
+BLOCK_PIXELS = 10
 #: no pixel is taken as known better than this share of its reflectance (radiometric
 #: calibration, the mock-up's geometry): a flat roof seen at nadir has no Monte Carlo
 #: noise in the trace, and would otherwise outweigh every other pixel
@@ -51,6 +57,8 @@ class PartShares:
     visible: sparse.csr_matrix  # share of the pixel's sensor rays that first meet the part
     part_element: np.ndarray  # (parts,) element index of each part, -1 if none
     part_names: list[str]
+    #: (parts,) bool: a block of an element of one part (BLOCK_PIXELS), not a mock-up part
+    block: np.ndarray | None = None
 
     def object_elements(self, n_elements: int) -> np.ndarray:
         """(elements,) bool: elements made of two parts or more, each seen somewhere."""
@@ -102,7 +110,37 @@ def part_shares(scene, grid, geometry, reference_height=None,
                                 (rows * cols, n_parts))
     part_element = np.full(n_parts, -1, np.int64)
     part_element[mockup.part_of_triangle] = scene.triangle_element
-    return PartShares(visible, part_element, list(mockup.part_names))
+    return _split_single_parts(PartShares(visible, part_element, list(mockup.part_names)),
+                               cols, BLOCK_PIXELS)
+
+
+def _split_single_parts(shares: PartShares, cols: int, block_pixels: int) -> PartShares:
+    """Each element seen as one part only becomes blocks of block_pixels x block_pixels
+    pixels, one column per block it is seen in (named ``<part> block <row>,<col>``)."""
+    visible = shares.visible.tocoo()
+    seen = np.asarray(shares.visible.sum(axis=0)).ravel() > 0
+    element = shares.part_element
+    counts = np.bincount(element[seen & (element >= 0)], minlength=element.max() + 1)
+    single = seen & (element >= 0) & (counts[np.maximum(element, 0)] == 1)
+    if not single.any():
+        return PartShares(shares.visible, element, shares.part_names,
+                          np.zeros(element.size, bool))
+    row, col = visible.row, visible.col.astype(np.int64)
+    split = single[col]
+    block_row, block_col = (row[split] // cols) // block_pixels, (row[split] % cols) // block_pixels
+    key = (col[split] * (1 << 20) + block_row) * (1 << 20) + block_col
+    unique, index = np.unique(key, return_inverse=True)
+    n_parts = element.size
+    col = col.copy()
+    col[split] = n_parts + index
+    owner = unique // (1 << 40)
+    names = shares.part_names + [f"{shares.part_names[p]} block {(k >> 20) % (1 << 20)},"
+                                 f"{k % (1 << 20)}" for p, k in zip(owner, unique, strict=True)]
+    part_element = np.concatenate([element, element[owner]])
+    block = np.concatenate([np.zeros(n_parts, bool), np.ones(unique.size, bool)])
+    return PartShares(sparse.csr_matrix((visible.data, (row, col)),
+                                        (visible.shape[0], n_parts + unique.size)),
+                      part_element, names, block)
 
 
 @dataclass
@@ -230,6 +268,14 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
                                  / dof)
     pooled = _pool_alike_parts(x, variance, data_share, element_of, solved)
+    if shares.block is not None:  # blocks that differ: the element keeps its windows
+        blocks = np.zeros(n_elements, bool)
+        blocks[element_of[shares.block[unknown]]] = True
+        keep_windows = solved & blocks & ~pooled
+        if keep_windows.any():
+            solved &= ~keep_windows
+            current[:, keep_windows] = op[:, keep_windows]
+            x[:, np.isin(element_of, np.flatnonzero(keep_windows))] = np.nan
     current = _paint(current, x, area, element_of, solved)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))

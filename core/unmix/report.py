@@ -16,6 +16,7 @@ from .accuracy import (
     accuracy_table,
     zone_error_rows,
 )
+from .objects import BLOCK_PIXELS
 from .pipeline import UnmixResult
 
 RGB = ("B4", "B3", "B2")
@@ -322,7 +323,10 @@ def _objects_section(result, element_names) -> list[str]:
             "fixed by their own data: those whose value is at least half their data's (the "
             "others stayed near the window solution). Parts alike: the spread of those parts "
             "is within their noise (chi-square per degree of freedom below 2), so they share "
-            "one OP, their weighted mean. Every part is listed in parts.csv beside the "
-            "maps.</p>",
+            "one OP, their weighted mean. An element of one part (a ground, a river) was "
+            f"split into blocks of {BLOCK_PIXELS} x {BLOCK_PIXELS} pixels, counted here as "
+            "its parts: blocks alike give it one OP from all its pixels; blocks that differ "
+            "leave it its window solution, and it is not listed. Every part is listed in "
+            "parts.csv beside the maps.</p>",
             report_html.table(["element", "parts", "parts fixed by their own data",
                                "parts alike (one OP shared)"], rows)]

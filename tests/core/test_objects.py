@@ -11,6 +11,7 @@ import pytest
 from unmix3d.core.scene.elements import Element, ElementTable
 from unmix3d.core.scene.mockup import mockup_from_triangles
 from unmix3d.core.simulate import Geometry, PixelGrid, prepare_scene
+from unmix3d.core.unmix import objects as objects_module
 from unmix3d.core.unmix.objects import PartShares, part_shares
 from unmix3d.core.unmix.pipeline import UnmixParameters
 from unmix3d.core.unmix.run import run_unmix
@@ -69,7 +70,7 @@ def test_visible_shares_follow_the_strip_edges():
 ROOF_ROWS = {1: (0.25, 0.10), 2: (0.5, 0.35), 4: (0.375, 0.35), 5: (0.625, 0.10)}
 
 
-def _strips_and_roofs(strips: np.ndarray = REFLECTANCE):
+def _strips_and_roofs(strips: np.ndarray = REFLECTANCE, one_ground_part: bool = False):
     """The strips, with flat roofs in pixel rows 1, 2, 4, 5 (the first ``share`` of each
     such row, a part per row, two roof materials alternating); rows 0 and 3 are ground
     only. All in one plane: the image of a Lambertian plane is the area-weighted mean of
@@ -83,16 +84,20 @@ def _strips_and_roofs(strips: np.ndarray = REFLECTANCE):
         top = 60.0 - 10.0 * row
         label[(y <= top) & (y > top - 10.0 * share)] = 4 + list(ROOF_ROWS).index(row)
     names = [f"strip_{k}" for k in range(4)] + [f"roof_{r}" for r in ROOF_ROWS]
+    # one_ground_part: the four strips are one mock-up part (their materials may differ)
+    part_of_label = np.r_[[0] * 4, 1 + np.arange(len(ROOF_ROWS))] if one_ground_part \
+        else np.arange(len(names))
+    part_names = (["strip_all"] + names[4:]) if one_ground_part else names
     triangles, parts = [], []
     for r in range(n):
         edges = np.flatnonzero(np.diff(np.concatenate([[-1], label[r], [-1]])))
         for a, b in zip(edges[:-1], edges[1:], strict=True):
             triangles += _rectangle(a * cell, b * cell, 60.0 - (r + 1) * cell, 60.0 - r * cell)
-            parts += [label[r, a]] * 2
+            parts += [part_of_label[label[r, a]]] * 2
     triangles = np.asarray(triangles, np.float64)
     triangles[..., 0] += X0
     triangles[..., 1] += Y0
-    mockup = mockup_from_triangles(triangles, np.asarray(parts), names)
+    mockup = mockup_from_triangles(triangles, np.asarray(parts), part_names)
     reflectance = np.vstack([strips] + [np.full(3, rr) + np.array([0.0, 0.02, 0.1])
                                              for _, rr in ROOF_ROWS.values()])
     table = ElementTable([
@@ -145,11 +150,53 @@ def test_a_material_per_part_is_recovered_where_no_roof_pixel_is_pure(strips):
         assert np.sqrt(np.mean(z**2)) < 2.0
 
 
-def test_elements_of_one_part_keep_their_window_solution():
+def test_an_element_of_one_part_is_split_into_blocks_of_pixels(monkeypatch):
+    monkeypatch.setattr(objects_module, "BLOCK_PIXELS", 2)
     scene = _strip_scene()
     shares = part_shares(scene, GRID, Geometry(30.0, 90.0))
-    one_part = PartShares(shares.visible[:, :1].tocsr(), np.array([0]), ["strip_0"])
-    assert one_part.object_elements(1).tolist() == [False]
+    assert not shares.block.any()  # four parts: solved as parts
+    one_part = objects_module._split_single_parts(
+        PartShares(shares.visible[:, :1].tocsr(), np.array([0]), ["strip_0"]), 6, 2)
+    # strip 0 (x 0-15 m) is seen in pixel columns 0 and 1: blocks (r, 0) for r = 0, 1, 2
+    assert one_part.part_names[1:] == [f"strip_0 block {r},0" for r in range(3)]
+    assert one_part.block.tolist() == [False, True, True, True]
+    np.testing.assert_allclose(one_part.visible.sum(axis=0).A.ravel(), [0, 3, 3, 3])
+    assert one_part.object_elements(1).tolist() == [True]
+
+
+def _one_ground_part(strips: np.ndarray):
+    scene, image, truth = _strips_and_roofs(strips, one_ground_part=True)
+    return truth, [run_unmix(scene, GRID, Geometry(30.0, 90.0), image,
+                             np.ones((6, 6), bool), BANDS, np.full(3, 0.15),
+                             UnmixParameters(objects=objects, window=(3, 3)), samples=64,
+                             seed=3, truth=truth)[0] for objects in (False, True)]
+
+
+def test_an_element_of_one_part_whose_blocks_look_alike_takes_their_common_op(monkeypatch):
+    """A ground of one part and one material: its blocks share one OP, from all its pixels,
+    within the trace's noise (which the window solution, from few pure pixels, is not).
+    Blocks of 3 x 3 pixels: each holds a row of ground alone (rows 0 and 3), without which
+    a block under the roofs of rows 4 and 5 trades its OP against theirs."""
+    monkeypatch.setattr(objects_module, "BLOCK_PIXELS", 3)
+    same = np.broadcast_to(REFLECTANCE[1], REFLECTANCE.shape).copy()
+    truth, (window, blocks) = _one_ground_part(same)
+    assert blocks.objects.pooled.tolist() == [True, False]
+    mask = blocks.op_valid[0]
+    ground = blocks.op[:, 0][:, mask]
+    np.testing.assert_allclose(ground, ground[:, :1].repeat(mask.sum(), axis=1), atol=1e-12)
+    std = np.sqrt(blocks.objects.part_variance[:, np.flatnonzero(blocks.shares.block)[0]])
+    assert (np.abs(ground[:, 0] - REFLECTANCE[1]) < 4 * std).all()
+    error = np.abs(ground - truth[:, 0][:, mask])
+    assert error.max() < np.abs(window.op[:, 0] - truth[:, 0])[:, mask].max()
+
+
+def test_an_element_of_one_part_whose_blocks_differ_keeps_its_window_solution(monkeypatch):
+    monkeypatch.setattr(objects_module, "BLOCK_PIXELS", 3)
+    _, (window, blocks) = _one_ground_part(REFLECTANCE)
+    assert blocks.shares.block.sum() == 4  # tried as 2 x 2 blocks
+    assert blocks.objects.solved.tolist() == [False, True]  # the roofs still per part
+    assert not blocks.objects.pooled[0]
+    np.testing.assert_array_equal(blocks.objects.op[:, 0], window.op[:, 0])
 
 
 def test_parts_table_lists_every_solved_part_with_its_op(strips):
