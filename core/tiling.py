@@ -636,7 +636,7 @@ class TileChoice:
                     f"{self.limit / mb:,.0f} MB: traced in tiles of {self.tile_size} pixels "
                     f"(about {self.tile_peak / mb:,.0f} MB each)")
         return (f"TILE_SIZE 0 (automatic): {what} untiled, about "
-                f"{self.untiled_peak / mb:,.0f} MB of the memory limit of "
+                f"{self.untiled_peak / mb:,.1f} MB of the memory limit of "
                 f"{self.limit / mb:,.0f} MB")
 
 
