@@ -640,27 +640,42 @@ class TileChoice:
                 f"{self.limit / mb:,.0f} MB")
 
 
+#: pixels per chunk of ``simulate.trace`` (its ``chunk_pixels`` default): a chunk's record
+#: buffers (``MemoryEstimate.chunk_bytes``) are for at most this many pixels
+TRACE_CHUNK_PIXELS = 2048
+
+
+def tile_peak_bytes(memory: MemoryEstimate, side: int) -> float:
+    """Estimated peak of one tile's trace of ``side`` x ``side`` pixels: its records while
+    the polynomials are built and its chunk buffers, from the untiled estimate ``memory``."""
+    pixels = side * side
+    chunk_per_pixel = memory.chunk_bytes / max(1, min(TRACE_CHUNK_PIXELS, memory.pixels))
+    return (pixels * memory.records_per_pixel * BUILD_BYTES
+            + min(pixels, TRACE_CHUNK_PIXELS) * chunk_per_pixel)
+
+
 def automatic_tile_size(memory: MemoryEstimate, limit: float, held_bytes: float = 0.0,
                         stitched: bool = False, workers: int = 1) -> TileChoice:
     """The rule of TILE_SIZE 0 (see AUTO_TILE_SHARE) for a trace whose untiled estimate is
     ``memory``: untiled when its peak plus ``held_bytes`` (what the run already holds) fits
     ``limit`` bytes; otherwise the largest tile side, a multiple of 16 pixels, whose
-    ``workers`` tiles at once fit AUTO_TILE_SHARE of what is left, after the stitched
-    trace of the whole grid when ``stitched`` (unmix and retrieve evaluate it whole).
-    Untiled again where even MIN_AUTO_TILE would not fit: the trace then refuses the run
-    with its memory message."""
+    ``workers`` tiles at once (``tile_peak_bytes`` each) fit AUTO_TILE_SHARE of what is
+    left, after the stitched trace of the whole grid when ``stitched`` (unmix and retrieve
+    evaluate it whole). Untiled again where even MIN_AUTO_TILE would not fit: the trace
+    then refuses the run with its memory message."""
     untiled = memory.peak_bytes + held_bytes
     if untiled <= limit:
         return TileChoice(UNTILED, untiled, limit, 0.0)
     room = limit - held_bytes
     if stitched:
         room -= memory.records_per_pixel * memory.pixels * STITCH_BYTES
-    per_tile = AUTO_TILE_SHARE * room / max(1, workers) - memory.chunk_bytes
-    per_pixel = max(memory.records_per_pixel, 1.0) * BUILD_BYTES
-    side = int(math.sqrt(per_tile / per_pixel)) // 16 * 16 if per_tile > 0 else 0
-    if side < MIN_AUTO_TILE:
+    budget = AUTO_TILE_SHARE * room / max(1, workers)
+    if tile_peak_bytes(memory, MIN_AUTO_TILE) > budget:
         return TileChoice(UNTILED, untiled, limit, 0.0)
-    return TileChoice(side, untiled, limit, side * side * per_pixel + memory.chunk_bytes)
+    side = MIN_AUTO_TILE
+    while side * side < memory.pixels and tile_peak_bytes(memory, side + 16) <= budget:
+        side += 16
+    return TileChoice(side, untiled, limit, tile_peak_bytes(memory, side))
 
 
 def scheduler_workers(scheduler: str | None) -> int:

@@ -152,10 +152,10 @@ def test_automatic_tiles_fit_the_memory_left_by_the_workers_at_once():
         room = limit - held - (memory.records_per_pixel * memory.pixels * STITCH_BYTES
                                if stitched else 0.0)
         budget = AUTO_TILE_SHARE * room / workers
-        per_pixel = memory.records_per_pixel * BUILD_BYTES
 
-        def tile_peak(s, per_pixel=per_pixel):
-            return s * s * per_pixel + memory.chunk_bytes
+        def tile_peak(s):  # records while building, chunk buffers for min(s^2, 2048) pixels
+            return (s * s * memory.records_per_pixel * BUILD_BYTES
+                    + min(s * s, 2048) * memory.chunk_bytes / 2048)
 
         assert tile_peak(side) <= budget < tile_peak(side + 16)  # the largest that fits
         assert choice.tile_peak == pytest.approx(tile_peak(side))
