@@ -290,7 +290,12 @@ MAX_CHUNK_PIXELS = 512  # even where pixels are cheap: the next ones may not be
 
 
 class MemoryLimitError(ValueError):
-    """The trace would need more memory than allowed; nothing was traced."""
+    """The trace would need more memory than allowed; nothing was traced. ``memory``: the
+    estimate that refused it."""
+
+    def __init__(self, message: str, memory: MemoryEstimate | None = None):
+        super().__init__(message)
+        self.memory = memory
 
 
 def default_memory_limit() -> float:
@@ -523,7 +528,7 @@ def trace(
             f"({memory.records_per_pixel:,.0f} coefficients per pixel, "
             f"{memory.polynomial_bytes / 2**20:,.0f} MB kept), more than the limit MAX_MEMORY "
             f"of {limit / 2**20:,.0f} MB: lower SAMPLES, trace a smaller extent or coarser "
-            f"pixels, or raise MAX_MEMORY")
+            f"pixels, or raise MAX_MEMORY", memory)
     records = []
     first_hits = np.zeros((n_pixels, n_elements + 1), np.float64)
     sunlit = np.zeros((n_pixels, n_elements), np.float64)
@@ -587,6 +592,26 @@ def trace(
         traced_paths=int(covered.sum()) * samples,
         memory=memory,
     )
+
+
+def estimate_memory(
+    scene: Scene,
+    grid: PixelGrid,
+    geometry: Geometry,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    batches: int = 4,
+    reference_height: float | np.ndarray | None = None,
+) -> MemoryEstimate:
+    """What ``trace`` with these settings would need (its PILOT_PIXELS pilot only, nothing
+    traced): the trace refused at a limit of 0 bytes, whose error carries the estimate."""
+    try:
+        trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
+              batches=batches, reference_height=reference_height, max_memory=0.0)
+    except MemoryLimitError as error:
+        return error.memory
+    raise AssertionError("a trace with a 0-byte memory limit was not refused")
 
 
 #: metres the periodic box is grown by on every side when a turbid volume touches it

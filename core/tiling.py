@@ -45,6 +45,7 @@ from .raytrace.polynomials import PixelPolynomials
 from .scene.elements import ElementTable
 from .scene.mockup import Mockup
 from .simulate import (
+    BUILD_BYTES,
     Geometry,
     MemoryEstimate,
     PixelGrid,
@@ -54,7 +55,9 @@ from .simulate import (
     _turbid_media,
     batches_for,
     check_overlap,
+    default_memory_limit,
     element_variables,
+    estimate_memory,
     grid_coverage,
     trace,
 )
@@ -409,9 +412,12 @@ class FolderSource:
         return _sub_scene(sub, self), int(keep.sum())
 
 
-def tile_source(mockup: Mockup | str | os.PathLike,
+def tile_source(mockup: Mockup | str | os.PathLike | TileSource | FolderSource,
                 elements: ElementTable) -> TileSource | FolderSource:
-    """The tiles' source: an in-memory mock-up, or a tiled mock-up folder read per tile."""
+    """The tiles' source: an in-memory mock-up, or a tiled mock-up folder read per tile (a
+    source already built is returned as is: runs that trace many times build it once)."""
+    if isinstance(mockup, (TileSource, FolderSource)):
+        return mockup
     if isinstance(mockup, Mockup):
         return TileSource.build(mockup, elements)
     return FolderSource(mockup, elements)
@@ -591,6 +597,119 @@ class _Stub:
     """The one attribute of a Scene that ``grid_coverage`` and ``check_overlap`` read."""
 
     mockup: Mockup
+
+
+# -------------------------------------------------------------------------- automatic size
+
+#: TILE_SIZE 0 (the default) tiles a trace only where the untiled one would be refused: its
+#: estimated peak (``simulate.estimate_memory``, the pilot ``trace`` runs before tracing)
+#: above the memory limit (MAX_MEMORY, default half the machine's memory). Every trace that
+#: runs untiled today keeps that path, and one that could not run gets tiles sized to fit.
+#: Share of the memory left (limit minus what is held) that the tiles traced at once may
+#: use: a tile's coefficients per pixel can be twice the pilot's mean over the whole grid
+#: (a tile of canopy in a city of streets)
+AUTO_TILE_SHARE = 0.5
+#: smallest automatic tile side (pixels): below it the halos cost more than the tiles
+MIN_AUTO_TILE = 32
+#: bytes per coefficient held while the whole grid's trace is stitched from its tiles (the
+#: tiles' polynomials, their coordinate copies and the joined matrix): measured with
+#: tracemalloc at 88 and 85 on the towers scene of tests/core/test_tiling.py (5-pixel
+#: tiles, 16 and 64 samples, 16 batches)
+STITCH_BYTES = 90.0
+
+
+@dataclass(frozen=True)
+class TileChoice:
+    """What the automatic rule chose for one trace, and the figures it rests on."""
+
+    tile_size: int  # pixels; 0: untiled
+    untiled_peak: float  # bytes the untiled trace would peak at (estimate, held included)
+    limit: float  # bytes
+    tile_peak: float  # bytes per tile at that size (estimate); 0 when untiled
+
+    def describe(self, what: str = "the trace") -> str:
+        """One log line (English, as core's other log lines)."""
+        mb = 2**20
+        if self.tile_size > 0:
+            return (f"TILE_SIZE 0 (automatic): {what} would peak at about "
+                    f"{self.untiled_peak / mb:,.0f} MB untiled, above the memory limit of "
+                    f"{self.limit / mb:,.0f} MB: traced in tiles of {self.tile_size} pixels "
+                    f"(about {self.tile_peak / mb:,.0f} MB each)")
+        return (f"TILE_SIZE 0 (automatic): {what} untiled, about "
+                f"{self.untiled_peak / mb:,.1f} MB of the memory limit of "
+                f"{self.limit / mb:,.0f} MB")
+
+
+#: pixels per chunk of ``simulate.trace`` (its ``chunk_pixels`` default): a chunk's record
+#: buffers (``MemoryEstimate.chunk_bytes``) are for at most this many pixels
+TRACE_CHUNK_PIXELS = 2048
+
+
+def tile_peak_bytes(memory: MemoryEstimate, side: int) -> float:
+    """Estimated peak of one tile's trace of ``side`` x ``side`` pixels: its records while
+    the polynomials are built and its chunk buffers, from the untiled estimate ``memory``."""
+    pixels = side * side
+    chunk_per_pixel = memory.chunk_bytes / max(1, min(TRACE_CHUNK_PIXELS, memory.pixels))
+    return (pixels * memory.records_per_pixel * BUILD_BYTES
+            + min(pixels, TRACE_CHUNK_PIXELS) * chunk_per_pixel)
+
+
+def automatic_tile_size(memory: MemoryEstimate, limit: float, held_bytes: float = 0.0,
+                        stitched: bool = False, workers: int = 1) -> TileChoice:
+    """The rule of TILE_SIZE 0 (see AUTO_TILE_SHARE) for a trace whose untiled estimate is
+    ``memory``: untiled when its peak plus ``held_bytes`` (what the run already holds) fits
+    ``limit`` bytes; otherwise the largest tile side, a multiple of 16 pixels, whose
+    ``workers`` tiles at once (``tile_peak_bytes`` each) fit AUTO_TILE_SHARE of what is
+    left, after the stitched trace of the whole grid when ``stitched`` (unmix and retrieve
+    evaluate it whole). Untiled again where even MIN_AUTO_TILE would not fit: the trace
+    then refuses the run with its memory message."""
+    untiled = memory.peak_bytes + held_bytes
+    if untiled <= limit:
+        return TileChoice(UNTILED, untiled, limit, 0.0)
+    room = limit - held_bytes
+    if stitched:
+        room -= memory.records_per_pixel * memory.pixels * STITCH_BYTES
+    budget = AUTO_TILE_SHARE * room / max(1, workers)
+    if tile_peak_bytes(memory, MIN_AUTO_TILE) > budget:
+        return TileChoice(UNTILED, untiled, limit, 0.0)
+    side = MIN_AUTO_TILE
+    while side * side < memory.pixels and tile_peak_bytes(memory, side + 16) <= budget:
+        side += 16
+    return TileChoice(side, untiled, limit, tile_peak_bytes(memory, side))
+
+
+def scheduler_workers(scheduler: str | None) -> int:
+    """Tiles traced at once in this machine's memory: one per core for local threads or
+    processes, one for "synchronous" and for a cluster (its workers have their own)."""
+    value = check_scheduler(scheduler)
+    if value in ("", "threads", "processes"):
+        return os.cpu_count() or 1
+    return 1
+
+
+def choose_tile_size(
+    scene: Scene,
+    grid: PixelGrid,
+    geometry: Geometry,
+    samples: int = 64,
+    seed: int = 1,
+    periodic: bool = True,
+    batches: int = 4,
+    reference_height: float | np.ndarray | None = None,
+    max_memory: float | None = None,
+    stitched: bool = False,
+    held_bytes: float = 0.0,
+    scheduler: str | None = None,
+) -> TileChoice:
+    """``automatic_tile_size`` for ``trace`` with these settings (its pilot on the whole
+    scene's BVH: PILOT_PIXELS pixels, nothing else traced). ``max_memory``: bytes, default
+    half the machine's memory, as ``trace``."""
+    memory = estimate_memory(scene, grid, geometry, samples=samples, seed=seed,
+                             periodic=periodic, batches=batches,
+                             reference_height=reference_height)
+    limit = default_memory_limit() if max_memory is None else max_memory
+    return automatic_tile_size(memory, limit, held_bytes, stitched,
+                               scheduler_workers(scheduler))
 
 
 # ---------------------------------------------------------------------------------- engine

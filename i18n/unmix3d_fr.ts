@@ -596,6 +596,14 @@
       <translation>écriture de {0}</translation>
     </message>
     <message>
+      <source>TILE_SIZE 0 (automatic): the trace would peak at about {0:,.0f} MB untiled, above the memory limit of {1:,.0f} MB: traced in tiles of {2} pixels (about {3:,.0f} MB each)</source>
+      <translation>TILE_SIZE 0 (automatique) : sans tuiles, le tracé culminerait à environ {0:,.0f} Mo, au-delà de la limite de mémoire de {1:,.0f} Mo : tracé par tuiles de {2} pixels (environ {3:,.0f} Mo chacune)</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE 0 (automatic): the trace runs untiled, about {0:,.1f} MB of the memory limit of {1:,.0f} MB</source>
+      <translation>TILE_SIZE 0 (automatique) : le tracé se fait sans tuiles, environ {0:,.1f} Mo sur la limite de mémoire de {1:,.0f} Mo</translation>
+    </message>
+    <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
       <translation>{0:.3g} % des chemins ont échoué dans les milieux turbides : l'image y est biaisée. Vérifiez que les volumes turbides sont fermés et ne touchent pas les côtés de la boîte de la maquette.</translation>
     </message>
@@ -1172,6 +1180,14 @@
       <translation>Secondes de tracé et d'inversion que l'échantillonnage adaptatif peut dépenser en tout : aucune série d'échantillons supplémentaires n'est lancée si elle devait finir après.</translation>
     </message>
     <message>
+      <source>0 (default): automatic, trace by trace. Each image and each round of adaptive sampling is traced whole unless its memory estimate (a few pilot pixels, before tracing), with the traces already held, is above MAX_MEMORY; then in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise every trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are joined into one per image and pooled round by round as untiled ones, so the retrieval sees every image whole.</source>
+      <translation>0 (défaut) : automatique, tracé par tracé. Chaque image et chaque tour d'échantillonnage adaptatif est tracé d'un coup, sauf si son estimation de mémoire (quelques pixels pilotes, avant le tracé), ajoutée aux tracés déjà gardés, dépasse MAX_MEMORY ; il l'est alors par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon chaque tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont réunis en un seul par image et cumulés tour par tour comme sans tuiles, si bien que l'inversion voit chaque image entière.</translation>
+    </message>
+    <message>
+      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>Où les tuiles sont calculées (TILE_SIZE &gt; 0, ou tuiles choisies par TILE_SIZE 0) : vide pour des fils d'exécution dans ce processus, « processes » pour un groupe de processus locaux, ou l'adresse d'un ordonnanceur dask.distributed comme tcp://hote:8786 (ses workers doivent pouvoir importer cette extension sous le nom unmix3d).</translation>
+    </message>
+    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t, albédo r + t ou un paramètre PROSPECT), band, value, std (erreur type ; vide si non estimable), low95 et high95 (intervalle à 95 % ; unilatéral en borne), prior, status (ok, en borne, faiblement identifiée, contrainte, non identifiable, dérivée, fixée), trades_with (les grandeurs avec lesquelles une grandeur faible est corrélée).</translation>
     </message>
@@ -1262,6 +1278,14 @@
     <message>
       <source>Time budget (s)</source>
       <translation>Budget de temps (s)</translation>
+    </message>
+    <message>
+      <source>Tile size (pixels)</source>
+      <translation>Taille des tuiles (pixels)</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Ordonnanceur Dask</translation>
     </message>
     <message>
       <source>Retrieved values</source>
@@ -1368,12 +1392,8 @@
       <translation>Noms de bandes séparés par des virgules (colonnes de la table des éléments) lorsqu'aucun raster de référence n'est fourni.</translation>
     </message>
     <message>
-      <source>0 (default): trace the whole grid at once. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
-      <translation>0 (par défaut) : tracer toute la grille d'un coup. Sinon, des tuiles carrées de ce nombre de pixels, chacune tracée avec les seuls triangles de la maquette dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask, et écrites dans les sorties dès qu'elles sont finies ; chaque pixel tire les mêmes nombres aléatoires que sans tuiles. Les calculs en tuiles écrivent l'image, les fractions et l'erreur type à partir des PO de la table des éléments (pas de cartes de PO ni de gradients).</translation>
-    </message>
-    <message>
-      <source>Where tiles run when TILE_SIZE &gt; 0: empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
-      <translation>Où les tuiles sont calculées quand TILE_SIZE &gt; 0 : vide pour des fils d'exécution dans ce processus, « processes » pour un groupe de processus locaux, ou l'adresse d'un ordonnanceur dask.distributed comme tcp://hote:8786 (ses workers doivent pouvoir importer cette extension sous le nom unmix3d).</translation>
+      <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY; then, for runs the tiles can make (below), it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
+      <translation>0 (par défaut) : automatique. Toute la grille est tracée d'un coup, sauf si l'estimation de mémoire du tracé (quelques pixels pilotes, avant le tracé) dépasse MAX_MEMORY ; alors, pour les calculs que les tuiles savent faire (ci-dessous), il se fait par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon, des tuiles carrées de ce nombre de pixels, chacune tracée avec les seuls triangles de la maquette dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask, et écrites dans les sorties dès qu'elles sont finies ; chaque pixel tire les mêmes nombres aléatoires que sans tuiles. Les calculs en tuiles écrivent l'image, les fractions et l'erreur type à partir des PO de la table des éléments (pas de cartes de PO ni de gradients).</translation>
     </message>
     <message>
       <source>Bidirectional reflectance factor, one band per band, named.</source>
@@ -1410,14 +1430,6 @@
     <message>
       <source>Bands</source>
       <translation>Bandes</translation>
-    </message>
-    <message>
-      <source>Tile size (pixels)</source>
-      <translation>Taille des tuiles (pixels)</translation>
-    </message>
-    <message>
-      <source>Dask scheduler</source>
-      <translation>Ordonnanceur Dask</translation>
     </message>
     <message>
       <source>Element fractions</source>
@@ -1504,8 +1516,8 @@
       <translation>Après les itérations, un élément formé de plusieurs parties de la maquette (groupes OBJ, maillages glTF : une pelouse, un toit, un arbre, chacun son groupe) reçoit une OP par partie, résolue à partir de tous les pixels qui voient la partie, et sa carte d'OP contient la moyenne des OP de ses parties sur sa surface visible dans chaque pixel. Les classes d'éléments réelles regroupent de nombreux matériaux (un asphalte par rue, un matériau par toit), qu'une fenêtre ne peut pas distinguer : sur des images rendues par Mitsuba 3 de Berlin et de villes synthétiques, l'erreur médiane sur la chaussée est passée de 0,6-2,1 % à 0,1-0,3 %. Les éléments d'une seule partie gardent leur solution par fenêtre. Décochez cette option lorsqu'une partie mélange des matériaux.</translation>
     </message>
     <message>
-      <source>0 (default): trace the whole grid at once. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
-      <translation>0 (défaut) : tracer toute la grille d'un coup. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
+      <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
+      <translation>0 (défaut) : automatique. Toute la grille est tracée d'un coup, sauf si l'estimation de mémoire du tracé (quelques pixels pilotes, avant le tracé) dépasse MAX_MEMORY et que des tuiles laissent la place au tracé réuni ; il se fait alors par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1596,12 +1608,12 @@
       <translation>CLOSURE ne s'applique qu'à US-DART : la calibration DART ajuste déjà chaque pixel.</translation>
     </message>
     <message>
-      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
-      <translation>OBJECTS ne s'applique pas encore aux exécutions tuilées (TILE_SIZE &gt; 0) : chaque élément garde sa solution par fenêtre.</translation>
-    </message>
-    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW « {0} » doit être de la forme 5x5 (lignes x colonnes)</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS ne s'applique pas encore aux exécutions tuilées (TILE_SIZE &gt; 0) : chaque élément garde sa solution par fenêtre.</translation>
     </message>
     <message>
       <source>Canceled: no OP map was written.</source>

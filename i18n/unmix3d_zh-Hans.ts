@@ -596,6 +596,14 @@
       <translation>正在写入 {0}</translation>
     </message>
     <message>
+      <source>TILE_SIZE 0 (automatic): the trace would peak at about {0:,.0f} MB untiled, above the memory limit of {1:,.0f} MB: traced in tiles of {2} pixels (about {3:,.0f} MB each)</source>
+      <translation>TILE_SIZE 0（自动）：不分瓦片时追踪峰值约为 {0:,.0f} MB，超过内存上限 {1:,.0f} MB：按 {2} 像元的瓦片追踪（每个约 {3:,.0f} MB）</translation>
+    </message>
+    <message>
+      <source>TILE_SIZE 0 (automatic): the trace runs untiled, about {0:,.1f} MB of the memory limit of {1:,.0f} MB</source>
+      <translation>TILE_SIZE 0（自动）：不分瓦片追踪，约 {0:,.1f} MB，内存上限为 {1:,.0f} MB</translation>
+    </message>
+    <message>
       <source>{0:.3g} % of the paths went wrong in turbid media: the image is biased there. Check that turbid volumes are closed and do not touch the sides of the mock-up's box.</source>
       <translation>{0:.3g} % 的路径在浑浊介质中出错：该处影像有偏差。请检查浑浊体是否封闭，且不接触模型包围盒的侧面。</translation>
     </message>
@@ -1172,6 +1180,14 @@
       <translation>自适应采样总共可用于追踪和反演的秒数：不会启动任何会在此之后结束的追加采样轮次。</translation>
     </message>
     <message>
+      <source>0 (default): automatic, trace by trace. Each image and each round of adaptive sampling is traced whole unless its memory estimate (a few pilot pixels, before tracing), with the traces already held, is above MAX_MEMORY; then in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise every trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are joined into one per image and pooled round by round as untiled ones, so the retrieval sees every image whole.</source>
+      <translation>0（默认）：自动，逐次追踪判断。每幅图像和每一轮自适应采样都整体追踪，除非其内存估计（追踪前用少量试探像元估计）加上已保存的追踪结果超过 MAX_MEMORY；此时按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则每次追踪都按边长为该像元数的方形瓦片进行，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；各瓦片的追踪结果按图像拼合为一个，并像不分瓦片时一样逐轮合并，因此反演看到的是每幅完整图像。</translation>
+    </message>
+    <message>
+      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>瓦片的运行位置（TILE_SIZE &gt; 0，或由 TILE_SIZE 0 自动选择瓦片时）：留空表示在本进程中用线程，“processes”表示本地进程池，或 dask.distributed 调度器地址，如 tcp://host:8786（其工作进程需能以 unmix3d 名称导入本插件）。</translation>
+    </message>
+    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t、反照率 r + t 或一个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、low95 和 high95（95% 区间；位于边界时为单侧）、prior、status（ok、位于边界、弱可辨识、受约束、不可辨识、导出、固定）、trades_with（弱可辨识量与之相关的量）。</translation>
     </message>
@@ -1262,6 +1278,14 @@
     <message>
       <source>Time budget (s)</source>
       <translation>时间预算（秒）</translation>
+    </message>
+    <message>
+      <source>Tile size (pixels)</source>
+      <translation>瓦片大小（像素）</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Dask 调度器</translation>
     </message>
     <message>
       <source>Retrieved values</source>
@@ -1368,12 +1392,8 @@
       <translation>未提供参考栅格时，以逗号分隔的波段名称（元素表的列）。</translation>
     </message>
     <message>
-      <source>0 (default): trace the whole grid at once. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
-      <translation>0（默认）：一次追踪整个网格。否则按此像素数划分为正方形瓦片，每个瓦片只使用其周围光晕（最高物体高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)）内的模型三角形进行追踪，作为 Dask 任务运行，完成后即写入输出；每个像素抽取的随机数与不分瓦片时相同。分瓦片运行根据要素表的光学属性写出图像、组分比例和标准误差（不支持光学属性图和梯度）。</translation>
-    </message>
-    <message>
-      <source>Where tiles run when TILE_SIZE &gt; 0: empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
-      <translation>TILE_SIZE &gt; 0 时瓦片的运行位置：留空表示在本进程中用线程，“processes”表示本地进程池，或 dask.distributed 调度器地址，如 tcp://host:8786（其工作进程需能以 unmix3d 名称导入本插件）。</translation>
+      <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY; then, for runs the tiles can make (below), it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise tiles of this many pixels square, each traced with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written into the outputs as they finish; the same pixels draw the same random numbers as untiled. Tiled runs write the image, fractions and standard error from the element table's OPs (not OP maps or gradients).</source>
+      <translation>0（默认）：自动。一次追踪整个网格，除非追踪的内存估计（追踪前用少量试探像元估计）超过 MAX_MEMORY；此时，对于瓦片能完成的运行（见下文），按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则按此像素数划分为正方形瓦片，每个瓦片只使用其周围光晕（最高物体高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)）内的模型三角形进行追踪，作为 Dask 任务运行，完成后即写入输出；每个像素抽取的随机数与不分瓦片时相同。分瓦片运行根据要素表的光学属性写出图像、组分比例和标准误差（不支持光学属性图和梯度）。</translation>
     </message>
     <message>
       <source>Bidirectional reflectance factor, one band per band, named.</source>
@@ -1410,14 +1430,6 @@
     <message>
       <source>Bands</source>
       <translation>波段</translation>
-    </message>
-    <message>
-      <source>Tile size (pixels)</source>
-      <translation>瓦片大小（像素）</translation>
-    </message>
-    <message>
-      <source>Dask scheduler</source>
-      <translation>Dask 调度器</translation>
     </message>
     <message>
       <source>Element fractions</source>
@@ -1504,8 +1516,8 @@
       <translation>迭代之后，由场景模型的多个部件（OBJ 组、glTF 网格：一块草坪、一个屋顶、一棵树各为一组）组成的元素，每个部件得到一个OP，由所有看到该部件的像元共同求解；其OP图在每个像元中保存其各部件OP在可见面积上的平均值。真实的元素类别包含多种材料（每条街道一种沥青、每个屋顶一种材料），窗口无法区分它们：在 Mitsuba 3 渲染的柏林和合成城镇影像上，路面的中位误差从 0.6-2.1% 降至 0.1-0.3%。只有一个部件的元素保留其窗口解。当某个部件混合了多种材料时，请取消勾选。</translation>
     </message>
     <message>
-      <source>0 (default): trace the whole grid at once. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
-      <translation>0（默认）：一次追踪整个网格。否则按边长为该像元数的方形瓦片追踪，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；随后将各瓦片的追踪结果拼合，作为一幅图像进行解混，因此跨越瓦片边缘的窗口和纯像元选择都能看到整幅图像（无接缝）。</translation>
+      <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
+      <translation>0（默认）：自动。一次追踪整个网格，除非追踪的内存估计（追踪前用少量试探像元估计）超过 MAX_MEMORY 且瓦片能为拼合后的追踪结果留出空间；此时按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则按边长为该像元数的方形瓦片追踪，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；随后将各瓦片的追踪结果拼合，作为一幅图像进行解混，因此跨越瓦片边缘的窗口和纯像元选择都能看到整幅图像（无接缝）。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1596,12 +1608,12 @@
       <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
-      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
-      <translation>OBJECTS 尚不适用于分块运行（TILE_SIZE &gt; 0）：每个元素保留其窗口解。</translation>
-    </message>
-    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS 尚不适用于分块运行（TILE_SIZE &gt; 0）：每个元素保留其窗口解。</translation>
     </message>
     <message>
       <source>Canceled: no OP map was written.</source>

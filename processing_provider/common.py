@@ -184,6 +184,28 @@ def memory_limit(algorithm, parameters, context) -> float | None:
     return megabytes * 2**20 if megabytes > 0 else None
 
 
+def automatic_tile_size(feedback, scene, grid, geometry, samples: int, seed: int,
+                        periodic: bool, batches: int, reference_height, max_memory,
+                        stitched: bool, scheduler: str) -> int:
+    """TILE_SIZE 0: the tile size core.tiling.choose_tile_size picks (0: untiled), said in
+    the log. ``stitched``: the whole grid's trace is joined and kept (unmix)."""
+    from ..core.tiling import choose_tile_size
+
+    choice = choose_tile_size(scene, grid, geometry, samples, seed, periodic, batches,
+                              reference_height, max_memory, stitched, scheduler=scheduler)
+    if choice.tile_size > 0:
+        feedback.pushInfo(tr("TILE_SIZE 0 (automatic): the trace would peak at about {0:,.0f} "
+                             "MB untiled, above the memory limit of {1:,.0f} MB: traced in "
+                             "tiles of {2} pixels (about {3:,.0f} MB each)")
+                          .format(choice.untiled_peak / 2**20, choice.limit / 2**20,
+                                  choice.tile_size, choice.tile_peak / 2**20))
+    else:
+        feedback.pushInfo(tr("TILE_SIZE 0 (automatic): the trace runs untiled, about {0:,.1f} "
+                             "MB of the memory limit of {1:,.0f} MB")
+                          .format(choice.untiled_peak / 2**20, choice.limit / 2**20))
+    return choice.tile_size
+
+
 def log_memory(feedback, trace) -> None:
     memory = trace.memory
     feedback.pushInfo(tr("Polynomials: {0:,.1f} MB ({1:,.1f} MB estimated before tracing, "

@@ -31,6 +31,7 @@ from .common import (
     FeedbackProgress,
     add_atmosphere_parameters,
     add_geometry_parameters,
+    add_memory_parameter,
     add_metadata_parameter,
     add_reflectance_parameters,
     add_sampling_parameters,
@@ -39,6 +40,7 @@ from .common import (
     checked_write,
     geometry_angles,
     load_scene,
+    memory_limit,
     parse_skyl,
     parse_values,
     read_reflectance_image,
@@ -260,6 +262,27 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                                               defaultValue=120.0, minValue=0.0),
                  "Seconds of tracing and retrieval adaptive sampling may spend in all: no "
                  "round of more samples is started that would end after it.", advanced=True)
+        add_memory_parameter(self)
+        self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
+                                              QgsProcessingParameterNumber.Integer,
+                                              defaultValue=0, minValue=0),
+                 "0 (default): automatic, trace by trace. Each image and each round of "
+                 "adaptive sampling is traced whole unless its memory estimate (a few pilot "
+                 "pixels, before tracing), with the traces already held, is above MAX_MEMORY; "
+                 "then in tiles sized to fit (a multiple of 16 pixels, at least 32), said in "
+                 "the log. Otherwise every trace runs in tiles of this many pixels square, "
+                 "each with only the mock-up triangles within a halo of tallest height x "
+                 "(tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces "
+                 "are joined into one per image and pooled round by round as untiled ones, so "
+                 "the retrieval sees every image whole.",
+                 advanced=True)
+        self.add(QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
+                                              defaultValue=""),
+                 "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
+                 "threads in this process, 'processes' for a local process pool, or a "
+                 "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
+                 "this plugin importable as unmix3d).",
+                 advanced=True)
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "
@@ -446,7 +469,10 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                 landscape=bool(self.parameterAsFileOutput(parameters, "REPORT", context)),
                 precision=self.parameterAsDouble(parameters, "PRECISION", context),
                 time_budget=self.parameterAsDouble(parameters, "TIME_BUDGET", context),
-                log=feedback.pushInfo)
+                log=feedback.pushInfo,
+                tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context) or None,
+                scheduler=self.parameterAsString(parameters, "SCHEDULER", context),
+                max_memory=memory_limit(self, parameters, context))
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         for warning in result.warnings:

@@ -28,6 +28,7 @@ from .common import (
     add_sampling_parameters,
     add_scene_parameters,
     add_terrain_parameter,
+    automatic_tile_size,
     check_image_crs,
     check_scene_bands,
     checked_write,
@@ -122,7 +123,10 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             QgsProcessingParameterNumber(self.TILE_SIZE, tr("Tile size (pixels)"),
                                          QgsProcessingParameterNumber.Integer, defaultValue=0,
                                          minValue=0),
-            "0 (default): trace the whole grid at once. Otherwise tiles of this many pixels "
+            "0 (default): automatic. The whole grid is traced at once unless the trace's "
+            "memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY; then, "
+            "for runs the tiles can make (below), it runs in tiles sized to fit (a multiple "
+            "of 16 pixels, at least 32), said in the log. Otherwise tiles of this many pixels "
             "square, each traced with only the mock-up triangles within a halo of tallest "
             "height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks, and written "
             "into the outputs as they finish; the same pixels draw the same random numbers "
@@ -133,9 +137,10 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         self.add(
             QgsProcessingParameterString(self.SCHEDULER, tr("Dask scheduler"), optional=True,
                                          defaultValue=""),
-            "Where tiles run when TILE_SIZE > 0: empty for threads in this process, "
-            "'processes' for a local process pool, or a dask.distributed scheduler address "
-            "such as tcp://host:8786 (its workers need this plugin importable as unmix3d).",
+            "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
+            "threads in this process, 'processes' for a local process pool, or a "
+            "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
+            "this plugin importable as unmix3d).",
             advanced=True,
         )
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
@@ -216,6 +221,20 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         progress = FeedbackProgress(feedback, 0, 90)
         reference = terrain_reference(self, parameters, context, scene, grid, feedback)
         tile_size = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        if tile_size == 0 and not (toa or op_folder or gradients_folder):
+            from ..core.simulate import batches_for
+
+            samples = self.parameterAsInt(parameters, "SAMPLES", context)
+            try:
+                tile_size = automatic_tile_size(
+                    feedback, scene, grid, geometry, samples,
+                    self.parameterAsInt(parameters, "SEED", context),
+                    BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
+                    == "periodic", batches_for(samples), reference,
+                    memory_limit(self, parameters, context), stitched=False,
+                    scheduler=self.parameterAsString(parameters, self.SCHEDULER, context))
+            except ValueError as error:
+                raise QgsProcessingException(str(error)) from None
         if tile_size > 0:
             if toa:
                 raise QgsProcessingException(tr(

@@ -33,6 +33,7 @@ from .common import (
     add_scene_parameters,
     add_terrain_parameter,
     atmosphere_report,
+    automatic_tile_size,
     check_scene_bands,
     checked_write,
     geometry_angles,
@@ -226,17 +227,22 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
                                               QgsProcessingParameterNumber.Integer,
                                               defaultValue=0, minValue=0),
-                 "0 (default): trace the whole grid at once. Otherwise the trace runs in tiles "
-                 "of this many pixels square, each with only the mock-up triangles within a "
-                 "halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask "
-                 "tasks; the tiles' traces are then joined and unmixed as one image, so windows "
-                 "across tile edges and pure pixel selection see the whole image (no seams).",
+                 "0 (default): automatic. The whole grid is traced at once unless the trace's "
+                 "memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and "
+                 "tiles leave room for the joined trace; then it runs in tiles sized to fit (a "
+                 "multiple of 16 pixels, at least 32), said in the log. Otherwise the trace "
+                 "runs in tiles of this many pixels square, each with only the mock-up "
+                 "triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) "
+                 "around it, as Dask tasks; the tiles' traces are then joined and unmixed as "
+                 "one image, so windows across tile edges and pure pixel selection see the "
+                 "whole image (no seams).",
                  advanced=True)
         self.add(QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
                                               defaultValue=""),
-                 "Where tiles run when TILE_SIZE > 0: empty for threads in this process, "
-                 "'processes' for a local process pool, or a dask.distributed scheduler address "
-                 "such as tcp://host:8786 (its workers need this plugin importable as unmix3d).",
+                 "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
+                 "threads in this process, 'processes' for a local process pool, or a "
+                 "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
+                 "this plugin importable as unmix3d).",
                  advanced=True)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
@@ -286,7 +292,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
     def run_staged(self, parameters, context, feedback, staged):
         """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
         from ..core.forward import read_op_maps
-        from ..core.simulate import Canceled, check_overlap
+        from ..core.simulate import Canceled, batches_for, check_overlap
         from ..core.unmix.accuracy import (
             accuracy_csv,
             accuracy_markdown,
@@ -340,10 +346,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             settings.closure = False
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
-        if settings.objects and self.parameterAsInt(parameters, "TILE_SIZE", context) > 0:
-            feedback.pushWarning(tr("OBJECTS is not applied to tiled runs (TILE_SIZE > 0) "
-                                    "yet: every element keeps its window solution."))
-            settings.objects = False
+        tile_size = self.parameterAsInt(parameters, "TILE_SIZE", context)
+        scheduler = self.parameterAsString(parameters, "SCHEDULER", context)
+        periodic = BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)] \
+            == "periodic"
         progress = FeedbackProgress(feedback, 0, 95)
         truth_folder = self.parameterAsFile(parameters, "TRUTH", context)
         folder = self.parameterAsString(parameters, "OUTPUT_FOLDER", context)
@@ -359,15 +365,20 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             check_overlap(scene, grid, f"IMAGE {layer.name()}")
             reference = terrain_reference(self, parameters, context, scene, grid, feedback)
             truth = read_op_maps(truth_folder, scene, bands, grid) if truth_folder else None
+            max_memory = memory_limit(self, parameters, context)
+            if tile_size == 0:
+                tile_size = automatic_tile_size(feedback, scene, grid, geometry, samples, seed,
+                                                periodic, batches_for(samples), reference,
+                                                max_memory, stitched=True, scheduler=scheduler)
+            if settings.objects and tile_size > 0:
+                feedback.pushWarning(tr("OBJECTS is not applied to tiled runs (TILE_SIZE > 0) "
+                                        "yet: every element keeps its window solution."))
+                settings.objects = False
             result, traced = run_unmix(
                 scene, grid, geometry, image, valid, bands, skyl, settings, samples=samples,
-                seed=seed,
-                periodic=BOUNDARIES[self.parameterAsEnum(parameters, "BOUNDARY", context)]
-                == "periodic", reference_height=reference,
-                max_memory=memory_limit(self, parameters, context),
-                truth=truth, progress=progress, is_canceled=progress.is_canceled,
-                tile_size=self.parameterAsInt(parameters, "TILE_SIZE", context),
-                scheduler=self.parameterAsString(parameters, "SCHEDULER", context))
+                seed=seed, periodic=periodic, reference_height=reference,
+                max_memory=max_memory, truth=truth, progress=progress,
+                is_canceled=progress.is_canceled, tile_size=tile_size, scheduler=scheduler)
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:

@@ -139,6 +139,11 @@ def run_retrieve(
     precision: float = 0.0,
     time_budget: float = DEFAULT_TIME_BUDGET,
     log: Callable[[str], None] | None = None,
+    tile_size: int | None = 0,
+    scheduler: str | None = None,
+    max_memory: float | None = None,
+    tile_margin: float | None = None,
+    tile_tallest: float | None = None,
     **options,
 ) -> tuple[RetrievalResult, list]:
     """Trace every acquisition (seed + k for the k-th) at ``samples`` per pixel, then
@@ -161,7 +166,14 @@ def run_retrieve(
     Monte Carlo variance estimated from the batch spread, and the gradient of that estimate
     is noise in the retrieval; with 4 batches (3 degrees of freedom) it made the 0.5 m
     virtual forest's errors about 1.3 x larger (RMS over six draws against five), and
-    WEIGHTING=stderr weighs pixels by the same estimate."""
+    WEIGHTING=stderr weighs pixels by the same estimate.
+
+    ``tile_size`` > 0: every trace (each view, each round) runs in tiles with halos on Dask
+    (``scheduler``: see ``tiling.run_tiles``; ``tile_margin``, ``tile_tallest``: the halo's),
+    stitched into one trace of the view's grid, so pooling and the retrieval see the
+    untiled trace's statistics; None: each trace is tiled or not by the automatic rule
+    (``tiling.choose_tile_size``, held polynomials counted), its choice in ``log``.
+    ``max_memory``: bytes per trace, see ``simulate.trace``."""
     for acquisition in acquisitions:
         check_overlap(scene, acquisition.grid, acquisition.name)
     started = time.perf_counter()
@@ -176,15 +188,44 @@ def run_retrieve(
         if progress is not None:
             progress(span[0] + (span[1] - span[0]) * fraction, label)
 
+    batches = batches_for(samples)  # every round the same, so rounds pool batch by batch
+    source = []  # the tiles' source, built once for every tiled trace
+
+    def trace_view(acquisition: Acquisition, count: int, view_seed: int, round_index: int,
+                   step: Callable[[float], None]) -> Trace:
+        size = tile_size
+        if size is None:
+            from ..tiling import choose_tile_size
+
+            # held: every trace kept so far and its pooled copy
+            held = 2.0 * sum(t.polynomials.nbytes for p in parts for t in p)
+            choice = choose_tile_size(scene, acquisition.grid, acquisition.geometry, count,
+                                      view_seed, periodic, batches, max_memory=max_memory,
+                                      stitched=True, held_bytes=held, scheduler=scheduler)
+            size = choice.tile_size
+            if log is not None and (round_index == 0 or size > 0):
+                log(choice.describe(f"tracing {acquisition.name} at {count} samples"))
+        if size > 0:
+            from ..tiling import tile_source, trace_tiled
+
+            if not source:
+                source.append(tile_source(scene.mockup, scene.elements))
+            return trace_tiled(source[0], scene.elements, acquisition.grid,
+                               acquisition.geometry, size, samples=count, seed=view_seed,
+                               periodic=periodic, batches=batches, max_memory=max_memory,
+                               margin=tile_margin, tallest=tile_tallest, scheduler=scheduler,
+                               progress=step, is_canceled=is_canceled)
+        return trace(scene, acquisition.grid, acquisition.geometry, samples=count,
+                     seed=view_seed, periodic=periodic, batches=batches,
+                     max_memory=max_memory, progress=step, is_canceled=is_canceled)
+
     def trace_round(count: int, round_index: int) -> None:
         for k, acquisition in enumerate(acquisitions):
             def step(fraction, k=k):
                 report(trace_share * (k + fraction) / n, f"tracing {acquisitions[k].name}")
 
-            parts[k].append(trace(scene, acquisition.grid, acquisition.geometry,
-                                  samples=count, seed=seed + k + round_index * n,
-                                  periodic=periodic, batches=batches_for(samples),
-                                  progress=step, is_canceled=is_canceled))
+            parts[k].append(trace_view(acquisition, count, seed + k + round_index * n,
+                                       round_index, step))
 
     def solve(final: bool) -> tuple[RetrievalResult, list[Trace]]:
         traces = [pool_traces(p) for p in parts]

@@ -203,6 +203,8 @@ def test_extra_images_use_their_own_skylight_ratio(run_algorithm, forest, tmp_pa
     ({"RT_CONSTRAINT": 2, "RT_RANGE": "2"}, "RT_RANGE '2' must be two numbers"),
     ({"RT_CONSTRAINT": 2, "RT_RANGE": "2,1"}, "0 <= low <= high"),
     ({"RT_CONSTRAINT": 1, "RT_ELEMENTS": "soil"}, "soil: not a free translucent element"),
+    ({"TILE_SIZE": 5, "SCHEDULER": "cluster please"}, "SCHEDULER 'cluster please'"),
+    ({"SCHEDULER": "cluster please"}, "SCHEDULER 'cluster please'"),
 ])
 def test_bad_input_is_named(run_algorithm, forest, tmp_path, extra, message):
     with pytest.raises(QgsProcessingException, match=message):
@@ -333,4 +335,50 @@ def test_cancel_while_writing_leaves_no_output(forest, tmp_path, unmix3d_provide
                           QgsProcessingContext(), feedback)
     assert not ok
     assert feedback.texts[-2:] == ["writing OUTPUT", "writing SIMULATED"]
+    assert not out.exists()
+
+
+def run_logged(unmix3d_provider, parameters_, feedback=None):
+    feedback = feedback or LogFeedback()
+    algorithm = unmix3d_provider.algorithm("retrieve")
+    outputs, ok = algorithm.run(parameters_, QgsProcessingContext(), feedback)
+    return outputs, ok, feedback
+
+
+def test_tiled_retrieve_agrees_with_untiled_and_the_automatic_choice_is_logged(
+        forest, tmp_path, unmix3d_provider):
+    """TILE_SIZE 5 (16 tiles of 10 m; crowns up to 10 m tall, views at 0 and 40 degrees):
+    every retrieved value within 3 standard errors of a difference of two runs (3 sqrt(2)
+    x the reported one) of the untiled run's. TILE_SIZE 0 on this small scene: untiled,
+    said in the log per image."""
+    quick = dict(SAMPLES=32, STARTS=1, INTERVALS=1, REPORT=None, SIMULATED=None,
+                 CORRELATION=None)
+    untiled, ok, feedback = run_logged(unmix3d_provider,
+                                       parameters(forest, tmp_path / "a", **quick))
+    assert ok
+    automatic = [line for line in feedback.lines if line.startswith("TILE_SIZE 0")]
+    assert len(automatic) == len(GEOMETRIES), feedback.lines
+    assert all("untiled" in line and "memory limit" in line for line in automatic)
+    tiled, ok, _ = run_logged(unmix3d_provider, parameters(forest, tmp_path / "b", TILE_SIZE=5,
+                                                           **quick))
+    assert ok
+    whole, joined = read_rows(untiled["OUTPUT"]), read_rows(tiled["OUTPUT"])
+    assert [r["quantity"] for r in joined] == [r["quantity"] for r in whole]
+    checked = 0
+    for a, b in zip(whole, joined, strict=True):
+        if a["std"]:
+            difference = abs(float(a["value"]) - float(b["value"]))
+            assert difference < 3 * np.sqrt(2) * float(a["std"]), (a, b)
+            checked += 1
+    assert checked >= len(BANDS) * 4
+
+
+def test_cancel_during_a_tiled_retrieve_leaves_no_output(forest, tmp_path, unmix3d_provider):
+    """Canceled at the first finished tile of the first trace: the graph stops, nothing is
+    written."""
+    out = tmp_path / "out"
+    _, ok, feedback = run_logged(unmix3d_provider, parameters(forest, out, TILE_SIZE=5),
+                                 LogFeedback(cancel_at="tracing"))
+    assert not ok
+    assert feedback.texts[0].startswith("tracing") and len(feedback.texts) == 1
     assert not out.exists()
