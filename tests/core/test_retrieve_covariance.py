@@ -9,6 +9,7 @@ from scenes import X0, Y0, box_faces, build, grid_over, rectangle, table
 
 from unmix3d.core.retrieve import uncertainty
 from unmix3d.core.retrieve.model import View, retrieve
+from unmix3d.core.retrieve.report import result_html
 from unmix3d.core.simulate import Geometry, trace
 
 BANDS = ["B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B11", "B12"]
@@ -47,25 +48,28 @@ def replicates(count: int):
     return scene, truth, views
 
 
-def squared_z(scene, truth, views) -> tuple[np.ndarray, list[str]]:
+def squared_z(scene, truth, views):
     """Per view: the mean over unknowns of ((estimate - truth) / standard error)^2, and
-    the first view's warnings."""
-    out, warnings = [], None
+    the first view's result."""
+    out, first = [], None
     for view in views:
         result = retrieve(scene, [view], BANDS, intervals="sandwich")
         true = np.array([truth[BANDS.index(p.band), scene.variable_names.index(
             f"{p.element}:r")] for p in result.parameters])
         out.append(np.mean(((result.values - true) / result.std) ** 2))
-        warnings = result.warnings if warnings is None else warnings
-    return np.array(out), warnings
+        first = result if first is None else first
+    return np.array(out), first
 
 
 def test_few_pixels_standard_errors_describe_the_errors(monkeypatch):
     scene, truth, views = replicates(60)
-    z2, warnings = squared_z(scene, truth, views)
+    z2, first = squared_z(scene, truth, views)
     rms = float(np.sqrt(z2.mean()))
     print(f"\nRMS of error / standard error over 60 replicates: {rms:.3f}")
-    assert warnings == [w for w in warnings if "16 pixels for 20 unknowns" in w] != []
+    # the warning and the report say what the standard errors rest on
+    assert [w[:25] for w in first.warnings] == ["16 pixels for 20 unknowns"], first.warnings
+    report = result_html(first, [views[0].image], ["image"], {})
+    assert "0% pixel scores, 100% noise model (16 pixels for 20 unknowns)" in report
     # calibrated standard errors: 1, or sqrt(14 / 12) = 1.08 for variances estimated with
     # the 14 residual degrees of freedom per band of 16 pixels; 60 replicates spread it by
     # about +-0.06 (one standard deviation, bootstrap)
