@@ -351,11 +351,10 @@ def retrieve(
         warnings.append(f"{len(weak)} quantities are weakly identified (95 % interval wider "
                         f"than {unc.WEAK_WIDTH:g}): constrain their r/t (RT_CONSTRAINT), add a "
                         f"view or a date, or trace more samples")
-    if middle.weight >= 1:
-        warnings.append(f"{middle.pixels} pixels for {middle.unknowns} unknowns: their scores "
-                        f"cannot give the covariance (rank <= {middle.pixels}), so the standard "
-                        f"errors rest on a noise model (the trace's Monte Carlo noise per pixel "
-                        f"plus a remainder shared by every pixel)")
+    for lack in middle.rank_deficient():
+        warnings.append(f"{lack}: their pixel scores cannot give the covariance, so the "
+                        f"standard errors rest on a noise model (the trace's Monte Carlo noise "
+                        f"per pixel plus a remainder shared by every pixel)")
     distinct = [s for s in start_rows if s[1] > 0.01]
     if distinct:
         warnings.append(f"{len(distinct)} of {len(start_rows)} starts ended elsewhere "
@@ -419,8 +418,7 @@ def _reduced_covariance(problem, layout, p, x, chains, keep, u, fixed_ratio):
 
     h = unc.hessian(dataclasses.replace(problem, objective=objective), np.zeros(size), free)
     # meat in p, projected on the free directions
-    meat, middle = unc.middle_term(layout, problem.data, x, chains, problem.n_obs,
-                                   int(free.size))
+    meat, middle = unc.middle_term(layout, problem.data, x, chains, problem.n_obs, free)
     meat = b.T @ meat @ b
     eigen, vectors = np.linalg.eigh(h)
     eigen = np.maximum(eigen, max(eigen.max(), 1e-300) * 1e-12)

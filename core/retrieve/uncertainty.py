@@ -185,42 +185,61 @@ def model_middle_term(layout: Layout, data, x, chains, n_obs: int,
 
 @dataclass
 class MiddleTerm:
-    """How the sandwich's middle term was made: the weight of the model-based term, from
-    how many pixels' scores, for how many unknowns."""
+    """How the sandwich's middle term was made, per zone: the weight of the model-based
+    term, from how many pixels' scores, for how many unknowns."""
 
-    weight: float
-    pixels: int
-    unknowns: int
+    zones: list[str]
+    weights: list[float]
+    pixels: list[int]
+    unknowns: list[int]
+
+    def _zone(self, z: int) -> str:
+        return f"zone {self.zones[z]}: " if len(self.zones) > 1 else ""
 
     def describe(self) -> str:
-        if self.weight <= 0:
-            return "sandwich (pixel scores)"
-        return (f"sandwich: {1 - self.weight:.0%} pixel scores, {self.weight:.0%} noise model "
-                f"({self.pixels} pixels for {self.unknowns} unknowns)")
+        parts = [f"{self._zone(z)}{1 - w:.0%} pixel scores, {w:.0%} noise model "
+                 f"({self.pixels[z]} pixels for {self.unknowns[z]} unknowns)"
+                 for z, w in enumerate(self.weights)]
+        return "sandwich: " + "; ".join(parts)
+
+    def rank_deficient(self) -> list[str]:
+        """Per zone whose pixel scores cannot give the covariance: what it lacks."""
+        return [f"{self._zone(z)}{self.pixels[z]} pixels for {self.unknowns[z]} unknowns"
+                for z, w in enumerate(self.weights) if w >= 1 and self.unknowns[z]]
 
 
 def middle_term(layout: Layout, data, x, chains, n_obs: int,
-                n_free: int) -> tuple[np.ndarray, MiddleTerm]:
-    """The sandwich's middle term for ``n_free`` unknowns, with the fit's correction
-    ``n_obs / (n_obs - n_free)``: (P, P) and how it was made.
+                free: np.ndarray) -> tuple[np.ndarray, MiddleTerm]:
+    """The sandwich's middle term for the unknowns ``free``, with the fit's correction
+    ``n_obs / (n_obs - unknowns)``: (P, P) and how it was made.
 
-    The scores' outer products (``score_outer``) need no noise model, but N pixels give a
-    matrix of rank <= N: with fewer pixels than unknowns (48 pixels of three 10 m views
-    for 60 unknowns) some directions get no variance at all, and with few more their
-    variances are far too small. So the model-based term (``model_middle_term``) takes the
-    weight min(1, n_free / N), the share of the N pixel scores the unknowns use up: 1 where
-    the scores cannot describe the covariance, a few percent with thousands of pixels.
-    Three views of the virtual forest (60 unknowns): largest component error whitened by
-    the reported covariance (``whitened_rms``, about 1 when right) 2.47 / 1.88 / 1.93 / 1.29
-    from the scores alone with 48 / 75 / 192 / 768 pixels, 1.32 / 1.29 / 1.52 / 1.28 so."""
+    The scores' outer products (``score_outer``) need no noise model, but a zone's N
+    pixels give its block a rank <= N: with fewer pixels than unknowns (48 pixels of three
+    10 m views for 60 unknowns) some directions get no variance at all, and with few more
+    their variances are far too small. So per zone the model-based term
+    (``model_middle_term``) takes the weight min(1, unknowns / N), the share of the N pixel
+    scores the unknowns use up: 1 where the scores cannot describe the covariance, a few
+    percent with thousands of pixels. Three views of the virtual forest (60 unknowns):
+    largest component error whitened by the reported covariance (``whitened_rms``, about 1
+    when right) 2.47 / 1.88 / 1.93 / 1.29 from the scores alone with 48 / 75 / 192 / 768
+    pixels, 1.32 / 1.29 / 1.52 / 1.28 so. A pixel's score holds only its zone's unknowns,
+    so both terms are block diagonal by zone."""
+    n_free = int(np.size(free))
     scores = score_outer(layout, data, x, chains, n_obs) * n_obs / max(n_obs - n_free, 1)
-    pixels = sum(int(part[0].size) for d in data for part in d.parts)
-    weight = min(1.0, n_free / max(pixels, 1))
-    made = MiddleTerm(weight, pixels, n_free)
-    if weight <= 0:
+    zone_of = np.array([layout.zone_names.index(q.zone) for q in layout.parameters], int)
+    unknowns = np.bincount(zone_of[np.asarray(free, int)], minlength=len(layout.zone_names))
+    pixels = np.zeros(len(layout.zone_names), int)
+    for d in data:
+        for z, part in enumerate(d.parts):
+            pixels[z] += part[0].size
+    weights = np.minimum(1.0, unknowns / np.maximum(pixels, 1))
+    made = MiddleTerm(list(layout.zone_names), weights.tolist(), pixels.tolist(),
+                      unknowns.tolist())
+    if not weights.any():
         return scores, made
     model = model_middle_term(layout, data, x, chains, n_obs, n_free)
-    return (1 - weight) * scores + weight * model, made
+    weight = weights[zone_of]  # per parameter; the blocks between zones are zero
+    return scores + (model - scores) * weight[:, None], made
 
 
 def hessian(problem: Problem, p: np.ndarray, keep: np.ndarray, step: float = 1e-5):
@@ -246,8 +265,8 @@ def sandwich(problem: Problem, p, x, chains, keep: np.ndarray):
     cov = np.full((size, size), np.nan)
     inverse = np.full((size, size), np.nan)
     if not keep.size:
-        return cov, inverse, MiddleTerm(0.0, 0, 0)
-    meat, made = middle_term(layout, problem.data, x, chains, problem.n_obs, int(keep.size))
+        return cov, inverse, MiddleTerm(list(layout.zone_names), [], [], [])
+    meat, made = middle_term(layout, problem.data, x, chains, problem.n_obs, keep)
     meat = meat[np.ix_(keep, keep)]
     h = hessian(problem, p, keep)
     eigen, vectors = np.linalg.eigh(h)

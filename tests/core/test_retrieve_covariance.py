@@ -69,16 +69,17 @@ def test_few_pixels_standard_errors_describe_the_errors(monkeypatch):
     # the warning and the report say what the standard errors rest on
     assert [w[:25] for w in first.warnings] == ["16 pixels for 20 unknowns"], first.warnings
     report = result_html(first, [views[0].image], ["image"], {})
-    assert "0% pixel scores, 100% noise model (16 pixels for 20 unknowns)" in report
+    assert "sandwich: 0% pixel scores, 100% noise model (16 pixels for 20 unknowns)" in report
     # calibrated standard errors: 1, or sqrt(14 / 12) = 1.08 for variances estimated with
     # the 14 residual degrees of freedom per band of 16 pixels; 60 replicates spread it by
     # about +-0.06 (one standard deviation, bootstrap)
     assert 0.85 <= rms <= 1.3, rms
 
     # the pixel scores alone (the middle term before the noise model) are too narrow
-    def scores_only(layout, data, x, chains, n_obs, n_free):
+    def scores_only(layout, data, x, chains, n_obs, free):
         scores = uncertainty.score_outer(layout, data, x, chains, n_obs)
-        return scores * n_obs / (n_obs - n_free), uncertainty.MiddleTerm(0.0, 16, n_free)
+        return (scores * n_obs / (n_obs - free.size),
+                uncertainty.MiddleTerm(["all"], [0.0], [16], [free.size]))
 
     monkeypatch.setattr(uncertainty, "middle_term", scores_only)
     z2_scores, _ = squared_z(scene, truth, views)
