@@ -65,6 +65,8 @@ class RetrievalResult:
     #: (``run.Sampling``; None when ``retrieve`` was called on given traces)
     samples: int = 0
     sampling: object | None = None
+    #: how the covariance's middle term was made (``uncertainty.MiddleTerm``)
+    middle_term: object | None = None
 
     def rows(self) -> list[dict]:
         """Long table: one row per reported value (spectra of every element and zone,
@@ -284,8 +286,8 @@ def retrieve(
         fixed_ratio[ri] |= fixed
         fixed_ratio[ti] |= fixed
     keep = np.flatnonzero(~unidentifiable & ~frozen)
-    cov_p, h_inverse_p = _reduced_covariance(problem, layout, p, x, chains, keep, u,
-                                             fixed_ratio)
+    cov_p, h_inverse_p, middle = _reduced_covariance(problem, layout, p, x, chains, keep, u,
+                                                     fixed_ratio)
     std = np.sqrt(np.clip(np.diag(cov_p), 0, None))
     std[unidentifiable] = np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -349,6 +351,10 @@ def retrieve(
         warnings.append(f"{len(weak)} quantities are weakly identified (95 % interval wider "
                         f"than {unc.WEAK_WIDTH:g}): constrain their r/t (RT_CONSTRAINT), add a "
                         f"view or a date, or trace more samples")
+    for lack in middle.rank_deficient():
+        warnings.append(f"{lack}: their pixel scores cannot give the covariance, so the "
+                        f"standard errors rest on a noise model (the trace's Monte Carlo noise "
+                        f"per pixel plus a remainder shared by every pixel)")
     distinct = [s for s in start_rows if s[1] > 0.01]
     if distinct:
         warnings.append(f"{len(distinct)} of {len(start_rows)} starts ended elsewhere "
@@ -372,6 +378,7 @@ def retrieve(
         seconds=0.0, zone_names=zone_names, bands=bands,
         element_names=names, modes=mode_list, variable_names=scene.variable_names,
         warnings=warnings, quantities=rows, starts=start_rows, intervals=intervals,
+        middle_term=middle,
         constraints={n: (constraints or {}).get(n, "") for n, m in zip(
             names, mode_list, strict=True) if m == FREE
             and scene.elements.elements[names.index(n)].translucent},
@@ -383,9 +390,9 @@ def retrieve(
 
 
 def _reduced_covariance(problem, layout, p, x, chains, keep, u, fixed_ratio):
-    """Sandwich covariance in p. A pair with a fixed r/t has one unknown (its albedo w):
-    its r and t move together, r = q w, t = (1 - q) w; the covariance is computed in the
-    free directions and mapped back."""
+    """Sandwich covariance in p, H^-1 and ``uncertainty.MiddleTerm``. A pair with a fixed
+    r/t has one unknown (its albedo w): its r and t move together, r = q w, t = (1 - q) w;
+    the covariance is computed in the free directions and mapped back."""
     size = layout.size
     basis = np.eye(size)
     drop = []
@@ -411,19 +418,18 @@ def _reduced_covariance(problem, layout, p, x, chains, keep, u, fixed_ratio):
 
     h = unc.hessian(dataclasses.replace(problem, objective=objective), np.zeros(size), free)
     # meat in p, projected on the free directions
-    meat = unc.score_outer(layout, problem.data, x, chains, problem.n_obs)
+    meat, middle = unc.middle_term(layout, problem.data, x, chains, problem.n_obs, free)
     meat = b.T @ meat @ b
     eigen, vectors = np.linalg.eigh(h)
     eigen = np.maximum(eigen, max(eigen.max(), 1e-300) * 1e-12)
     bread = (vectors / eigen) @ vectors.T
-    dof = max(problem.n_obs - int(free.size), 1)
-    cov_f = bread @ meat @ bread * problem.n_obs / dof
+    cov_f = bread @ meat @ bread
     cov = np.full((size, size), np.nan)
     inverse = np.full((size, size), np.nan)
     used = np.flatnonzero(np.abs(b).sum(axis=1) > 0)
     cov[np.ix_(used, used)] = (b @ cov_f @ b.T)[np.ix_(used, used)]
     inverse[np.ix_(used, used)] = (b @ bread @ b.T)[np.ix_(used, used)]
-    return cov, inverse
+    return cov, inverse, middle
 
 
 def _interval(row, q, j, cov_q, values_q, points):

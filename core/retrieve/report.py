@@ -94,6 +94,8 @@ def result_html(result: RetrievalResult, images, image_names, settings: dict) ->
     rows += [["iterations / evaluations", f"{result.iterations} / {result.evaluations}"],
              ["optimiser", result.message], ["final image RMSE", result.rmse],
              ["optimisation time (s)", round(result.seconds, 2)]]
+    if result.middle_term is not None:
+        rows.append(["standard errors", result.middle_term.describe()])
     warnings = "".join(f"<p class='note'><b>Warning:</b> {html.escape(w)}</p>"
                        for w in result.warnings)
     value_rows = [[r[c] for c in COLUMNS] for r in result.rows()]
