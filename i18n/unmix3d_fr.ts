@@ -392,8 +392,8 @@
       <translation>Éléments de la table des éléments (séparés par des virgules) dont la surface est le terrain : chaque pixel repose sur le terrain sous son centre, comme dans les images orthorectifiées (un plan déplacerait l'empreinte de hauteur x tan(zénith de visée) sur un relief). Vide, ou l'élément par défaut « ground » absent de la table : un plan horizontal au point le plus bas de la maquette.</translation>
     </message>
     <message>
-      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
-      <translation>Les polynômes du tracé sont estimés à partir de quelques pixels avant le tracé ; une exécution qui demanderait plus de mémoire que cette limite est refusée, avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; with TILE_SIZE 0 a run that would need more memory than this is traced in tiles that fit (see TILE_SIZE), and one that would not fit even so is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>Les polynômes du tracé sont estimés sur quelques pixels avant le tracé ; avec TILE_SIZE 0, un calcul qui demanderait plus de mémoire que cette limite est tracé par tuiles qui y tiennent (voir TILE_SIZE), et un calcul qui n'y tiendrait même pas ainsi est refusé avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
     </message>
     <message>
       <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
@@ -1612,16 +1612,16 @@
       <translation>WINDOW « {0} » doit être de la forme 5x5 (lignes x colonnes)</translation>
     </message>
     <message>
-      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
-      <translation>OBJECTS ne s'applique pas encore aux exécutions tuilées (TILE_SIZE &gt; 0) : chaque élément garde sa solution par fenêtre.</translation>
-    </message>
-    <message>
       <source>Canceled: no OP map was written.</source>
       <translation>Annulé : aucune carte OP n'a été écrite.</translation>
     </message>
     <message>
       <source>OP maps: {0} ({1})</source>
       <translation>Cartes OP : {0} ({1})</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS ne s'applique pas encore aux exécutions tuilées (TILE_SIZE &gt; 0) : chaque élément garde sa solution par fenêtre.</translation>
     </message>
     <message>
       <source>{0}: {1:.2f} s</source>
@@ -1634,6 +1634,10 @@
     <message>
       <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>
       <translation>L'élément {0} n'est jamais assez visible pour être restitué : sa fraction visible atteint au plus {1:.3f} dans un pixel, sous MIN_FRACTION {2:g} (murs vus au nadir, parties cachées sous d'autres), sa carte de PO est donc entièrement NoData.</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs yet, and TILE_SIZE 0 chose tiles of {0} pixels for this grid under MAX_MEMORY: every element keeps its window solution; raise MAX_MEMORY to keep OBJECTS.</source>
+      <translation>OBJECTS ne s'applique pas encore aux calculs par tuiles, et TILE_SIZE 0 a choisi des tuiles de {0} pixels pour cette grille sous MAX_MEMORY : chaque élément garde sa solution par fenêtre ; augmentez MAX_MEMORY pour garder OBJECTS.</translation>
     </message>
   </context>
 </TS>

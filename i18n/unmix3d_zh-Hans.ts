@@ -392,8 +392,8 @@
       <translation>元素表中表面为地形的元素（以逗号分隔）：每个像元位于其中心下方的地形上，与正射校正影像一致（在起伏地形上，平面会使足迹移动 高度 x tan(观测天顶角)）。为空，或表中没有默认的“ground”：使用位于模型最低点的水平面。</translation>
     </message>
     <message>
-      <source>The trace's polynomials are estimated from a few pixels before tracing; a run that would need more memory than this is refused with the estimate. 0: half of the machine's memory.</source>
-      <translation>追踪前先用少量像元估计追踪多项式所需内存；所需内存超过此值的运行将被拒绝，并给出估计值。0：本机内存的一半。</translation>
+      <source>The trace's polynomials are estimated from a few pixels before tracing; with TILE_SIZE 0 a run that would need more memory than this is traced in tiles that fit (see TILE_SIZE), and one that would not fit even so is refused with the estimate. 0: half of the machine's memory.</source>
+      <translation>追踪的多项式在追踪前由少数像素估计；TILE_SIZE 为 0 时，所需内存超过此限制的运行将按能容纳的分块追踪（见 TILE_SIZE），即便如此仍无法容纳的运行将被拒绝并给出估计值。0：机器内存的一半。</translation>
     </message>
     <message>
       <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
@@ -1612,16 +1612,16 @@
       <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
     </message>
     <message>
-      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
-      <translation>OBJECTS 尚不适用于分块运行（TILE_SIZE &gt; 0）：每个元素保留其窗口解。</translation>
-    </message>
-    <message>
       <source>Canceled: no OP map was written.</source>
       <translation>已取消：未写入任何 OP 图。</translation>
     </message>
     <message>
       <source>OP maps: {0} ({1})</source>
       <translation>OP 图：{0}（{1}）</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs (TILE_SIZE &gt; 0) yet: every element keeps its window solution.</source>
+      <translation>OBJECTS 尚不适用于分块运行（TILE_SIZE &gt; 0）：每个元素保留其窗口解。</translation>
     </message>
     <message>
       <source>{0}: {1:.2f} s</source>
@@ -1634,6 +1634,10 @@
     <message>
       <source>Element {0} is never seen enough to be retrieved: its visible fraction reaches at most {1:.3f} in a pixel, below MIN_FRACTION {2:g} (walls seen from nadir, parts hidden under others), so its OP map is all NoData.</source>
       <translation>元素 {0} 的可见程度始终不足以反演：其在像元中的可见比例最多为 {1:.3f}，低于 MIN_FRACTION {2:g}（天底视角下的墙面、被其他部件遮挡的部分），因此其光学属性图全部为 NoData。</translation>
+    </message>
+    <message>
+      <source>OBJECTS is not applied to tiled runs yet, and TILE_SIZE 0 chose tiles of {0} pixels for this grid under MAX_MEMORY: every element keeps its window solution; raise MAX_MEMORY to keep OBJECTS.</source>
+      <translation>OBJECTS 尚不适用于分块运行，而 TILE_SIZE 0 在 MAX_MEMORY 限制下为此网格选择了 {0} 像素的分块：每个元素保留其窗口解；提高 MAX_MEMORY 以保留 OBJECTS。</translation>
     </message>
   </context>
 </TS>

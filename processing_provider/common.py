@@ -171,9 +171,10 @@ def add_memory_parameter(algorithm) -> None:
         QgsProcessingParameterNumber("MAX_MEMORY", tr("Memory limit (MB)"),
                                      QgsProcessingParameterNumber.Double, defaultValue=0.0,
                                      minValue=0.0),
-        "The trace's polynomials are estimated from a few pixels before tracing; a run that "
-        "would need more memory than this is refused with the estimate. 0: half of the "
-        "machine's memory.",
+        "The trace's polynomials are estimated from a few pixels before tracing; with "
+        "TILE_SIZE 0 a run that would need more memory than this is traced in tiles that "
+        "fit (see TILE_SIZE), and one that would not fit even so is refused with the "
+        "estimate. 0: half of the machine's memory.",
         advanced=True,
     )
 

@@ -367,11 +367,18 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             reference = terrain_reference(self, parameters, context, scene, grid, feedback)
             truth = read_op_maps(truth_folder, scene, bands, grid) if truth_folder else None
             max_memory = memory_limit(self, parameters, context)
-            if tile_size == 0:
+            chosen = tile_size == 0
+            if chosen:
                 tile_size = automatic_tile_size(feedback, scene, grid, geometry, samples, seed,
                                                 periodic, batches_for(samples), reference,
                                                 max_memory, stitched=True, scheduler=scheduler)
-            if settings.objects and tile_size > 0:
+            if settings.objects and tile_size > 0 and chosen:
+                feedback.pushWarning(tr("OBJECTS is not applied to tiled runs yet, and TILE_SIZE "
+                                        "0 chose tiles of {0} pixels for this grid under "
+                                        "MAX_MEMORY: every element keeps its window solution; "
+                                        "raise MAX_MEMORY to keep OBJECTS.").format(tile_size))
+                settings.objects = False
+            elif settings.objects and tile_size > 0:
                 feedback.pushWarning(tr("OBJECTS is not applied to tiled runs (TILE_SIZE > 0) "
                                         "yet: every element keeps its window solution."))
                 settings.objects = False

@@ -233,6 +233,9 @@ def middle_term(layout: Layout, data, x, chains, n_obs: int,
         for z, part in enumerate(d.parts):
             pixels[z] += part[0].size
     weights = np.minimum(1.0, unknowns / np.maximum(pixels, 1))
+    # below MIN_MODEL_WEIGHT the noise model would move the covariance by under 1 %: not
+    # worth its cost (the model's gradients on every pixel) on large grids
+    weights[weights < MIN_MODEL_WEIGHT] = 0.0
     made = MiddleTerm(list(layout.zone_names), weights.tolist(), pixels.tolist(),
                       unknowns.tolist())
     if not weights.any():
@@ -240,6 +243,10 @@ def middle_term(layout: Layout, data, x, chains, n_obs: int,
     model = model_middle_term(layout, data, x, chains, n_obs, n_free)
     weight = weights[zone_of]  # per parameter; the blocks between zones are zero
     return scores + (model - scores) * weight[:, None], made
+
+
+#: a zone's noise-model weight (unknowns / pixels) below which only the scores are used
+MIN_MODEL_WEIGHT = 0.01
 
 
 def hessian(problem: Problem, p: np.ndarray, keep: np.ndarray, step: float = 1e-5):

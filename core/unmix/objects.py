@@ -272,10 +272,11 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
         blocks = np.zeros(n_elements, bool)
         blocks[element_of[shares.block[unknown]]] = True
         keep_windows = solved & blocks & ~pooled
-        if keep_windows.any():
-            solved &= ~keep_windows
-            current[:, keep_windows] = op[:, keep_windows]
-            x[:, np.isin(element_of, np.flatnonzero(keep_windows))] = np.nan
+        if keep_windows.any():  # solved again without them: the other parts' values were
+            # fitted beside blocks free to take up what they missed
+            kept = keep_windows if exclude is None else keep_windows | np.asarray(exclude, bool)
+            return solve_objects(evaluate, image, op, valid, shares, masks, exclude=kept,
+                                 steps=steps, damping=damping, is_canceled=is_canceled)
     current = _paint(current, x, area, element_of, solved)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
@@ -302,7 +303,9 @@ def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray
         chi2 = float((weight * (x[:, fixed] - mean[:, None]) ** 2).sum())
         if chi2 / (x.shape[0] * (fixed.sum() - 1)) < SAME_PARTS_CHI2:
             x[:, mine] = mean[:, None]
-            variance[:, mine] = 1.0 / weight.sum(axis=1)[:, None]
+            # the calibration floor is shared by the parts too: it does not average down
+            variance[:, mine] = np.maximum(1.0 / weight.sum(axis=1),
+                                           (MIN_RELATIVE_NOISE * mean) ** 2)[:, None]
             pooled[e] = True
     return pooled
 

@@ -197,6 +197,9 @@ def test_an_element_of_one_part_whose_blocks_differ_keeps_its_window_solution(mo
     assert blocks.objects.solved.tolist() == [False, True]  # the roofs still per part
     assert not blocks.objects.pooled[0]
     np.testing.assert_array_equal(blocks.objects.op[:, 0], window.op[:, 0])
+    # and the roofs were solved without the ground's blocks beside them
+    assert np.isnan(blocks.objects.part_op[:, blocks.shares.block]).all()
+    assert np.isfinite(blocks.objects.part_op[:, 1:5]).all()
 
 
 def test_parts_table_lists_every_solved_part_with_its_op(strips):

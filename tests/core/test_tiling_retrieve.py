@@ -174,7 +174,8 @@ def test_automatic_rule_gives_up_where_even_small_tiles_would_not_fit():
 def test_small_scenes_stay_untiled_and_a_low_limit_tiles_them(towers_scene):
     """The towers scene at 1 m (120 x 120 pixels) is untiled at the default limit (half the
     machine's memory); with a limit a third of its estimated peak it is tiled, from the
-    pilot's estimate; at 4 m (30 x 30, under MIN_AUTO_TILE) it never is."""
+    pilot's estimate; at 4 m (30 x 30) under a sixteenth of that limit not even a tile of
+    MIN_AUTO_TILE would fit, so it stays untiled (for the trace to refuse)."""
     scene, _ = towers_scene
     fine = dataclasses.replace(GRID, pixel_width=1.0, pixel_height=1.0, rows=120, cols=120)
     memory = estimate_memory(scene, fine, GEOMETRY, samples=64, batches=16)
