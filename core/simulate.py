@@ -431,6 +431,11 @@ class Trace:
         return self.reflectance(self.scene.variables_from_table(bands), skyl)
 
 
+#: pixels per chunk of ``trace``: a chunk's record buffers (``MemoryEstimate.chunk_bytes``)
+#: are for at most this many pixels
+TRACE_CHUNK_PIXELS = 2048
+
+
 def trace(
     scene: Scene,
     grid: PixelGrid,
@@ -444,7 +449,7 @@ def trace(
     rr_survival: float = 0.8,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
-    chunk_pixels: int = 2048,
+    chunk_pixels: int = TRACE_CHUNK_PIXELS,
     max_memory: float | None = None,
     capacity: int | None = None,
     window: TraceWindow | None = None,
@@ -605,13 +610,13 @@ def estimate_memory(
     reference_height: float | np.ndarray | None = None,
 ) -> MemoryEstimate:
     """What ``trace`` with these settings would need (its PILOT_PIXELS pilot only, nothing
-    traced): the trace refused at a limit of 0 bytes, whose error carries the estimate."""
+    traced): the trace refused at a limit below any estimate, whose error carries it."""
     try:
         trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-              batches=batches, reference_height=reference_height, max_memory=0.0)
+              batches=batches, reference_height=reference_height, max_memory=-1.0)
     except MemoryLimitError as error:
         return error.memory
-    raise AssertionError("a trace with a 0-byte memory limit was not refused")
+    raise AssertionError("a trace with a negative memory limit was not refused")
 
 
 #: metres the periodic box is grown by on every side when a turbid volume touches it

@@ -46,6 +46,7 @@ from .scene.elements import ElementTable
 from .scene.mockup import Mockup
 from .simulate import (
     BUILD_BYTES,
+    TRACE_CHUNK_PIXELS,
     Geometry,
     MemoryEstimate,
     PixelGrid,
@@ -640,9 +641,6 @@ class TileChoice:
                 f"{self.limit / mb:,.0f} MB")
 
 
-#: pixels per chunk of ``simulate.trace`` (its ``chunk_pixels`` default): a chunk's record
-#: buffers (``MemoryEstimate.chunk_bytes``) are for at most this many pixels
-TRACE_CHUNK_PIXELS = 2048
 
 
 def tile_peak_bytes(memory: MemoryEstimate, side: int) -> float:

@@ -179,6 +179,19 @@ def add_memory_parameter(algorithm) -> None:
     )
 
 
+def add_scheduler_parameter(algorithm) -> None:
+    """SCHEDULER, where the tiles of simulate, unmix and retrieve run."""
+    algorithm.add(
+        QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
+                                     defaultValue=""),
+        "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
+        "threads in this process, 'processes' for a local process pool, or a "
+        "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
+        "this plugin importable as unmix3d).",
+        advanced=True,
+    )
+
+
 def memory_limit(algorithm, parameters, context) -> float | None:
     """MAX_MEMORY in bytes, None for the default (half of the machine's memory)."""
     megabytes = algorithm.parameterAsDouble(parameters, "MAX_MEMORY", context)

@@ -36,6 +36,7 @@ from .common import (
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    add_scheduler_parameter,
     check_scene_bands,
     checked_write,
     geometry_angles,
@@ -276,13 +277,7 @@ class RetrieveAlgorithm(Unmix3DAlgorithm):
                  "are joined into one per image and pooled round by round as untiled ones, so "
                  "the retrieval sees every image whole.",
                  advanced=True)
-        self.add(QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
-                                              defaultValue=""),
-                 "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
-                 "threads in this process, 'processes' for a local process pool, or a "
-                 "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
-                 "this plugin importable as unmix3d).",
-                 advanced=True)
+        add_scheduler_parameter(self)
         self.add(QgsProcessingParameterFileDestination("OUTPUT", tr("Retrieved values"),
                                                        fileFilter="CSV (*.csv)"),
                  "CSV, one row per value: element, zone, mode (free, fixed, prospect), "

@@ -27,6 +27,7 @@ from .common import (
     add_memory_parameter,
     add_sampling_parameters,
     add_scene_parameters,
+    add_scheduler_parameter,
     add_terrain_parameter,
     automatic_tile_size,
     check_image_crs,
@@ -134,15 +135,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "element table's OPs (not OP maps or gradients).",
             advanced=True,
         )
-        self.add(
-            QgsProcessingParameterString(self.SCHEDULER, tr("Dask scheduler"), optional=True,
-                                         defaultValue=""),
-            "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
-            "threads in this process, 'processes' for a local process pool, or a "
-            "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
-            "this plugin importable as unmix3d).",
-            advanced=True,
-        )
+        add_scheduler_parameter(self)
         self.add(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Simulated image")),
                  "Bidirectional reflectance factor, one band per band, named.")
         self.add(QgsProcessingParameterRasterDestination(self.FRACTIONS, tr("Element fractions"),

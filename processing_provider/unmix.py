@@ -31,6 +31,7 @@ from .common import (
     add_reflectance_parameters,
     add_sampling_parameters,
     add_scene_parameters,
+    add_scheduler_parameter,
     add_terrain_parameter,
     atmosphere_report,
     automatic_tile_size,
@@ -238,13 +239,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "one image, so windows across tile edges and pure pixel selection see the "
                  "whole image (no seams).",
                  advanced=True)
-        self.add(QgsProcessingParameterString("SCHEDULER", tr("Dask scheduler"), optional=True,
-                                              defaultValue=""),
-                 "Where tiles run (TILE_SIZE > 0, or tiles chosen by TILE_SIZE 0): empty for "
-                 "threads in this process, 'processes' for a local process pool, or a "
-                 "dask.distributed scheduler address such as tcp://host:8786 (its workers need "
-                 "this plugin importable as unmix3d).",
-                 advanced=True)
+        add_scheduler_parameter(self)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
