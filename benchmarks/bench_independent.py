@@ -23,8 +23,9 @@ standard errors (RMS of error / std, and the share of |error| < 2 std).
 nearest pure pixels brings), the windows without the per-part solve (``no_objects``: what
 one OP per mock-up part brings), the inversion's trace at 1,024 samples (its Monte Carlo
 noise), the image replaced by unmix3d's own render of the per-pixel truth (forward-model
-mismatch against Mitsuba; the image noise) and the difference of that render from
-Mitsuba's.
+mismatch against Mitsuba; the image noise), the difference of that render from
+Mitsuba's, and the defaults with one leaf element per leaf type (``leaf_types``: what the
+one table-wide leaf r/t ratio costs; also alone with ``--leaf-types``).
 
     .venv/bin/python benchmarks/bench_independent.py --scenes berlinA town1 --budget
 
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+import re
 import sys
 import time
 from pathlib import Path
@@ -86,45 +88,77 @@ def scene_and_image(name: str, renders: int, samples: int, cache: Path):
     return data
 
 
-def summary(s, result, image, fractions) -> list[dict]:
-    names = s.scene.elements.names
-    rows = []
+def summary(s, result, image, fractions, scene=None, truth=None) -> list[dict]:
+    """One row per element; with several leaf elements (one per leaf type), a row
+    ``leaves (all types)`` over all their pixels too."""
+    names = (scene or s.scene).elements.names
+    truth = s.truth if truth is None else truth
+    groups = [(name, [i]) for i, name in enumerate(names)]
+    leaf_elements = [i for i, name in enumerate(names) if re.fullmatch(r"leaves\d+", name)]
+    if len(leaf_elements) > 1:
+        groups.append(("leaves (all types)", leaf_elements))
+    return [_summary_row(name, members, result, image, fractions, truth)
+            for name, members in groups]
+
+
+def _summary_row(name, members, result, image, fractions, truth) -> dict:
     image_error = np.abs(result.simulated - image) / image
     floor = (np.abs(result.truth_simulated - image) / image
              if result.truth_simulated is not None else None)
-    for i, name in enumerate(names):
+    parts = {k: [] for k in ("error", "z", "pure_error", "image", "floor")}
+    pixels = 0
+    for i in members:
         mask = result.op_valid[i]
+        pixels += int(mask.sum())
         if not mask.any():
-            rows.append(dict(element=name, pixels=0))
             continue
-        error = (np.abs(result.op[:, i] - s.truth[:, i]) / s.truth[:, i])[:, mask]
-        z = ((result.op[:, i] - s.truth[:, i]) / result.op_std[:, i])[:, mask]
-        error, z = error[np.isfinite(error)], z[np.isfinite(z)]
-        pure = mask & (fractions[i] >= 0.9)
-        pure_error = (np.abs(result.op[:, i] - s.truth[:, i]) / s.truth[:, i])[:, pure]
-        rows.append(dict(
-            element=name, pixels=int(mask.sum()),
-            op_error_median=100 * float(np.median(error)),
-            op_error_mean=100 * float(np.mean(error)),
-            op_error_median_pure=100 * float(np.median(pure_error)) if pure.any() else None,
-            image_error_median=100 * float(np.median(image_error[:, mask])),
-            image_floor_median=(100 * float(np.median(floor[:, mask]))
-                                if floor is not None else None),
-            z_rms=float(np.sqrt(np.mean(z**2))),
-            within_2_std=float(np.mean(np.abs(z) < 2)),
-        ))
-    return rows
+        relative = np.abs(result.op[:, i] - truth[:, i]) / truth[:, i]
+        parts["error"].append(relative[:, mask])
+        parts["z"].append(((result.op[:, i] - truth[:, i]) / result.op_std[:, i])[:, mask])
+        parts["pure_error"].append(relative[:, mask & (fractions[i] >= 0.9)])
+        parts["image"].append(image_error[:, mask])
+        if floor is not None:
+            parts["floor"].append(floor[:, mask])
+    if not pixels:
+        return dict(element=name, pixels=0)
+    joined = {k: np.concatenate([v.ravel() for v in values]) if values else np.empty(0)
+              for k, values in parts.items()}
+    error = joined["error"][np.isfinite(joined["error"])]
+    z = joined["z"][np.isfinite(joined["z"])]
+    pure = joined["pure_error"][np.isfinite(joined["pure_error"])]
+    return dict(
+        element=name, pixels=pixels,
+        op_error_median=100 * float(np.median(error)),
+        op_error_mean=100 * float(np.mean(error)),
+        op_error_median_pure=100 * float(np.median(pure)) if pure.size else None,
+        image_error_median=100 * float(np.median(joined["image"])),
+        image_floor_median=(100 * float(np.median(joined["floor"]))
+                            if joined["floor"].size else None),
+        z_rms=float(np.sqrt(np.mean(z**2))),
+        within_2_std=float(np.mean(np.abs(z) < 2)),
+    )
 
 
-def unmix_case(s, image, samples, seed, parameters=None):
+def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None):
+    """``scene``, ``truth``: another element table's (default: ``s``'s)."""
+    scene, truth = scene or s.scene, s.truth if truth is None else truth
     valid = np.isfinite(image).all(axis=0)
     start = time.perf_counter()
-    result, traced = run_unmix(s.scene, s.grid, s.geometry, image, valid, s.bands, s.skyl,
+    result, traced = run_unmix(scene, s.grid, s.geometry, image, valid, s.bands, s.skyl,
                                parameters or UnmixParameters(), samples=samples, seed=seed,
-                               truth=s.truth)
+                               truth=truth)
     seconds = time.perf_counter() - start
     return dict(seconds=seconds, stages=result.seconds,
-                elements=summary(s, result, image, traced.fractions))
+                elements=summary(s, result, image, traced.fractions, scene, truth))
+
+
+def leaf_types_case(s, image) -> dict:
+    """The defaults with one leaf element per leaf type (a user with a species map): what
+    the one table-wide leaf r/t ratio costs. At nadir with the sun behind the sensor the
+    image fixes mostly r in the red (leaves seen lit on their tops); the albedo r + t then
+    follows from the ratio, which differs 2.3-fold in the red between these types."""
+    scene, truth = independent.leaf_type_scene(s)
+    return unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED, scene=scene, truth=truth)
 
 
 def main() -> None:
@@ -133,6 +167,8 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=4)
     parser.add_argument("--render-samples", type=int, default=1024)
     parser.add_argument("--budget", action="store_true")
+    parser.add_argument("--leaf-types", action="store_true",
+                        help="add the case of one leaf element per leaf type (in --budget)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
     parser.add_argument("--output", type=Path,
                         default=ROOT / "benchmarks" / "results" / "independent.json")
@@ -166,6 +202,8 @@ def main() -> None:
                                             / np.hypot(own_error, data["image_error"]))),
             }
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED)
+        if args.budget or args.leaf_types:
+            entry["leaf_types"] = leaf_types_case(s, image)
         results["scenes"][name] = entry
         print(json.dumps({name: entry}, indent=1, default=float), flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)

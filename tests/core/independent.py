@@ -282,6 +282,31 @@ def _element_table(names, parts, part_op, bands) -> ElementTable:
     return ElementTable(rows, list(bands))
 
 
+def leaf_type_scene(s: IndependentScene) -> tuple[Scene, np.ndarray]:
+    """The table of a user who knows each tree's species: one leaf element per leaf type
+    (``leaves<k>``, listing its crowns, with that type's own r/t ratio per band), the other
+    elements as in ``s``; -> (scene, per-pixel truth)."""
+    types = leaf_spectra(s.bands)
+    rows = []
+    for element in s.scene.elements.elements:
+        if element.name != "leaves":
+            rows.append(element)
+            continue
+        for k, (r, t) in enumerate(types):
+            members = [name for name, (_, (part_r, _)) in s.parts.items()
+                       if name.startswith("leaves_") and np.allclose(part_r, r)]
+            if not members:
+                continue
+            row = Element(f"leaves{k}", members, "translucent", rt_ratio=1.0,
+                          op=dict(element.op))
+            row.rt_ratio_by_band = dict(zip(s.bands, r / t, strict=True))
+            rows.append(row)
+    scene = prepare_scene(s.scene.mockup, ElementTable(rows, list(s.bands)))
+    truth = true_op_maps(scene, s.scene.mockup.part_of_triangle, s.part_op, s.grid,
+                         s.geometry, 64)
+    return scene, truth
+
+
 def true_op_maps(scene: Scene, part_of_triangle, part_op, grid: PixelGrid,
                  geometry: Geometry, rays_per_axis_cell: int) -> np.ndarray:
     """Per pixel, each element's mean OP over its visible area: sensor rays on a regular
