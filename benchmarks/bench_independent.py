@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import re
 import sys
 import time
 from pathlib import Path
@@ -88,23 +87,21 @@ def scene_and_image(name: str, renders: int, samples: int, cache: Path):
     return data
 
 
-def summary(s, result, image, fractions, scene=None, truth=None) -> list[dict]:
-    """One row per element; with several leaf elements (one per leaf type), a row
-    ``leaves (all types)`` over all their pixels too."""
+def summary(s, result, image, fractions, scene=None, truth=None,
+            combined: dict[str, list[int]] | None = None) -> list[dict]:
+    """One row per element, then one per ``combined`` group (name -> element indices)
+    over all its elements' pixels."""
     names = (scene or s.scene).elements.names
     truth = s.truth if truth is None else truth
-    groups = [(name, [i]) for i, name in enumerate(names)]
-    leaf_elements = [i for i, name in enumerate(names) if re.fullmatch(r"leaves\d+", name)]
-    if len(leaf_elements) > 1:
-        groups.append(("leaves (all types)", leaf_elements))
-    return [_summary_row(name, members, result, image, fractions, truth)
-            for name, members in groups]
-
-
-def _summary_row(name, members, result, image, fractions, truth) -> dict:
     image_error = np.abs(result.simulated - image) / image
     floor = (np.abs(result.truth_simulated - image) / image
              if result.truth_simulated is not None else None)
+    groups = [(name, [i]) for i, name in enumerate(names)] + list((combined or {}).items())
+    return [_summary_row(name, members, result, image_error, floor, fractions, truth)
+            for name, members in groups]
+
+
+def _summary_row(name, members, result, image_error, floor, fractions, truth) -> dict:
     parts = {k: [] for k in ("error", "z", "pure_error", "image", "floor")}
     pixels = 0
     for i in members:
@@ -139,8 +136,10 @@ def _summary_row(name, members, result, image, fractions, truth) -> dict:
     )
 
 
-def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None):
-    """``scene``, ``truth``: another element table's (default: ``s``'s)."""
+def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None,
+               combined=None):
+    """``scene``, ``truth``: another element table's (default: ``s``'s); ``combined``: see
+    ``summary``."""
     scene, truth = scene or s.scene, s.truth if truth is None else truth
     valid = np.isfinite(image).all(axis=0)
     start = time.perf_counter()
@@ -149,7 +148,8 @@ def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None)
                                truth=truth)
     seconds = time.perf_counter() - start
     return dict(seconds=seconds, stages=result.seconds,
-                elements=summary(s, result, image, traced.fractions, scene, truth))
+                elements=summary(s, result, image, traced.fractions, scene, truth,
+                                 combined))
 
 
 def leaf_types_case(s, image) -> dict:
@@ -158,7 +158,9 @@ def leaf_types_case(s, image) -> dict:
     image fixes mostly r in the red (leaves seen lit on their tops); the albedo r + t then
     follows from the ratio, which differs 2.3-fold in the red between these types."""
     scene, truth = independent.leaf_type_scene(s)
-    return unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED, scene=scene, truth=truth)
+    leaves = [i for i, name in enumerate(scene.elements.names) if name.startswith("leaves")]
+    return unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED, scene=scene, truth=truth,
+                      combined={"leaves (all types)": leaves})
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ LEAF_TYPES = [  # broadleaf trees of one street differing mostly in pigments
     dict(n=1.6, cab=55.0, car=12.0, cbrown=0.0, cw=0.013, cm=0.0070, ant=1.5),
     dict(n=1.8, cab=35.0, car=9.0, cbrown=0.05, cw=0.011, cm=0.0085, ant=2.5),
 ]
+TRUTH_RAYS = 64  # sensor rays per pixel (an 8 x 8 lattice) of the per-pixel truth
 
 
 def berlin_library(bands=BANDS) -> dict[str, list[np.ndarray]]:
@@ -194,7 +195,8 @@ def _leaves(mask: np.ndarray, base: float, top: float, size: int, rng, lai: floa
 
 def build_scene(cover: np.ndarray, seed: int, margin: int = 30, pixel: float = 10.0,
                 geometry: Geometry = GEOMETRY,
-                skyl=(0.18, 0.15, 0.10), bands=BANDS, truth_rays: int = 64) -> IndependentScene:
+                skyl=(0.18, 0.15, 0.10), bands=BANDS,
+                truth_rays: int = TRUTH_RAYS) -> IndependentScene:
     """Mock-up, element table, materials and per-pixel truth for a land cover ``cover``
     (square, 1 m cells, rows from north); the image is the grid inside ``margin`` metres."""
     rng = np.random.default_rng(seed)
@@ -303,7 +305,7 @@ def leaf_type_scene(s: IndependentScene) -> tuple[Scene, np.ndarray]:
             rows.append(row)
     scene = prepare_scene(s.scene.mockup, ElementTable(rows, list(s.bands)))
     truth = true_op_maps(scene, s.scene.mockup.part_of_triangle, s.part_op, s.grid,
-                         s.geometry, 64)
+                         s.geometry, TRUTH_RAYS)
     return scene, truth
 
 
