@@ -43,6 +43,7 @@ from .raytrace.bvh import build_bvh
 from .raytrace.integrator import MAX_BATCHES
 from .raytrace.polynomials import PixelPolynomials
 from .scene.elements import ElementTable
+from .scene.folder_index import piece_boxes
 from .scene.mockup import Mockup
 from .simulate import (
     BUILD_BYTES,
@@ -265,24 +266,16 @@ def _sub_scene(sub: Mockup, source) -> Scene:
                  source.var_r, source.var_t, bvh, triangle_medium, media)
 
 
-@dataclass(frozen=True)
-class MockupPiece:
-    """One OBJ file of a tiled mock-up folder: its world bounding box and part names."""
-
-    path: str
-    low: np.ndarray  # float64 (3,), world metres
-    high: np.ndarray
-    part_names: tuple[str, ...]
-
-
 class FolderSource:
     """A tiled mock-up folder (one OBJ per piece of the scene, any piece sizes) read per
     tile: a tile loads only the pieces whose boxes meet its grown footprint, so memory
     holds a few pieces, never the whole scene.
 
-    Opening reads every piece once, one at a time, for its box and part names (the element
-    table is matched once against the union of the part names), keeping the pieces last
-    read in a least-recently-used cache of up to CACHE_TRIANGLES triangles (per process:
+    Opening takes every piece's box and part names from the folder's box index
+    (``scene.folder_index``: written on the first opening, which parses every piece once;
+    later ones parse only pieces that are new or changed), and matches the element table
+    once against the union of the part names. Pieces read for tiles are kept in a
+    least-recently-used cache of up to CACHE_TRIANGLES triangles (per process:
     enough for the rows of pieces that rows of tiles and their periodic copies need, so a
     piece is seldom parsed twice; its size does not grow with the scene's). A turbid part is taken
     whole within the loaded pieces: a turbid volume must lie in one piece. Triangles are
@@ -295,7 +288,7 @@ class FolderSource:
     def __init__(self, folder: str | os.PathLike, elements: ElementTable):
         import threading
 
-        from .scene.mockup import MockupError, read_obj
+        from .scene.mockup import MockupError
 
         self.folder = str(folder)
         paths = sorted(Path(folder).glob("*.obj"))
@@ -303,20 +296,12 @@ class FolderSource:
             raise MockupError(f"mock-up folder {folder} holds no .obj file")
         self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._lock = threading.Lock()
+        self.pieces, self.index_status = piece_boxes(folder, paths)
         self.part_index: dict[str, int] = {}
-        self.pieces: list[MockupPiece] = []
-        origin = None
-        for index, path in enumerate(paths):
-            triangles, part, part_names = read_obj(str(path))
-            flat = triangles.reshape(-1, 3)
-            if origin is None:
-                origin = np.floor(flat.min(axis=0))
-            self.pieces.append(MockupPiece(str(path), flat.min(axis=0), flat.max(axis=0),
-                                           tuple(part_names)))
-            for name in part_names:
+        for piece in self.pieces:
+            for name in piece.part_names:
                 self.part_index.setdefault(name, len(self.part_index))
-            self._keep(index, self._local(triangles, part, part_names, str(path), origin))
-            del triangles, flat
+        origin = np.floor(self.pieces[0].low)
         names = list(self.part_index)
         low = np.min([piece.low for piece in self.pieces], axis=0)
         high = np.max([piece.high for piece in self.pieces], axis=0)
