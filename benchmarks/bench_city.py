@@ -294,8 +294,16 @@ def run_one(args) -> dict:
         for band in bands:  # any OPs will do for timing (brussels: the table's spectra)
             for element in elements.elements:
                 element.op.setdefault(band, 0.2)
-        mockup = load_mockup(path) if args.piece_blocks <= 0 else path
+        if args.piece_blocks <= 0:
+            mockup = load_mockup(path)
+        else:  # opened once (its box index written), then handed to simulate and unmix
+            from unmix3d.core.tiling import FolderSource
+
+            mockup = FolderSource(path, elements)
+            scene["folder_index"] = mockup.index_status.describe()
         loaded = time.perf_counter() - start
+        stage({"stage": "loaded", "load_seconds": round(loaded, 1),
+               **({"folder_index": scene["folder_index"]} if "folder_index" in scene else {})})
         side = min(extent[2] - extent[0], extent[3] - extent[1])
         cols = int(side // args.pixel)
         grid = PixelGrid(extent[0], extent[1] + cols * args.pixel, args.pixel, args.pixel,
@@ -343,7 +351,8 @@ def run_one(args) -> dict:
         "build_seconds": round(built, 1), "load_seconds": round(loaded, 1),
         "simulate_seconds": round(run.seconds, 1),
         "simulate_seconds_per_km2": round(run.seconds / km2, 2),
-        # a folder is read inside the simulation (per tile), one OBJ before it
+        # loading: one OBJ read whole, or a folder opened (every piece parsed once for its
+        # box, the box index written); a folder's pieces are then read per tile
         "load_and_simulate_seconds_per_km2": round((loaded + run.seconds) / km2, 2),
         # CPU seconds of this process over wall seconds: how many cores the run kept busy
         # (on a shared machine the wall time alone says little about the workers' gain)
