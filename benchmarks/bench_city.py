@@ -325,7 +325,8 @@ def run_one(args) -> dict:
                                  {"reflectance": os.path.join(folder, "image.tif"),
                                   "fractions": os.path.join(folder, "fractions.tif")},
                                  tile_size=args.tile, samples=args.samples,
-                                 scheduler="synchronous" if args.profile else None)
+                                 scheduler="synchronous" if args.profile else None,
+                                 progress=tile_progress("simulating"))
         cpu = sum(os.times()[:2]) - cpu
         gil_free = None
         if profile is not None:
@@ -375,6 +376,21 @@ def stage(record: dict) -> None:
     print(json.dumps(record), file=sys.stderr, flush=True)
 
 
+def tile_progress(name: str, step: float = 0.1):
+    """A progress callback staging the finished share and the seconds since the first call
+    every ``step``: a run stopped before its end still says its rate."""
+    start, next_share = time.perf_counter(), [step]
+
+    def report(share: float) -> None:
+        if share + 1e-9 >= next_share[0]:
+            next_share[0] += step
+            stage({"stage": name, "share": round(share, 3),
+                   "seconds": round(time.perf_counter() - start, 1),
+                   "load_average_1min": round(os.getloadavg()[0], 2)})
+
+    return report
+
+
 def unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl, image_path,
                         folder) -> dict:
     """Unmix the simulated image tile by tile (core.unmix.tiled: each tile traced and
@@ -392,7 +408,7 @@ def unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl, image_path
         unmix_tiled(mockup, elements, grid, geometry, image, np.isfinite(image).all(axis=0),
                     list(args.bands), skyl, os.path.join(folder, "maps"),
                     UnmixParameters(iterations=2), tile_size=args.tile, samples=args.samples,
-                    seed=2)
+                    seed=2, progress=tile_progress("unmixing"))
     seconds, cpu = time.perf_counter() - start, sum(os.times()[:2]) - cpu
     return {"unmix_by_tiles_seconds_per_km2": round(seconds, 2),
             "unmix_by_tiles_cpu_seconds_per_km2": round(cpu, 2),
