@@ -151,6 +151,10 @@ class ObjectSolution:
     part_data_share: np.ndarray  # (bands, parts) share of the value its data fixed, 0-1
     solved: np.ndarray  # (elements,) bool: the object elements
     pooled: np.ndarray  # (elements,) bool: ... whose parts look alike, one OP for all
+    #: (bands, elements) standard deviation of an element's parts' OPs about their mean
+    #: beyond their noise (0 if pooled or fewer than 3 parts fixed by their data): how far
+    #: a part its data did not fix may be from the window value it kept
+    part_spread: np.ndarray | None = None
 
 
 def _element_shares(shares: sparse.csr_matrix, part_element: np.ndarray,
@@ -278,12 +282,30 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             return solve_objects(evaluate, image, op, valid, shares, masks, exclude=kept,
                                  steps=steps, damping=damping, is_canceled=is_canceled)
     current = _paint(current, x, area, element_of, solved)
+    spread = _part_spread(x, variance, data_share, element_of, solved & ~pooled, n_elements)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
     part_op[:, unknown] = x
     part_variance[:, unknown] = variance
     part_data_share[:, unknown] = data_share
-    return ObjectSolution(current, part_op, part_variance, part_data_share, solved, pooled)
+    return ObjectSolution(current, part_op, part_variance, part_data_share, solved, pooled,
+                          spread)
+
+
+def _part_spread(x, variance, data_share, element_of, elements, n_elements) -> np.ndarray:
+    """(bands, elements) spread of each of ``elements``' parts fixed by their data (data
+    share >= 0.5 in every band, at least 3): their OPs' variance about their mean less
+    their mean noise variance, floored at 0, as a standard deviation. A window returns
+    the local mean of an element's materials, so a part left at it is off by about this
+    much (a sliver of a dark asphalt among bright concretes), whatever the window's own
+    standard error."""
+    spread = np.zeros((x.shape[0], n_elements))
+    for e in np.flatnonzero(elements):
+        fixed = (element_of == e) & (data_share.min(axis=0) >= 0.5)
+        if fixed.sum() >= 3:
+            excess = x[:, fixed].var(axis=1, ddof=1) - variance[:, fixed].mean(axis=1)
+            spread[:, e] = np.sqrt(np.maximum(excess, 0.0))
+    return spread
 
 
 def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray:
@@ -322,7 +344,9 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
     visible-area-weighted parts' variances from their data (parts taken as independent),
     plus, for the share of a value its data did not fix (it stayed at the window
     solution), that share of the window solution's standard error ``window_std`` (bands,
-    elements, rows, cols); NaN where an element is not an object element."""
+    elements, rows, cols) combined with the spread of the element's parts (the window
+    value is their local mean, not the part's own); NaN where an element is not an object
+    element."""
     bands = solution.part_op.shape[0]
     n_elements = solution.solved.size
     area, _ = _element_shares(shares.visible, shares.part_element, n_elements)
@@ -337,7 +361,8 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
             kept = share @ (1.0 - np.nan_to_num(
                 solution.part_data_share[b, columns], nan=1.0))
             window = np.nan_to_num(window_std[b, e].reshape(-1))
-            value = data + (kept * window) ** 2
+            spread = 0.0 if solution.part_spread is None else solution.part_spread[b, e]
+            value = data + kept**2 * (window**2 + spread**2)
             out[b, e].reshape(-1)[seen] = value[seen]
     return out
 

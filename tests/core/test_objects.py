@@ -253,3 +253,42 @@ def test_parts_that_differ_keep_their_own_op_and_alike_parts_share_one(strips):
     np.testing.assert_array_equal(strips_op, strips_op[:, :1].repeat(4, axis=1))
     std = np.sqrt(result.objects.part_variance[:, 0])
     assert (np.abs(strips_op[:, 0] - REFLECTANCE[1]) < 4 * std).all()
+
+
+def test_part_spread_is_the_parts_scatter_beyond_their_noise():
+    """Parts drawn about a mean with a known spread, each known to a known noise: the
+    spread returned is the drawn one (within its sampling error, sigma / sqrt(2 (n - 1))),
+    the noise taken out; parts their data did not fix and pooled elements are left out."""
+    rng = np.random.default_rng(5)
+    n, spread, noise = 400, 0.04, 0.03
+    x = 0.3 + spread * rng.standard_normal((2, n)) + noise * rng.standard_normal((2, n))
+    variance = np.full((2, n), noise**2)
+    data_share = np.ones((2, n))
+    data_share[:, :10] = 0.1  # held at their window value: not in the spread
+    x[:, :10] = 5.0
+    element_of = np.zeros(n, int)
+    result = objects_module._part_spread(x, variance, data_share, element_of,
+                                         np.array([True, False]), 2)
+    tolerance = 3 * spread / np.sqrt(2 * (n - 11))
+    np.testing.assert_allclose(result[:, 0], spread, atol=tolerance)
+    assert (result[:, 1] == 0).all()  # not asked for (pooled, or not an object element)
+
+
+def test_a_value_its_data_did_not_fix_carries_the_parts_spread():
+    """Two pixels, one element of two parts: the first pixel sees part 0 only, the second
+    half part 0 (fixed by its data) and half part 1 (its data fixed none of it). The
+    second pixel's variance is the parts' own, weighted by their squared shares, plus
+    the unfixed half times the window's error and the parts' spread in quadrature."""
+    from scipy import sparse
+
+    shares = PartShares(sparse.csr_matrix(np.array([[1.0, 0.0], [0.5, 0.5]])),
+                        np.array([0, 0]), ["a", "b"])
+    part_variance, window, spread = np.array([[1e-6, 4e-6]]), 0.01, 0.05
+    solution = objects_module.ObjectSolution(
+        np.zeros((1, 1, 1, 2)), np.array([[0.2, 0.3]]), part_variance,
+        np.array([[1.0, 0.0]]), np.array([True]), np.array([False]),
+        np.array([[spread]]))
+    variance = objects_module.object_variance_maps(
+        solution, shares, (1, 2), np.full((1, 1, 1, 2), window))[0, 0, 0]
+    np.testing.assert_allclose(variance, [1e-6, 0.25 * 1e-6 + 0.25 * 4e-6
+                                          + 0.25 * (window**2 + spread**2)], rtol=1e-12)
