@@ -772,6 +772,9 @@ def _run_local(tasks, keys, scheduler, total, on_block, progress, is_canceled):
         def _posttask(self, key, result, dsk, state, worker_id):
             if key in keys:  # a tile's task (not the shared source or job)
                 on_block(result)
+                # written: drop the scheduler's copy, which dask.compute would otherwise
+                # hold until the last tile (memory growing with the city's tiles)
+                state["cache"][key] = None
                 self.done += 1
                 if progress is not None:
                     progress(self.done / total)

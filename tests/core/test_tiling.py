@@ -13,6 +13,7 @@ from unmix3d.core.simulate import Geometry, PixelGrid, prepare_scene
 from unmix3d.core.tiling import (
     check_scheduler,
     halo_metres,
+    run_tiles,
     simulate_tiled,
     split_grid,
     trace_tiled,
@@ -164,6 +165,38 @@ def test_cancel_stops_the_graph_and_leaves_no_output(tmp_path):
                   is_canceled=lambda: len(finished) >= 3)
     assert 3 <= len(finished) < 36
     assert list(tmp_path.iterdir()) == []
+
+
+class Block:
+    """A tile's result that can be watched for being freed."""
+
+    def __init__(self, tile):
+        self.tile = tile
+        self.payload = np.zeros(1000)
+
+
+def block_of(source, job, tile, is_canceled):
+    return Block(tile)
+
+
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads"])
+def test_a_written_tile_is_freed_before_the_run_ends(scheduler):
+    """Memory bounded whatever the number of tiles: a tile handed to its writer is not held
+    until the last tile is done (it was: 1,089 tiles of OP maps held 3 GB at 272 km2)."""
+    import gc
+    import weakref
+
+    tiles = split_grid(GRID, TILE)  # 36 tiles
+    written, held = [], []
+
+    def on_block(block):
+        gc.collect()
+        held.append(sum(ref() is not None for ref in written))  # earlier tiles still alive
+        written.append(weakref.ref(block))
+
+    run_tiles(object(), None, tiles, on_block, scheduler=scheduler, task=block_of)
+    assert len(written) == len(tiles)
+    assert max(held) == 0, f"up to {max(held)} written tiles were still held"
 
 
 def test_triangle_grid_finds_exactly_the_triangles_a_scan_finds():
