@@ -199,6 +199,31 @@ def test_a_written_tile_is_freed_before_the_run_ends(scheduler):
     assert max(held) == 0, f"up to {max(held)} written tiles were still held"
 
 
+def kernel_threads_of(source, job, tile, is_canceled):
+    import numba
+    from threadpoolctl import threadpool_info
+
+    blas = {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+    return tile, numba.get_num_threads(), blas
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_local_worker_runs_its_kernels_on_its_share_of_the_cores(workers):
+    """Tiles run at once share the cores: Numba's threads split between them, BLAS (small
+    solves) on one thread."""
+    import dask
+    import numba
+
+    np.linalg.solve(np.eye(3), np.ones(3))  # BLAS loaded, where numpy has one
+    seen = []
+    with dask.config.set(num_workers=workers):
+        run_tiles(object(), None, split_grid(GRID, 10), lambda block: seen.append(block[1:]),
+                  scheduler="threads", task=kernel_threads_of)
+    share = max(1, numba.config.NUMBA_NUM_THREADS // workers)
+    assert [numba_threads for numba_threads, _ in seen] == [share] * 9
+    assert all(blas <= {1} for _, blas in seen)  # empty: a BLAS without threads
+
+
 def test_triangle_grid_finds_exactly_the_triangles_a_scan_finds():
     from unmix3d.core.tiling import TriangleGrid
 
