@@ -155,7 +155,29 @@ def unmix(
     ``valid`` (rows, cols): pixels usable in every band. ``truth`` (bands, elements, rows,
     cols), when known (demo scenes), adds OP errors to the history. ``shares`` (see
     objects.part_shares): where each mock-up part is seen, for the per-part solve.
+
+    BLAS runs on one thread meanwhile: the solves are small, and OpenBLAS's threads of
+    every core spun on them (the urban demo's default unmix: 38.0 s, 22.4 s on one thread).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # restored after
+        return _unmix(trace, image, valid, bands, skyl, parameters, truth, progress,
+                      is_canceled, shares)
+
+
+def _unmix(
+    trace: Trace,
+    image: np.ndarray,
+    valid: np.ndarray,
+    bands: list[str],
+    skyl,
+    parameters: UnmixParameters | None = None,
+    truth: np.ndarray | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    is_canceled: Callable[[], bool] | None = None,
+    shares: PartShares | None = None,
+) -> UnmixResult:
     p = parameters or UnmixParameters()
     if p.method not in METHODS:
         raise ValueError(f"METHOD '{p.method}' is not one of {', '.join(METHODS)}")

@@ -516,3 +516,23 @@ def test_report_with_truth_shows_html_accuracy_error_maps_and_the_stop_reason(tw
         assert "nan" not in shown.lower() and "OP error" not in shown
         assert "image error median %" in shown
     assert 'alt="OP error maps"' not in text
+
+
+def test_unmixing_runs_blas_on_one_thread_and_restores_it(two_soils):
+    """The window solves are small: BLAS threads of every core only spin on them."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    scene, traced = two_soils
+    bands = ["B4", "B8"]
+    truth = np.broadcast_to(np.array([[0.2, 0.1], [0.3, 0.4]])[:, :, None, None],
+                            (2, 2, 20, 20)).copy()
+    image = image_of(traced, truth, bands, 0.2)
+    before, during = blas_threads(), []
+    unmix(traced, image, np.ones((20, 20), bool), bands, 0.2,
+          UnmixParameters(window=(3, 3), iterations=1),
+          progress=lambda share, stage: during.append(blas_threads()))
+    assert during and all(threads <= {1} for threads in during)
+    assert blas_threads() == before
