@@ -82,23 +82,34 @@ def surface_reflectance(data: np.ndarray, valid: np.ndarray, band_names: list[st
     for b, band in enumerate(band_names):
         values = reflectance[b][valid[b]]
         values = values[np.isfinite(values)]
-        if values.size == 0:
-            raise ValueError(f"{name} band {band} holds no valid pixel (all NoData or NaN)")
-        median = float(np.median(values))
-        if median > SCALED_MEDIAN or (integer_type and float(values.max()) > 1.0):
-            raise ValueError(
-                f"{name} band {band} has a median of {median:g} ("
-                f"{'integers' if integer_type else 'floats'}): it looks like scaled integers, "
-                f"not reflectance. For Sentinel-2 L2A set SCALE=0.0001 and OFFSET=-0.1 "
-                f"(processing baseline 04.00 and later; OFFSET=0 before)"
-            )
+        check_not_scaled(name, band, values, float(values.max()) if values.size else 0.0,
+                         integer_type)
     usable = valid & np.isfinite(reflectance)
     out_of_range = usable & ((reflectance < 0) | (reflectance > 1))
     if out_of_range.any():
         for b, band in enumerate(band_names):
             count = int(out_of_range[b].sum())
             if count:
-                notes.append(f"{name} band {band}: {count} negative or saturated pixels set "
-                             f"aside as NoData")
+                notes.append(out_of_range_note(name, band, count))
     per_pixel = np.all(usable & ~out_of_range, axis=0)
     return reflectance, per_pixel, notes
+
+
+def check_not_scaled(name: str, band: str, values: np.ndarray, largest: float,
+                     integer_type: bool) -> None:
+    """Refuse a band whose valid ``values`` (all of them, or a sample for an image read in
+    blocks; ``largest``: the band's largest valid value) look like scaled integers."""
+    if values.size == 0:
+        raise ValueError(f"{name} band {band} holds no valid pixel (all NoData or NaN)")
+    median = float(np.median(values))
+    if median > SCALED_MEDIAN or (integer_type and largest > 1.0):
+        raise ValueError(
+            f"{name} band {band} has a median of {median:g} ("
+            f"{'integers' if integer_type else 'floats'}): it looks like scaled integers, "
+            f"not reflectance. For Sentinel-2 L2A set SCALE=0.0001 and OFFSET=-0.1 "
+            f"(processing baseline 04.00 and later; OFFSET=0 before)"
+        )
+
+
+def out_of_range_note(name: str, band: str, count: int) -> str:
+    return f"{name} band {band}: {count} negative or saturated pixels set aside as NoData"

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..image_blocks import ReflectanceBlocks
 from ..scene.elements import ElementTable
 from ..scene.mockup import Mockup
 from ..simulate import Geometry, PixelGrid, Scene, Trace, batches_for, check_overlap
@@ -69,16 +70,25 @@ class UnmixJob:
     pixel_halo: int
 
 
-def unmix_tile(source, job: TileJob, tile: Tile, is_canceled, image: np.ndarray,
-               valid: np.ndarray, settings: UnmixJob) -> TileUnmix:
-    """Trace the tile's block (``image`` and ``valid`` are the block's), unmix it, keep the
-    tile's pixels."""
+def block_window(grid: PixelGrid, tile: Tile, halo: int) -> tuple[slice, slice]:
+    """Rows and columns of ``tile`` grown by ``halo`` pixels, within the grid."""
+    return (slice(max(0, tile.row0 - halo), min(grid.rows, tile.row0 + tile.rows + halo)),
+            slice(max(0, tile.col0 - halo), min(grid.cols, tile.col0 + tile.cols + halo)))
+
+
+def unmix_tile(source, job: TileJob, tile: Tile, is_canceled,
+               image: np.ndarray | ReflectanceBlocks, valid: np.ndarray | None,
+               settings: UnmixJob) -> TileUnmix:
+    """Trace the tile's block, unmix it, keep the tile's pixels. ``image`` and ``valid``
+    are the block's, or ``image`` is the whole image on disk (``valid`` None), read here:
+    a task holds its own block only."""
     start = time.perf_counter()
     grid, halo = job.grid, settings.pixel_halo
-    r0, c0 = max(0, tile.row0 - halo), max(0, tile.col0 - halo)
-    r1 = min(grid.rows, tile.row0 + tile.rows + halo)
-    c1 = min(grid.cols, tile.col0 + tile.cols + halo)
-    block = Tile(tile.index, r0, c0, r1 - r0, c1 - c0)
+    rows, cols = block_window(grid, tile, halo)
+    if isinstance(image, ReflectanceBlocks):
+        image, valid = image.read(rows, cols)
+    r0, c0 = rows.start, cols.start
+    block = Tile(tile.index, r0, c0, rows.stop - r0, cols.stop - c0)
     inner = (slice(tile.row0 - r0, tile.row0 - r0 + tile.rows),
              slice(tile.col0 - c0, tile.col0 - c0 + tile.cols))
     n_bands, n_elements = len(settings.bands), len(source.elements.elements)
@@ -138,8 +148,8 @@ def unmix_tiled(
     elements: ElementTable,
     grid: PixelGrid,
     geometry: Geometry,
-    image: np.ndarray,
-    valid: np.ndarray,
+    image: np.ndarray | ReflectanceBlocks,
+    valid: np.ndarray | None,
     bands: Sequence[str],
     skyl,
     folder: str | os.PathLike,
@@ -162,7 +172,11 @@ def unmix_tiled(
     maps written into ``folder``'s ``<element>.tif`` and ``<element>_std.tif`` (one band
     per image band, NoData where the element is too small a fraction) and ``simulated.tif``
     as it finishes (staged, renamed in at the end; nothing written on a cancel or an error).
-    ``pixel_halo``: pixels around each tile unmixed with it (default half the window)."""
+    ``pixel_halo``: pixels around each tile unmixed with it (default half the window).
+    ``image`` is the (bands, rows, cols) reflectance with its per-pixel ``valid``, or a
+    reader of the image on disk (``valid`` None) from which each task reads its block, so
+    that memory does not grow with the image (with a cluster, the file must be visible to
+    the workers at the same path)."""
     start = time.perf_counter()
     parameters = parameters or UnmixParameters()
     if pixel_halo is None:
@@ -180,11 +194,15 @@ def unmix_tiled(
     settings = UnmixJob(tuple(bands), skyl, parameters, pixel_halo)
     tiles = split_grid(grid, tile_size)
 
+    if isinstance(image, ReflectanceBlocks):
+        if (image.rows, image.cols) != (grid.rows, grid.cols):
+            raise ValueError(f"{image.path} is {image.rows} x {image.cols} pixels, the grid "
+                             f"{grid.rows} x {grid.cols}")
+
     def block_inputs(tile: Tile) -> tuple:
-        rows = slice(max(0, tile.row0 - pixel_halo),
-                     min(grid.rows, tile.row0 + tile.rows + pixel_halo))
-        cols = slice(max(0, tile.col0 - pixel_halo),
-                     min(grid.cols, tile.col0 + tile.cols + pixel_halo))
+        if isinstance(image, ReflectanceBlocks):
+            return image, None, settings
+        rows, cols = block_window(grid, tile, pixel_halo)
         return image[:, rows, cols].copy(), valid[rows, cols].copy(), settings
 
     names = elements.names

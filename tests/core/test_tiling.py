@@ -351,6 +351,32 @@ def test_unmixing_tile_by_tile_with_a_pixel_halo_agrees_and_has_no_seams(untiled
     assert seam_excess(bare, whole) > 3.0
 
 
+def test_tile_by_tile_reads_each_block_from_disk_and_gives_the_in_memory_maps(untiled,
+                                                                              tmp_path):
+    from unmix3d.core.image_blocks import open_reflectance_blocks
+    from unmix3d.core.raster_io import write_raster
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.tiled import unmix_tiled
+
+    path = write_raster(tmp_path / "image.tif", untiled.reflectance, None, GRID.geotransform,
+                        "", BANDS)
+    whole = read_raster(path)
+    mockup, elements = towers()
+    common = dict(parameters=UnmixParameters(iterations=1), tile_size=10, samples=8, seed=2)
+    held = unmix_tiled(mockup, elements, GRID, GEOMETRY, whole.data, whole.valid.all(axis=0),
+                       BANDS, SKYL, tmp_path / "held", **common)
+    blocks = open_reflectance_blocks(path).blocks
+    read = unmix_tiled(mockup, elements, GRID, GEOMETRY, blocks, None, BANDS, SKYL,
+                       tmp_path / "read", **common)
+    for key, output in held.outputs.items():
+        assert np.array_equal(read_raster(output).data, read_raster(read.outputs[key]).data,
+                              equal_nan=True), key
+    small = PixelGrid(X0, Y0 + SIZE, PIXEL, PIXEL, 20, 30)
+    with pytest.raises(ValueError, match="image.tif is 30 x 30 pixels, the grid 20 x 30"):
+        unmix_tiled(mockup, elements, small, GEOMETRY, blocks, None, BANDS, SKYL,
+                    tmp_path / "small", **common)
+
+
 def rms_difference(result, reference):
     """RMS OP difference per band and element over the pixels both maps hold."""
     both = result.op_valid & reference.op_valid
