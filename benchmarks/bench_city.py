@@ -394,18 +394,19 @@ def tile_progress(name: str, step: float = 0.1):
 def unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl, image_path,
                         folder) -> dict:
     """Unmix the simulated image tile by tile (core.unmix.tiled: each tile traced and
-    unmixed with a pixel halo of half the window, OP maps written as tiles finish)."""
+    unmixed with a pixel halo of half the window, OP maps written as tiles finish), each
+    task reading its block of the image from disk (the image checked strip by strip first,
+    in the time measured)."""
     import dask
-    import numpy as np
 
-    from unmix3d.core.raster_io import read_raster
+    from unmix3d.core.image_blocks import open_reflectance_blocks
     from unmix3d.core.unmix.pipeline import UnmixParameters
     from unmix3d.core.unmix.tiled import unmix_tiled
 
-    image = read_raster(image_path).data
     start, cpu = time.perf_counter(), sum(os.times()[:2])
+    blocks = open_reflectance_blocks(image_path).blocks
     with dask.config.set(num_workers=int(args.workers)):
-        unmix_tiled(mockup, elements, grid, geometry, image, np.isfinite(image).all(axis=0),
+        unmix_tiled(mockup, elements, grid, geometry, blocks, None,
                     list(args.bands), skyl, os.path.join(folder, "maps"),
                     UnmixParameters(iterations=2), tile_size=args.tile, samples=args.samples,
                     seed=2, progress=tile_progress("unmixing"))

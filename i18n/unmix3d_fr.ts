@@ -360,10 +360,6 @@
       <translation>LANDCOVER {0} : LANDCOVER_FIELD doit nommer le champ qui contient la classe (reçu « {1} »)</translation>
     </message>
     <message>
-      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
-      <translation>La maquette 3D classifiée (groupes OBJ, PLY, STL, glTF/GLB) dans le SCR projeté de l'image, en mètres, z vers le haut.</translation>
-    </message>
-    <message>
       <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
       <translation>Réflectance = valeur x SCALE + OFFSET (Sentinel-2 L2A : 0.0001).</translation>
     </message>
@@ -394,6 +390,14 @@
     <message>
       <source>The trace's polynomials are estimated from a few pixels before tracing; with TILE_SIZE 0 a run that would need more memory than this is traced in tiles that fit (see TILE_SIZE), and one that would not fit even so is refused with the estimate. 0: half of the machine's memory.</source>
       <translation>Les polynômes du tracé sont estimés sur quelques pixels avant le tracé ; avec TILE_SIZE 0, un calcul qui demanderait plus de mémoire que cette limite est tracé par tuiles qui y tiennent (voir TILE_SIZE), et un calcul qui n'y tiendrait même pas ainsi est refusé avec l'estimation. 0 : la moitié de la mémoire de la machine.</translation>
+    </message>
+    <message>
+      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>Où les tuiles sont calculées (TILE_SIZE &gt; 0, ou tuiles choisies par TILE_SIZE 0) : vide pour des fils d'exécution dans ce processus, « processes » pour un groupe de processus locaux, ou l'adresse d'un ordonnanceur dask.distributed comme tcp://hote:8786 (ses workers doivent pouvoir importer cette extension sous le nom unmix3d).</translation>
+    </message>
+    <message>
+      <source>Tile by tile, the pixel grid is registered on a plane at the mock-up's lowest point: TERRAIN is not applied.</source>
+      <translation>Tuile par tuile, la grille de pixels est recalée sur un plan au point le plus bas de la maquette : TERRAIN n'est pas appliqué.</translation>
     </message>
     <message>
       <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
@@ -430,6 +434,14 @@
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
       <translation>MTD_TL.xml facultatif de la tuile Sentinel-2 : ses angles solaires et de visée moyens remplacent les paramètres d'angle.</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up. Tiled runs also take the path of a tiled mock-up folder (one OBJ per piece, as build_mockup writes a city), read per tile.</source>
+      <translation>La maquette 3D classifiée (groupes OBJ, PLY, STL, glTF/GLB) dans le SCR projeté de l'image, en mètres, z vers le haut. Les exécutions tuilées acceptent aussi le chemin d'un dossier de maquette tuilée (un OBJ par morceau, comme build_mockup écrit une ville), lu tuile par tuile.</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
+      <translation>La maquette 3D classifiée (groupes OBJ, PLY, STL, glTF/GLB) dans le SCR projeté de l'image, en mètres, z vers le haut.</translation>
     </message>
     <message>
       <source>Sun zenith angle (degrees)</source>
@@ -480,10 +492,6 @@
       <translation>Direction du capteur, dans le sens horaire depuis le nord. Obligatoire (unmix et retrieve : sauf si METADATA le donne).</translation>
     </message>
     <message>
-      <source>3D mock-up</source>
-      <translation>Maquette 3D</translation>
-    </message>
-    <message>
       <source>Surface reflectance image</source>
       <translation>Image de réflectance de surface</translation>
     </message>
@@ -518,6 +526,10 @@
     <message>
       <source>Memory limit (MB)</source>
       <translation>Limite de mémoire (Mo)</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Ordonnanceur Dask</translation>
     </message>
     <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
@@ -568,6 +580,10 @@
       <translation>Métadonnées de la tuile Sentinel-2</translation>
     </message>
     <message>
+      <source>3D mock-up</source>
+      <translation>Maquette 3D</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>Grille de pixels calée sur le terrain ({0}) : de {1:.1f} à {2:.1f} m</translation>
     </message>
@@ -578,6 +594,10 @@
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
       <translation>{0:,} chemins tracés : {1:,} perdus dans les milieux turbides, {2:,} abandonnés (trop de tronçons dans les milieux), {3:,} avec un franchissement de frontière de milieu corrigé</translation>
+    </message>
+    <message>
+      <source>Mock-up folder {0}: {1} pieces ({2}), read per tile</source>
+      <translation>Dossier de maquette {0} : {1} morceaux ({2}), lus tuile par tuile</translation>
     </message>
     <message>
       <source>6S atmosphere ({0}): {1}</source>
@@ -616,8 +636,16 @@
       <translation>Les valeurs de {0} doivent être comprises dans [{1}, {2}]</translation>
     </message>
     <message>
+      <source>MOCKUP {0} is a folder: a tiled mock-up folder (one OBJ per piece) is read per tile by unmix3d:simulate with TILE_SIZE &gt; 0 and unmix3d:unmix with TILE_SIZE &gt; 0 and UNMIX_BY_TILES; give an OBJ, PLY, STL or glTF file otherwise</source>
+      <translation>MOCKUP {0} est un dossier : un dossier de maquette tuilée (un OBJ par morceau) est lu tuile par tuile par unmix3d:simulate avec TILE_SIZE &gt; 0 et par unmix3d:unmix avec TILE_SIZE &gt; 0 et UNMIX_BY_TILES ; sinon, donnez un fichier OBJ, PLY, STL ou glTF</translation>
+    </message>
+    <message>
       <source>Mock-up: {0} triangles in {1} parts</source>
       <translation>Maquette : {0} triangles en {1} parties</translation>
+    </message>
+    <message>
+      <source>MOCKUP {0} is a tiled mock-up folder, which is read where its pieces lie: {1} cannot shift it; move the pieces or the image instead</source>
+      <translation>MOCKUP {0} est un dossier de maquette tuilée, lu là où se trouvent ses morceaux : {1} ne peut pas le décaler ; déplacez plutôt les morceaux ou l'image</translation>
     </message>
     <message>
       <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
@@ -1184,10 +1212,6 @@
       <translation>0 (défaut) : automatique, tracé par tracé. Chaque image et chaque tour d'échantillonnage adaptatif est tracé d'un coup, sauf si son estimation de mémoire (quelques pixels pilotes, avant le tracé), ajoutée aux tracés déjà gardés, dépasse MAX_MEMORY ; il l'est alors par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon chaque tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont réunis en un seul par image et cumulés tour par tour comme sans tuiles, si bien que l'inversion voit chaque image entière.</translation>
     </message>
     <message>
-      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
-      <translation>Où les tuiles sont calculées (TILE_SIZE &gt; 0, ou tuiles choisies par TILE_SIZE 0) : vide pour des fils d'exécution dans ce processus, « processes » pour un groupe de processus locaux, ou l'adresse d'un ordonnanceur dask.distributed comme tcp://hote:8786 (ses workers doivent pouvoir importer cette extension sous le nom unmix3d).</translation>
-    </message>
-    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV, une ligne par valeur : element, zone, mode (free, fixed, prospect), quantity (r, t, albédo r + t ou un paramètre PROSPECT), band, value, std (erreur type ; vide si non estimable), low95 et high95 (intervalle à 95 % ; unilatéral en borne), prior, status (ok, en borne, faiblement identifiée, contrainte, non identifiable, dérivée, fixée), trades_with (les grandeurs avec lesquelles une grandeur faible est corrélée).</translation>
     </message>
@@ -1282,10 +1306,6 @@
     <message>
       <source>Tile size (pixels)</source>
       <translation>Taille des tuiles (pixels)</translation>
-    </message>
-    <message>
-      <source>Dask scheduler</source>
-      <translation>Ordonnanceur Dask</translation>
     </message>
     <message>
       <source>Retrieved values</source>
@@ -1456,6 +1476,10 @@
       <translation>{0} tuiles d'au plus {1} pixels tracées (halo {2:.1f} m, {3:,.0f} triangles par tuile en moyenne) en {4:.1f} s</translation>
     </message>
     <message>
+      <source>MOCKUP {0} is a tiled mock-up folder, read per tile: set TILE_SIZE in pixels (for example 50) and INPUT_LEVEL surface</source>
+      <translation>MOCKUP {0} est un dossier de maquette tuilée, lu tuile par tuile : donnez TILE_SIZE en pixels (par exemple 50) et INPUT_LEVEL surface</translation>
+    </message>
+    <message>
       <source>TILE_SIZE {0}: tiled runs simulate the element table's OPs only; leave OP_MAPS and GRADIENTS empty or set TILE_SIZE to 0</source>
       <translation>TILE_SIZE {0} : les calculs en tuiles ne simulent que les PO de la table des éléments ; laissez OP_MAPS et GRADIENTS vides ou mettez TILE_SIZE à 0</translation>
     </message>
@@ -1518,6 +1542,10 @@
     <message>
       <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
       <translation>0 (défaut) : automatique. Toute la grille est tracée d'un coup, sauf si l'estimation de mémoire du tracé (quelques pixels pilotes, avant le tracé) dépasse MAX_MEMORY et que des tuiles laissent la place au tracé réuni ; il se fait alors par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
+    </message>
+    <message>
+      <source>For cities (needs TILE_SIZE &gt; 0): each tile, grown by a pixel halo of half the window, is traced and unmixed on its own as a Dask task, and its OP maps are written as it finishes, so memory does not grow with the image: the image is checked strip by strip and read block by block, and MOCKUP may be a tiled mock-up folder (one OBJ per piece) read per tile. Pure pixels and the scene-wide OP of minor elements are then decided per tile and halo. Surface reflectance only; TRUTH, REPORT, ACCURACY, OBJECTS and TERRAIN need the whole image and are not available.</source>
+      <translation>Pour les villes (exige TILE_SIZE &gt; 0) : chaque tuile, agrandie d'un halo de pixels d'une demi-fenêtre, est tracée et démélangée seule comme tâche Dask, et ses cartes de PO sont écrites dès qu'elle est finie, si bien que la mémoire ne croît pas avec l'image : l'image est vérifiée bande de lignes par bande de lignes et lue bloc par bloc, et MOCKUP peut être un dossier de maquette tuilée (un OBJ par morceau) lu tuile par tuile. Les pixels purs et la PO commune des éléments mineurs sont alors décidés par tuile et halo. Réflectance de surface seulement ; TRUTH, REPORT, ACCURACY, OBJECTS et TERRAIN exigent l'image entière et ne sont pas disponibles.</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1588,6 +1616,10 @@
       <translation>Une OP par partie de la maquette</translation>
     </message>
     <message>
+      <source>Unmix tile by tile</source>
+      <translation>Démélanger tuile par tuile</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>Vraies cartes OP (validation)</translation>
     </message>
@@ -1638,6 +1670,22 @@
     <message>
       <source>OBJECTS is not applied to tiled runs yet, and TILE_SIZE 0 chose tiles of {0} pixels for this grid under MAX_MEMORY: every element keeps its window solution; raise MAX_MEMORY to keep OBJECTS.</source>
       <translation>OBJECTS ne s'applique pas encore aux calculs par tuiles, et TILE_SIZE 0 a choisi des tuiles de {0} pixels pour cette grille sous MAX_MEMORY : chaque élément garde sa solution par fenêtre ; augmentez MAX_MEMORY pour garder OBJECTS.</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES needs a TILE_SIZE in pixels (for example 50): the automatic rule of TILE_SIZE 0 sizes tiles of the trace only</source>
+      <translation>UNMIX_BY_TILES exige un TILE_SIZE en pixels (par exemple 50) : la règle automatique de TILE_SIZE 0 ne dimensionne que les tuiles du tracé</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES unmixes surface reflectance only; set INPUT_LEVEL to surface (correct the image first) or unmix without UNMIX_BY_TILES</source>
+      <translation>UNMIX_BY_TILES ne démélange que la réflectance de surface ; mettez INPUT_LEVEL à surface (corrigez d'abord l'image) ou démélangez sans UNMIX_BY_TILES</translation>
+    </message>
+    <message>
+      <source>Unmixed {0} tiles of up to {1} pixels tile by tile (pixel halo {2}, geometric halo {3:.1f} m) in {4:.1f} s</source>
+      <translation>{0} tuiles d'au plus {1} pixels démélangées tuile par tuile (halo de pixels {2}, halo géométrique {3:.1f} m) en {4:.1f} s</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES: {0} need(s) the whole image at once; leave them empty (REPORT included) or unmix without UNMIX_BY_TILES</source>
+      <translation>UNMIX_BY_TILES : {0} exige(nt) l'image entière d'un coup ; laissez-les vides (REPORT compris) ou démélangez sans UNMIX_BY_TILES</translation>
     </message>
   </context>
 </TS>

@@ -360,10 +360,6 @@
       <translation>LANDCOVER {0}：LANDCOVER_FIELD 必须指定存放类别的字段（得到“{1}”）</translation>
     </message>
     <message>
-      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
-      <translation>分类的三维场景模型（OBJ 分组、PLY、STL、glTF/GLB），位于影像的投影坐标参考系中，单位为米，z 轴向上。</translation>
-    </message>
-    <message>
       <source>Reflectance = value x SCALE + OFFSET (Sentinel-2 L2A: 0.0001).</source>
       <translation>反射率 = 值 x SCALE + OFFSET（Sentinel-2 L2A：0.0001）。</translation>
     </message>
@@ -394,6 +390,14 @@
     <message>
       <source>The trace's polynomials are estimated from a few pixels before tracing; with TILE_SIZE 0 a run that would need more memory than this is traced in tiles that fit (see TILE_SIZE), and one that would not fit even so is refused with the estimate. 0: half of the machine's memory.</source>
       <translation>追踪的多项式在追踪前由少数像素估计；TILE_SIZE 为 0 时，所需内存超过此限制的运行将按能容纳的分块追踪（见 TILE_SIZE），即便如此仍无法容纳的运行将被拒绝并给出估计值。0：机器内存的一半。</translation>
+    </message>
+    <message>
+      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
+      <translation>瓦片的运行位置（TILE_SIZE &gt; 0，或由 TILE_SIZE 0 自动选择瓦片时）：留空表示在本进程中用线程，“processes”表示本地进程池，或 dask.distributed 调度器地址，如 tcp://host:8786（其工作进程需能以 unmix3d 名称导入本插件）。</translation>
+    </message>
+    <message>
+      <source>Tile by tile, the pixel grid is registered on a plane at the mock-up's lowest point: TERRAIN is not applied.</source>
+      <translation>逐块运行时，像元网格配准到模型最低点处的平面上：不应用 TERRAIN。</translation>
     </message>
     <message>
       <source>Whose spectral response functions 6S integrates (S2C: a flat response over the sensor table's band centre and width); METADATA, where given, names it.</source>
@@ -430,6 +434,14 @@
     <message>
       <source>Optional MTD_TL.xml of the Sentinel-2 tile: its mean sun and view angles replace the angle parameters.</source>
       <translation>可选的 Sentinel-2 瓦片 MTD_TL.xml：其平均太阳角和观测角将替代角度参数。</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up. Tiled runs also take the path of a tiled mock-up folder (one OBJ per piece, as build_mockup writes a city), read per tile.</source>
+      <translation>已分类的三维模型（OBJ 组、PLY、STL、glTF/GLB），位于影像的投影坐标系中，单位为米，z 轴向上。分块运行也接受分块模型文件夹的路径（每块一个 OBJ，如 build_mockup 为城市所写），逐块读取。</translation>
+    </message>
+    <message>
+      <source>The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected CRS, metres, z up.</source>
+      <translation>分类的三维场景模型（OBJ 分组、PLY、STL、glTF/GLB），位于影像的投影坐标参考系中，单位为米，z 轴向上。</translation>
     </message>
     <message>
       <source>Sun zenith angle (degrees)</source>
@@ -480,10 +492,6 @@
       <translation>传感器方向，自北顺时针计。必填（unmix 和 retrieve：除非 METADATA 给出）。</translation>
     </message>
     <message>
-      <source>3D mock-up</source>
-      <translation>三维场景模型</translation>
-    </message>
-    <message>
       <source>Surface reflectance image</source>
       <translation>地表反射率影像</translation>
     </message>
@@ -518,6 +526,10 @@
     <message>
       <source>Memory limit (MB)</source>
       <translation>内存上限（MB）</translation>
+    </message>
+    <message>
+      <source>Dask scheduler</source>
+      <translation>Dask 调度器</translation>
     </message>
     <message>
       <source>BANDS is empty: name the bands, e.g. B2,B3,B4,B8</source>
@@ -568,6 +580,10 @@
       <translation>Sentinel-2 瓦片元数据</translation>
     </message>
     <message>
+      <source>3D mock-up</source>
+      <translation>三维场景模型</translation>
+    </message>
+    <message>
       <source>Pixel grid registered on the terrain ({0}): {1:.1f} to {2:.1f} m</source>
       <translation>像元网格配准到地形（{0}）：{1:.1f} 至 {2:.1f} 米</translation>
     </message>
@@ -578,6 +594,10 @@
     <message>
       <source>{0:,} paths traced: {1:,} lost in turbid media, {2:,} dropped (too many stretches in media), {3:,} with a medium boundary crossing clamped</source>
       <translation>已追踪 {0:,} 条路径：{1:,} 条在浑浊介质中丢失，{2:,} 条被舍弃（介质中的分段过多），{3:,} 条的介质边界穿越被截断</translation>
+    </message>
+    <message>
+      <source>Mock-up folder {0}: {1} pieces ({2}), read per tile</source>
+      <translation>模型文件夹 {0}：{1} 块（{2}），逐块读取</translation>
     </message>
     <message>
       <source>6S atmosphere ({0}): {1}</source>
@@ -616,8 +636,16 @@
       <translation>{0} 的值必须位于 [{1}, {2}] 内</translation>
     </message>
     <message>
+      <source>MOCKUP {0} is a folder: a tiled mock-up folder (one OBJ per piece) is read per tile by unmix3d:simulate with TILE_SIZE &gt; 0 and unmix3d:unmix with TILE_SIZE &gt; 0 and UNMIX_BY_TILES; give an OBJ, PLY, STL or glTF file otherwise</source>
+      <translation>MOCKUP {0} 是一个文件夹：分块模型文件夹（每块一个 OBJ）由 TILE_SIZE &gt; 0 的 unmix3d:simulate 以及 TILE_SIZE &gt; 0 且启用 UNMIX_BY_TILES 的 unmix3d:unmix 逐块读取；否则请给出 OBJ、PLY、STL 或 glTF 文件</translation>
+    </message>
+    <message>
       <source>Mock-up: {0} triangles in {1} parts</source>
       <translation>模型：{0} 个三角形，{1} 个部件</translation>
+    </message>
+    <message>
+      <source>MOCKUP {0} is a tiled mock-up folder, which is read where its pieces lie: {1} cannot shift it; move the pieces or the image instead</source>
+      <translation>MOCKUP {0} 是分块模型文件夹，按其各块所在位置读取：{1} 无法平移它；请改为移动各块或影像</translation>
     </message>
     <message>
       <source>{0} pixels have a surface-equivalent reflectance outside [0, 1] under this atmosphere (too much path reflectance?): set aside as NoData</source>
@@ -1184,10 +1212,6 @@
       <translation>0（默认）：自动，逐次追踪判断。每幅图像和每一轮自适应采样都整体追踪，除非其内存估计（追踪前用少量试探像元估计）加上已保存的追踪结果超过 MAX_MEMORY；此时按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则每次追踪都按边长为该像元数的方形瓦片进行，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；各瓦片的追踪结果按图像拼合为一个，并像不分瓦片时一样逐轮合并，因此反演看到的是每幅完整图像。</translation>
     </message>
     <message>
-      <source>Where tiles run (TILE_SIZE &gt; 0, or tiles chosen by TILE_SIZE 0): empty for threads in this process, 'processes' for a local process pool, or a dask.distributed scheduler address such as tcp://host:8786 (its workers need this plugin importable as unmix3d).</source>
-      <translation>瓦片的运行位置（TILE_SIZE &gt; 0，或由 TILE_SIZE 0 自动选择瓦片时）：留空表示在本进程中用线程，“processes”表示本地进程池，或 dask.distributed 调度器地址，如 tcp://host:8786（其工作进程需能以 unmix3d 名称导入本插件）。</translation>
-    </message>
-    <message>
       <source>CSV, one row per value: element, zone, mode (free, fixed, prospect), quantity (r, t, albedo r + t or a PROSPECT parameter), band, value, std (standard error; empty where not estimable), low95 and high95 (95 % interval; one-sided at a bound), prior, status (ok, at bound, weakly identified, constrained, unidentifiable, derived, fixed), trades_with (the quantities a weak one is correlated with).</source>
       <translation>CSV，每个值一行：element、zone、mode（free、fixed、prospect）、quantity（r、t、反照率 r + t 或一个 PROSPECT 参数）、band、value、std（标准误差；无法估计时为空）、low95 和 high95（95% 区间；位于边界时为单侧）、prior、status（ok、位于边界、弱可辨识、受约束、不可辨识、导出、固定）、trades_with（弱可辨识量与之相关的量）。</translation>
     </message>
@@ -1282,10 +1306,6 @@
     <message>
       <source>Tile size (pixels)</source>
       <translation>瓦片大小（像素）</translation>
-    </message>
-    <message>
-      <source>Dask scheduler</source>
-      <translation>Dask 调度器</translation>
     </message>
     <message>
       <source>Retrieved values</source>
@@ -1456,6 +1476,10 @@
       <translation>已追踪 {0} 个瓦片，每个至多 {1} 像素（光晕 {2:.1f} m，平均每个瓦片 {3:,.0f} 个三角形），用时 {4:.1f} s</translation>
     </message>
     <message>
+      <source>MOCKUP {0} is a tiled mock-up folder, read per tile: set TILE_SIZE in pixels (for example 50) and INPUT_LEVEL surface</source>
+      <translation>MOCKUP {0} 是分块模型文件夹，逐块读取：请以像元为单位设置 TILE_SIZE（例如 50），并将 INPUT_LEVEL 设为 surface</translation>
+    </message>
+    <message>
       <source>TILE_SIZE {0}: tiled runs simulate the element table's OPs only; leave OP_MAPS and GRADIENTS empty or set TILE_SIZE to 0</source>
       <translation>TILE_SIZE {0}：分瓦片运行只模拟要素表的光学属性；请将 OP_MAPS 和 GRADIENTS 留空，或将 TILE_SIZE 设为 0</translation>
     </message>
@@ -1518,6 +1542,10 @@
     <message>
       <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
       <translation>0（默认）：自动。一次追踪整个网格，除非追踪的内存估计（追踪前用少量试探像元估计）超过 MAX_MEMORY 且瓦片能为拼合后的追踪结果留出空间；此时按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则按边长为该像元数的方形瓦片追踪，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；随后将各瓦片的追踪结果拼合，作为一幅图像进行解混，因此跨越瓦片边缘的窗口和纯像元选择都能看到整幅图像（无接缝）。</translation>
+    </message>
+    <message>
+      <source>For cities (needs TILE_SIZE &gt; 0): each tile, grown by a pixel halo of half the window, is traced and unmixed on its own as a Dask task, and its OP maps are written as it finishes, so memory does not grow with the image: the image is checked strip by strip and read block by block, and MOCKUP may be a tiled mock-up folder (one OBJ per piece) read per tile. Pure pixels and the scene-wide OP of minor elements are then decided per tile and halo. Surface reflectance only; TRUTH, REPORT, ACCURACY, OBJECTS and TERRAIN need the whole image and are not available.</source>
+      <translation>用于城市（需要 TILE_SIZE &gt; 0）：每个分块向外扩展半个窗口的像元缓冲区，作为一个 Dask 任务单独进行追踪和解混，完成后立即写出其光学特性图，因此内存不随影像增大：影像逐条带检查、逐块读取，MOCKUP 可以是逐块读取的分块模型文件夹（每块一个 OBJ）。纯像元和次要元素的全场景光学特性随后按分块及其缓冲区确定。仅支持地表反射率；TRUTH、REPORT、ACCURACY、OBJECTS 和 TERRAIN 需要整幅影像，不可用。</translation>
     </message>
     <message>
       <source>Optional folder of known OP maps &lt;element&gt;.tif (pseudo images): the report then gives OP errors and the accuracy table.</source>
@@ -1588,6 +1616,10 @@
       <translation>场景模型每个部件一个OP</translation>
     </message>
     <message>
+      <source>Unmix tile by tile</source>
+      <translation>逐块解混</translation>
+    </message>
+    <message>
       <source>True OP maps (validation)</source>
       <translation>真实 OP 图（验证）</translation>
     </message>
@@ -1638,6 +1670,22 @@
     <message>
       <source>OBJECTS is not applied to tiled runs yet, and TILE_SIZE 0 chose tiles of {0} pixels for this grid under MAX_MEMORY: every element keeps its window solution; raise MAX_MEMORY to keep OBJECTS.</source>
       <translation>OBJECTS 尚不适用于分块运行，而 TILE_SIZE 0 在 MAX_MEMORY 限制下为此网格选择了 {0} 像素的分块：每个元素保留其窗口解；提高 MAX_MEMORY 以保留 OBJECTS。</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES needs a TILE_SIZE in pixels (for example 50): the automatic rule of TILE_SIZE 0 sizes tiles of the trace only</source>
+      <translation>UNMIX_BY_TILES 需要以像元为单位的 TILE_SIZE（例如 50）：TILE_SIZE 0 的自动规则只确定追踪的分块大小</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES unmixes surface reflectance only; set INPUT_LEVEL to surface (correct the image first) or unmix without UNMIX_BY_TILES</source>
+      <translation>UNMIX_BY_TILES 仅解混地表反射率；请将 INPUT_LEVEL 设为 surface（先对影像进行校正），或不启用 UNMIX_BY_TILES 进行解混</translation>
+    </message>
+    <message>
+      <source>Unmixed {0} tiles of up to {1} pixels tile by tile (pixel halo {2}, geometric halo {3:.1f} m) in {4:.1f} s</source>
+      <translation>已逐块解混 {0} 个分块，每块最多 {1} 个像元（像元缓冲区 {2}，几何缓冲区 {3:.1f} 米），用时 {4:.1f} 秒</translation>
+    </message>
+    <message>
+      <source>UNMIX_BY_TILES: {0} need(s) the whole image at once; leave them empty (REPORT included) or unmix without UNMIX_BY_TILES</source>
+      <translation>UNMIX_BY_TILES：{0} 需要一次使用整幅影像；请将其留空（包括 REPORT），或不启用 UNMIX_BY_TILES 进行解混</translation>
     </message>
   </context>
 </TS>

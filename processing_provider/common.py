@@ -26,13 +26,27 @@ from .i18n import tr
 BOUNDARIES = ["periodic", "open"]
 
 
-def add_scene_parameters(algorithm, elements_help: str) -> None:
-    algorithm.add(
-        QgsProcessingParameterFile(algorithm.MOCKUP, tr("3D mock-up"),
-                                   fileFilter="Mock-ups (*.obj *.ply *.stl *.glb *.gltf)"),
-        "The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's projected "
-        "CRS, metres, z up.",
-    )
+#: mock-up files, and (the second filter) a tiled mock-up folder's path, which a file filter
+#: must let through for Processing to accept it
+MOCKUP_FILTER = "Mock-ups (*.obj *.ply *.stl *.glb *.gltf);;Tiled mock-up folders (*)"
+
+
+def add_scene_parameters(algorithm, elements_help: str, folders: bool = False) -> None:
+    if folders:
+        algorithm.add(
+            QgsProcessingParameterFile(algorithm.MOCKUP, tr("3D mock-up"),
+                                       fileFilter=MOCKUP_FILTER),
+            "The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's "
+            "projected CRS, metres, z up. Tiled runs also take the path of a tiled mock-up "
+            "folder (one OBJ per piece, as build_mockup writes a city), read per tile.",
+        )
+    else:
+        algorithm.add(
+            QgsProcessingParameterFile(algorithm.MOCKUP, tr("3D mock-up"),
+                                       fileFilter=MOCKUP_FILTER.split(";;")[0]),
+            "The classified 3D mock-up (OBJ groups, PLY, STL, glTF/GLB) in the image's "
+            "projected CRS, metres, z up.",
+        )
     algorithm.add(
         QgsProcessingParameterFile(algorithm.ELEMENTS, tr("Element table"),
                                    fileFilter="CSV (*.csv)"),
@@ -293,6 +307,12 @@ def load_scene(mockup_path: str, elements_path: str, feedback):
     from ..core.scene.mockup import load_mockup
     from ..core.simulate import prepare_scene
 
+    if os.path.isdir(mockup_path):
+        raise QgsProcessingException(tr(
+            "MOCKUP {0} is a folder: a tiled mock-up folder (one OBJ per piece) is read per "
+            "tile by unmix3d:simulate with TILE_SIZE > 0 and unmix3d:unmix with TILE_SIZE > 0 "
+            "and UNMIX_BY_TILES; give an OBJ, PLY, STL or glTF file otherwise")
+            .format(mockup_path))
     try:
         elements = read_element_table(elements_path)
         mockup = load_mockup(mockup_path)
@@ -303,6 +323,47 @@ def load_scene(mockup_path: str, elements_path: str, feedback):
         return prepare_scene(mockup, elements)
     except ValueError as error:
         raise QgsProcessingException(str(error)) from None
+
+
+def terrain_not_tiled_note() -> str:
+    return tr("Tile by tile, the pixel grid is registered on a plane at the mock-up's lowest "
+              "point: TERRAIN is not applied.")
+
+
+def tile_mockup(algorithm, parameters, context, feedback):
+    """(mock-up, element table) for tiled runs: MOCKUP a file loaded whole (shifted by
+    MOCKUP_OFFSET_X / _Y where the algorithm has them), or a tiled mock-up folder (one OBJ per
+    piece, as build_mockup writes for cities) opened for reading per tile: each tile parses
+    only the pieces it meets; the first opening parses every piece once for its box and
+    writes mockup_index.json beside them."""
+    from ..core.scene.elements import read_element_table
+    from ..core.tiling import FolderSource
+
+    path = algorithm.parameterAsFile(parameters, "MOCKUP", context)
+    if not os.path.isdir(path):
+        scene = load_scene(path, algorithm.parameterAsFile(parameters, "ELEMENTS", context),
+                           feedback)
+        if algorithm.parameterDefinition("MOCKUP_OFFSET_X") is not None:
+            scene.mockup.origin[:2] += [algorithm.parameterAsDouble(parameters, name, context)
+                                        for name in ("MOCKUP_OFFSET_X", "MOCKUP_OFFSET_Y")]
+        return scene.mockup, scene.elements
+    shifted = [name for name in ("MOCKUP_OFFSET_X", "MOCKUP_OFFSET_Y")
+               if algorithm.parameterDefinition(name) is not None
+               and algorithm.parameterAsDouble(parameters, name, context) != 0]
+    if shifted:
+        raise QgsProcessingException(tr(
+            "MOCKUP {0} is a tiled mock-up folder, which is read where its pieces lie: {1} "
+            "cannot shift it; move the pieces or the image instead").format(
+                path, ", ".join(shifted)))
+    try:
+        elements = read_element_table(
+            algorithm.parameterAsFile(parameters, "ELEMENTS", context))
+        folder = FolderSource(path, elements)
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    feedback.pushInfo(tr("Mock-up folder {0}: {1} pieces ({2}), read per tile").format(
+        path, len(folder.pieces), folder.index_status.describe()))
+    return folder, elements
 
 
 TRUE_COLOUR = ("B4", "B3", "B2")

@@ -43,7 +43,9 @@ from .common import (
     parse_skyl,
     reserve_outputs,
     run_staged,
+    terrain_not_tiled_note,
     terrain_reference,
+    tile_mockup,
 )
 from .i18n import tr
 
@@ -77,6 +79,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             "per part group 'glob=value' pairs separated by ; (e.g. plot_a*=1;plot_b*=3), and "
             "one column per band with the element's OP (reflectance, or albedo r + t for "
             "translucent and turbid elements).",
+            folders=True,
         )
         self.add(
             QgsProcessingParameterFile(self.OP_MAPS, tr("OP maps folder"),
@@ -196,6 +199,9 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             atmosphere = coupled_atmosphere_for(self, parameters, context, feedback, bands,
                                                 geometry, grid)
             skyl = atmosphere.skyl if toa else np.where(np.isnan(skyl), atmosphere.skyl, skyl)
+        if os.path.isdir(self.parameterAsFile(parameters, self.MOCKUP, context)):
+            return self.run_folder(parameters, context, feedback, grid, bands, skyl, geometry,
+                                   crs_wkt, toa, staged)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
@@ -301,6 +307,31 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             results[self.GRADIENTS] = gradients_folder
         feedback.setProgress(100)
         return results
+
+    def run_folder(self, parameters, context, feedback, grid, bands, skyl, geometry, crs_wkt,
+                   toa, staged):
+        """MOCKUP a tiled mock-up folder: simulated tile by tile, each tile reading the
+        pieces it meets (the pixel grid on a plane at the mock-up's lowest point)."""
+        from types import SimpleNamespace
+
+        tile_size = self.parameterAsInt(parameters, self.TILE_SIZE, context)
+        if tile_size <= 0 or toa:
+            raise QgsProcessingException(tr(
+                "MOCKUP {0} is a tiled mock-up folder, read per tile: set TILE_SIZE in pixels "
+                "(for example 50) and INPUT_LEVEL surface").format(
+                    self.parameterAsFile(parameters, self.MOCKUP, context)))
+        mockup, elements = tile_mockup(self, parameters, context, feedback)
+        check_scene_bands(SimpleNamespace(elements=elements), bands, "BANDS")
+        if (self.parameterAsString(parameters, "TERRAIN", context) or "").strip():
+            feedback.pushInfo(terrain_not_tiled_note())
+        targets = reserve_outputs(staged, {
+            name: self.parameterAsOutputLayer(parameters, name, context)
+            for name in (self.OUTPUT, self.FRACTIONS, self.STDERR)})
+        unsupported = self.parameterAsFile(parameters, self.OP_MAPS, context) or \
+            self.parameterAsString(parameters, self.GRADIENTS, context)
+        return self.run_tiled(parameters, context, feedback,
+                              SimpleNamespace(mockup=mockup, elements=elements), grid, bands,
+                              skyl, geometry, crs_wkt, None, unsupported, tile_size, targets)
 
     def run_tiled(self, parameters, context, feedback, scene, grid, bands, skyl, geometry,
                   crs_wkt, reference, unsupported, tile_size, targets):

@@ -108,6 +108,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             "spherical or erectophile), each one value or per part group 'glob=value' pairs "
             "separated by ; (e.g. plot_a*=1;plot_b*=3), and one column per image band with the "
             "element's initial OP, used where an element has no pure pixel.",
+            folders=True,
         )
         add_metadata_parameter(self)
         add_geometry_parameters(self, defaults=False)
@@ -240,6 +241,17 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "whole image (no seams).",
                  advanced=True)
         add_scheduler_parameter(self)
+        self.add(QgsProcessingParameterBoolean("UNMIX_BY_TILES", tr("Unmix tile by tile"),
+                                               defaultValue=False),
+                 "For cities (needs TILE_SIZE > 0): each tile, grown by a pixel halo of half "
+                 "the window, is traced and unmixed on its own as a Dask task, and its OP maps "
+                 "are written as it finishes, so memory does not grow with the image: the "
+                 "image is checked strip by strip and read block by block, and MOCKUP may be "
+                 "a tiled mock-up folder (one OBJ per piece) read per tile. Pure pixels and "
+                 "the scene-wide OP of minor elements are then decided per tile and halo. "
+                 "Surface reflectance only; TRUTH, REPORT, ACCURACY, OBJECTS and TERRAIN need "
+                 "the whole image and are not available.",
+                 advanced=True)
         self.add(QgsProcessingParameterFile("TRUTH", tr("True OP maps (validation)"),
                                             behavior=QgsProcessingParameterFile.Folder,
                                             optional=True),
@@ -281,39 +293,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             raise QgsProcessingException(str(error)) from None
         return layer, raster, grid, image, valid, geometry
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
-        return run_staged(lambda staged: self.run_staged(parameters, context, feedback, staged),
-                          feedback)
-
-    def run_staged(self, parameters, context, feedback, staged):
-        """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
-        from ..core.forward import read_op_maps
-        from ..core.simulate import Canceled, batches_for, check_overlap
-        from ..core.unmix.accuracy import (
-            accuracy_csv,
-            accuracy_markdown,
-            accuracy_rows,
-            demo_plot_zones,
-            published_for_demo,
-        )
+    def unmix_settings(self, parameters, context, feedback):
+        """The unmixing's parameters (core.unmix.pipeline.UnmixParameters)."""
         from ..core.unmix.pipeline import UnmixParameters
-        from ..core.unmix.report import unmix_report
-        from ..core.unmix.run import run_unmix
 
-        layer, raster, grid, image, valid, geometry = self.read_inputs(parameters, context,
-                                                                       feedback)
-        bands = raster.band_names
-        skyl = parse_skyl(self, parameters, context, bands)
-        image, valid, skyl, atmosphere = surface_level(self, parameters, context, feedback,
-                                                       image, valid, bands, geometry, grid,
-                                                       skyl)
-        scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
-                           self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
-        check_scene_bands(scene, bands, f"IMAGE {layer.name()}", table_ops=False)
-        scene.mockup.origin[:2] += [self.parameterAsDouble(parameters, "MOCKUP_OFFSET_X",
-                                                           context),
-                                    self.parameterAsDouble(parameters, "MOCKUP_OFFSET_Y",
-                                                           context)]
         method = METHODS[self.parameterAsEnum(parameters, "METHOD", context)]
         settings = UnmixParameters(
             method=method,
@@ -340,6 +323,47 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
             feedback.pushWarning(tr("CLOSURE applies to US-DART only: DART calibration "
                                     "already fits every pixel."))
             settings.closure = False
+        return settings
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
+        return run_staged(lambda staged: self.run_staged(parameters, context, feedback, staged),
+                          feedback)
+
+    def run_staged(self, parameters, context, feedback, staged):
+        """The run, every output written to ``staged`` (moved in by ``run_staged``)."""
+        if self.parameterAsBool(parameters, "UNMIX_BY_TILES", context):
+            from .unmix_tiles import run_unmix_by_tiles
+
+            return run_unmix_by_tiles(self, parameters, context, feedback, staged, METHODS,
+                                      BOUNDARIES)
+        from ..core.forward import read_op_maps
+        from ..core.simulate import Canceled, batches_for, check_overlap
+        from ..core.unmix.accuracy import (
+            accuracy_csv,
+            accuracy_markdown,
+            accuracy_rows,
+            demo_plot_zones,
+            published_for_demo,
+        )
+        from ..core.unmix.report import unmix_report
+        from ..core.unmix.run import run_unmix
+
+        layer, raster, grid, image, valid, geometry = self.read_inputs(parameters, context,
+                                                                       feedback)
+        bands = raster.band_names
+        skyl = parse_skyl(self, parameters, context, bands)
+        image, valid, skyl, atmosphere = surface_level(self, parameters, context, feedback,
+                                                       image, valid, bands, geometry, grid,
+                                                       skyl)
+        scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
+                           self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
+        check_scene_bands(scene, bands, f"IMAGE {layer.name()}", table_ops=False)
+        scene.mockup.origin[:2] += [self.parameterAsDouble(parameters, "MOCKUP_OFFSET_X",
+                                                           context),
+                                    self.parameterAsDouble(parameters, "MOCKUP_OFFSET_Y",
+                                                           context)]
+        method = METHODS[self.parameterAsEnum(parameters, "METHOD", context)]
+        settings = self.unmix_settings(parameters, context, feedback)
         samples = self.parameterAsInt(parameters, "SAMPLES", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         tile_size = self.parameterAsInt(parameters, "TILE_SIZE", context)

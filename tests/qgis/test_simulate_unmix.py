@@ -563,3 +563,124 @@ def test_tiled_unmix_reaches_the_run_and_keeps_its_accuracy(run_algorithm, scene
     with pytest.raises(QgsProcessingException, match="SCHEDULER 'nowhere'"):
         run_unmix(run_algorithm, scene_files, result["OUTPUT"], tmp_path / "bad", TILE_SIZE=6,
                   SCHEDULER="nowhere")
+
+
+def write_mockup_folder(scene_files, folder):
+    """The test scene as a tiled mock-up folder: two OBJ pieces (ground and one roof; the
+    other roof and the tree crowns), as build_mockup writes a city piece by piece."""
+    from unmix3d.core.scene.mockup import read_obj
+
+    triangles, part, names = read_obj(scene_files / "scene.obj")
+    folder.mkdir()
+    for piece, chosen in (("piece_0.obj", ("ground", "roof_a")),
+                          ("piece_1.obj", ("roof_b", "tree_crowns"))):
+        write_obj(folder / piece, {name: [tuple(map(tuple, t)) for t in triangles[part == i]]
+                                   for i, name in enumerate(names) if name in chosen})
+    return folder
+
+
+def by_tiles(scene_files, image, out, **extra):
+    return {"IMAGE": str(image), "MOCKUP": str(scene_files / "scene.obj"),
+            "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "SAMPLES": 64,
+            "SEED": 3, "ITERATIONS": 4, "WINDOW": "5x5", "TILE_SIZE": 10,
+            "UNMIX_BY_TILES": True, "OUTPUT_FOLDER": str(out),
+            "SIMULATED": str(out / "simulated_by_tiles.tif"), "REPORT": None,
+            "LOAD_MAPS": False, **extra}
+
+
+def test_unmixing_by_tiles_from_a_mockup_folder_keeps_the_accuracy_and_writes_styled_maps(
+        run_algorithm, scene_files, satellite, tmp_path):
+    from osgeo import gdal
+
+    _, result = satellite
+    folder = write_mockup_folder(scene_files, tmp_path / "pieces")
+    out = tmp_path / "maps"
+    done = run_algorithm("unmix3d:unmix", by_tiles(scene_files, result["OUTPUT"], out,
+                                                   MOCKUP=str(folder)))
+    assert (folder / "mockup_index.json").exists()  # opened once: the pieces' boxes kept
+    fractions = read_raster(result["FRACTIONS"]).data
+    for i, name in enumerate(["ground", "roof"]):  # opaque: median error <= 0.3 %, as untiled
+        op = read_raster(out / f"{name}.tif")
+        assert op.band_names == BANDS
+        pure = fractions[i] == 1.0
+        error = np.abs(op.data[:, pure] / np.array(TRUTH[name])[:, None] - 1)
+        assert np.median(error) <= 0.003, name
+        assert (out / f"{name}.qml").exists() and (out / f"{name}_std.qml").exists()
+        assert gdal.Open(str(out / f"{name}_std.tif")).GetMetadata()["quantity"] == \
+            "standard error of the reflectance"
+        std = read_raster(out / f"{name}_std.tif")
+        assert (std.data[:, pure] > 0).all()
+    assert gdal.Open(str(out / "vegetation.tif")).GetMetadata()["quantity"] == "albedo r + t"
+    assert not (out / "simulated.tif").exists()
+    simulated = read_raster(done["SIMULATED"])
+    image = read_raster(result["OUTPUT"])
+    both = simulated.valid & image.valid
+    assert np.median(np.abs(simulated.data[both] / image.data[both] - 1)) < 0.01
+    # the same maps from the OBJ file itself (the two sources give the same sub-scenes)
+    whole = tmp_path / "whole"
+    run_algorithm("unmix3d:unmix", by_tiles(scene_files, result["OUTPUT"], whole))
+    for name in ("ground", "roof"):
+        a, b = read_raster(out / f"{name}.tif"), read_raster(whole / f"{name}.tif")
+        assert np.array_equal(a.valid, b.valid)
+        np.testing.assert_allclose(a.data[a.valid], b.data[b.valid], rtol=2e-3)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"TILE_SIZE": 0}, "UNMIX_BY_TILES needs a TILE_SIZE"),
+    ({"REPORT": "report.html"}, "UNMIX_BY_TILES: REPORT need"),
+    ({"TRUTH": "truth", "ACCURACY": "accuracy.csv"}, "UNMIX_BY_TILES: TRUTH, ACCURACY need"),
+    ({"INPUT_LEVEL": 1}, "UNMIX_BY_TILES unmixes surface reflectance only"),
+    ({"SCALE": 10000.0}, "band B2 has a median of .*SCALE=0.0001"),
+    ({"MOCKUP": "pieces", "MOCKUP_OFFSET_X": 5.0}, "tiled mock-up folder, .*MOCKUP_OFFSET_X"),
+    ({"MOCKUP": "pieces", "UNMIX_BY_TILES": False}, "is a folder: a tiled mock-up folder"),
+])
+def test_unmixing_by_tiles_refuses_what_it_cannot_do_and_leaves_nothing(
+        run_algorithm, scene_files, satellite, tmp_path, extra, message):
+    _, result = satellite
+    write_mockup_folder(scene_files, tmp_path / "pieces")
+    extra = {key: str(tmp_path / value) if key in ("REPORT", "ACCURACY", "MOCKUP") else
+             str(scene_files / value) if key == "TRUTH" else value
+             for key, value in extra.items()}
+    out = tmp_path / "maps"
+    with pytest.raises(QgsProcessingException, match=message):
+        run_algorithm("unmix3d:unmix", by_tiles(scene_files, result["OUTPUT"], out, **extra))
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_cancel_while_unmixing_by_tiles_leaves_nothing(unmix3d_provider, scene_files,
+                                                       satellite, tmp_path):
+    _, result = satellite
+
+    class CancelAfterATile(QgsProcessingFeedback):
+        def setProgress(self, progress):  # noqa: N802 - QGIS API
+            super().setProgress(progress)
+            if progress > 1:
+                self.cancel()
+
+    out = tmp_path / "maps"
+    feedback = CancelAfterATile()
+    _, ok = unmix3d_provider.algorithm("unmix").run(
+        by_tiles(scene_files, result["OUTPUT"], out), QgsProcessingContext(), feedback)
+    assert not ok and feedback.isCanceled()
+    assert not out.exists() or not list(out.iterdir())
+    assert not list(tmp_path.glob("*.tif"))
+
+
+def test_simulating_by_tiles_from_a_mockup_folder_matches_the_obj_within_the_noise(
+        run_algorithm, scene_files, tmp_path):
+    folder = write_mockup_folder(scene_files, tmp_path / "pieces")
+    common = {"ELEMENTS": str(scene_files / "elements.csv"), "EXTENT": EXTENT,
+              "PIXEL_SIZE": 10.0, "CRS": "EPSG:32631", "BANDS": ",".join(BANDS), **GEOMETRY,
+              "SAMPLES": 64, "SEED": 5, "TILE_SIZE": 10}
+    images = {}
+    for name, mockup in (("folder", folder), ("obj", scene_files / "scene.obj")):
+        done = run_algorithm("unmix3d:simulate", {
+            **common, "MOCKUP": str(mockup), "OUTPUT": str(tmp_path / f"{name}.tif"),
+            "STDERR": str(tmp_path / f"{name}_se.tif")})
+        images[name] = (read_raster(done["OUTPUT"]).data, read_raster(done["STDERR"]).data)
+    (a, sa), (b, sb) = images["folder"], images["obj"]
+    z = (a - b) / np.sqrt(sa**2 + sb**2 + 1e-12)
+    assert np.sqrt(np.mean(z**2)) < 1.5 and np.abs(z).max() < 6
+    with pytest.raises(QgsProcessingException, match="tiled mock-up folder, read per tile"):
+        run_algorithm("unmix3d:simulate", {**common, "MOCKUP": str(folder), "TILE_SIZE": 0,
+                                           "OUTPUT": str(tmp_path / "none.tif")})
