@@ -175,16 +175,24 @@ def write_dem(path: str, extent, relief: float) -> None:
 
 def merge_tables(tables: list[str], path: str) -> None:
     """One element table from the pieces': each element's first row (the pieces hold the
-    same elements, save for the ones a piece lacks: leaf-triangle or turbid crowns, water)."""
-    header, rows = None, {}
+    same elements, save for the ones a piece lacks: leaf-triangle or turbid crowns, water),
+    under the union of the pieces' columns (a piece without turbid crowns has no
+    leaf_area_density or lad column: its rows are matched by column name, not position)."""
+    import csv
+
+    columns, rows = [], {}
     for table in tables:
-        lines = Path(table).read_text().splitlines()
-        header = header or lines[0]
-        for line in lines[1:]:
-            if line.strip():
-                rows.setdefault(line.split(",", 1)[0], line)
+        with open(table, newline="") as handle:
+            reader = csv.DictReader(handle)
+            columns += [name for name in reader.fieldnames if name not in columns]
+            for row in reader:
+                if row.get("element"):
+                    rows.setdefault(row["element"], row)
         os.remove(table)
-    Path(path).write_text("\n".join([header, *rows.values()]) + "\n")
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows.values())
 
 
 def build_brussels(folder: str, area: float, leaf_size: float, piece_blocks: int,

@@ -50,3 +50,21 @@ def test_city_folder_has_every_part_on_the_dem(tmp_path):
     z = np.concatenate(ground_z)
     assert z.max() - z.min() > 1.0  # the DEM's relief, not flat ground
     assert not (tmp_path / "dem.tif").exists()
+
+
+def test_merged_table_keeps_each_value_under_its_column(tmp_path):
+    """A piece without turbid crowns has no leaf_area_density / lad columns: its rows must
+    not slide into the band columns of a piece that has them (they did: the leaves' B1 was
+    the crowns' B3)."""
+    with_turbid = tmp_path / "a.csv"
+    with_turbid.write_text("element,match,type,rt_ratio,leaf_area_density,lad,B1,B2\n"
+                           "crowns,c*,turbid,1.1,1,spherical,0.04,0.06\n")
+    without = tmp_path / "b.csv"
+    without.write_text("element,match,type,rt_ratio,B1,B2\n"
+                       "vegetation,v*,translucent,1.1,0.05,0.07\n"
+                       "crowns,c*,turbid,1.1,0.9,0.9\n")
+    merged = tmp_path / "el.csv"
+    bench_city.merge_tables([str(with_turbid), str(without)], str(merged))
+    table = {e.name: e for e in read_element_table(merged).elements}
+    assert table["vegetation"].op == {"B1": 0.05, "B2": 0.07}
+    assert table["crowns"].op == {"B1": 0.04, "B2": 0.06}  # the first piece's row
