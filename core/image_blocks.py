@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
+from .raster_io import open_raster
 from .sentinel2 import check_not_scaled, out_of_range_note
 
 gdal.UseExceptions()
@@ -81,15 +82,8 @@ def open_reflectance_blocks(path: str | os.PathLike, scale: float = 1.0, offset:
                             name: str = "IMAGE") -> CheckedImage:
     """Check a reflectance GeoTIFF strip by strip (see the module's docstring) and return
     its block reader; raises ValueError naming the image and band at the first problem."""
-    try:
-        dataset = gdal.Open(str(path))
-    except RuntimeError as error:
-        raise ValueError(f"{path} is not a raster GDAL can read ({error})") from None
-    if dataset is None or dataset.RasterCount == 0:
-        raise ValueError(f"{path} is not a raster GDAL can read")
+    dataset = open_raster(path)
     geotransform = tuple(dataset.GetGeoTransform())
-    if geotransform[2] != 0 or geotransform[4] != 0:
-        raise ValueError(f"{path}: rotated rasters are not supported; warp it north-up first")
     names = tuple(dataset.GetRasterBand(b + 1).GetDescription() or f"Band {b + 1}"
                   for b in range(dataset.RasterCount))
     integer_type = gdal.GetDataTypeName(dataset.GetRasterBand(1).DataType) \

@@ -47,14 +47,24 @@ class Raster:
         return min(xs), min(ys), max(xs), max(ys)
 
 
-def read_raster(path: str | os.PathLike) -> Raster:
-    """Read every band; NoData values and non-finite values become invalid."""
+def open_raster(path: str | os.PathLike) -> gdal.Dataset:
+    """The GDAL dataset of a north-up raster with at least one band, or a ValueError
+    naming the file."""
     try:
         dataset = gdal.Open(str(path))
     except RuntimeError as error:
         raise ValueError(f"{path} is not a raster GDAL can read ({error})") from None
     if dataset is None or dataset.RasterCount == 0:
         raise ValueError(f"{path} is not a raster GDAL can read")
+    geotransform = dataset.GetGeoTransform()
+    if geotransform[2] != 0 or geotransform[4] != 0:
+        raise ValueError(f"{path}: rotated rasters are not supported; warp it north-up first")
+    return dataset
+
+
+def read_raster(path: str | os.PathLike) -> Raster:
+    """Read every band; NoData values and non-finite values become invalid."""
+    dataset = open_raster(path)
     bands, names = [], []
     valid = []
     for index in range(1, dataset.RasterCount + 1):
@@ -68,8 +78,6 @@ def read_raster(path: str | os.PathLike) -> Raster:
         valid.append(ok)
         names.append(band.GetDescription() or f"Band {index}")
     geotransform = dataset.GetGeoTransform()
-    if geotransform[2] != 0 or geotransform[4] != 0:
-        raise ValueError(f"{path}: rotated rasters are not supported; warp it north-up first")
     return Raster(
         data=np.stack(bands),
         valid=np.stack(valid),
