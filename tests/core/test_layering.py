@@ -21,6 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("core.staging",),  # outputs staged in hidden folders, then moved in together
     ("core", "core.about", "core.canceled", "core.html_report", "core.layer_style",
      "core.raster_io", "core.rules", "core.sentinel2", "core.worker_import"),
+    ("core.image_blocks",),  # an image checked in strips, then read block by block
     ("core.raytrace",),  # the Numba engine: BVH, integrator, turbid media, LADs
     ("core.scene",),  # mock-ups, element tables, spectra, demo scenes
     ("core.mockup",),  # mock-ups built from GIS layers
