@@ -184,7 +184,7 @@ def merge_tables(tables: list[str], path: str) -> None:
     for table in tables:
         with open(table, newline="") as handle:
             reader = csv.DictReader(handle)
-            columns += [name for name in reader.fieldnames if name not in columns]
+            columns += [name for name in reader.fieldnames or [] if name not in columns]
             for row in reader:
                 if row.get("element"):
                     rows.setdefault(row["element"], row)

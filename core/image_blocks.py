@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from osgeo import gdal
 
+from .canceled import Canceled
 from .raster_io import open_raster
 from .sentinel2 import check_not_scaled, out_of_range_note
 
@@ -25,8 +27,8 @@ gdal.UseExceptions()
 
 #: valid values per band kept for the median of the scaled-integer check
 SAMPLE_VALUES = 1_000_000
-#: image rows read at a time by the checks
-STRIP_ROWS = 256
+#: bytes of float64 values a strip of the checks holds (rows chosen from the image's width)
+STRIP_BYTES = 64 * 2 ** 20
 
 
 @dataclass(frozen=True)
@@ -78,25 +80,48 @@ class CheckedImage:
     valid_pixels: int
 
 
-def open_reflectance_blocks(path: str | os.PathLike, scale: float = 1.0, offset: float = 0.0,
-                            name: str = "IMAGE") -> CheckedImage:
-    """Check a reflectance GeoTIFF strip by strip (see the module's docstring) and return
-    its block reader; raises ValueError naming the image and band at the first problem."""
+def describe_image(path: str | os.PathLike, scale: float = 1.0,
+                   offset: float = 0.0) -> tuple[ReflectanceBlocks, tuple, str]:
+    """(reader, geotransform, CRS WKT) of a GeoTIFF, from its header alone: the cheap checks
+    of a run (CRS, grid, bands, overlap) can come before the strip-by-strip scan."""
     dataset = open_raster(path)
-    geotransform = tuple(dataset.GetGeoTransform())
     names = tuple(dataset.GetRasterBand(b + 1).GetDescription() or f"Band {b + 1}"
                   for b in range(dataset.RasterCount))
-    integer_type = gdal.GetDataTypeName(dataset.GetRasterBand(1).DataType) \
-        .startswith(("Byte", "Int", "UInt"))
     blocks = ReflectanceBlocks(str(path), names, dataset.RasterYSize, dataset.RasterXSize,
                                scale, offset)
-    every = max(1, math.ceil(blocks.rows * blocks.cols / SAMPLE_VALUES))
+    return blocks, tuple(dataset.GetGeoTransform()), dataset.GetProjection()
+
+
+def sample_step(rows: int, cols: int) -> int:
+    """Every k-th pixel (in row-major order) for at most ``SAMPLE_VALUES`` per band, k
+    coprime with the width so that the picks walk across the columns instead of keeping
+    the same few columns in every row."""
+    every = max(1, math.ceil(rows * cols / SAMPLE_VALUES))
+    while every > 1 and math.gcd(every, cols) > 1:
+        every += 1
+    return every
+
+
+def check_reflectance(blocks: ReflectanceBlocks, name: str = "IMAGE",
+                      progress: Callable[[float], None] | None = None,
+                      is_canceled: Callable[[], bool] | None = None) -> tuple[list[str], int]:
+    """(notes to log, pixels valid in every band) of the image, read strip by strip (see
+    the module's docstring); raises ValueError naming the image and band at the first
+    problem, Canceled when ``is_canceled`` says so between strips."""
+    dataset = open_raster(blocks.path)
+    integer_type = gdal.GetDataTypeName(dataset.GetRasterBand(1).DataType) \
+        .startswith(("Byte", "Int", "UInt"))
+    names = blocks.band_names
+    strip_rows = max(1, STRIP_BYTES // (8 * len(names) * blocks.cols))
+    every = sample_step(blocks.rows, blocks.cols)
     samples = [[] for _ in names]
     largest = np.full(len(names), -np.inf)
     out_of_range = np.zeros(len(names), np.int64)
     valid_pixels, seen = 0, 0
-    for r0 in range(0, blocks.rows, STRIP_ROWS):
-        rows = slice(r0, min(blocks.rows, r0 + STRIP_ROWS))
+    for r0 in range(0, blocks.rows, strip_rows):
+        if is_canceled is not None and is_canceled():
+            raise Canceled
+        rows = slice(r0, min(blocks.rows, r0 + strip_rows))
         reflectance, usable = blocks._read(rows, slice(None))
         flat = reflectance.reshape(len(names), -1)
         kept = usable.reshape(len(names), -1)
@@ -111,9 +136,19 @@ def open_reflectance_blocks(path: str | os.PathLike, scale: float = 1.0, offset:
         outside = usable & ((reflectance < 0) | (reflectance > 1))
         out_of_range += outside.reshape(len(names), -1).sum(axis=1)
         valid_pixels += int((usable & ~outside).all(axis=0).sum())
+        if progress is not None:
+            progress(rows.stop / blocks.rows)
     for b, band in enumerate(names):
         check_not_scaled(name, band, np.concatenate(samples[b] or [np.zeros(0)]),
                          float(largest[b]), integer_type)
     notes = [out_of_range_note(name, band, int(count))
              for band, count in zip(names, out_of_range, strict=True) if count]
-    return CheckedImage(blocks, geotransform, dataset.GetProjection(), notes, valid_pixels)
+    return notes, valid_pixels
+
+
+def open_reflectance_blocks(path: str | os.PathLike, scale: float = 1.0, offset: float = 0.0,
+                            name: str = "IMAGE") -> CheckedImage:
+    """``describe_image`` and ``check_reflectance`` at once."""
+    blocks, geotransform, crs_wkt = describe_image(path, scale, offset)
+    notes, valid_pixels = check_reflectance(blocks, name)
+    return CheckedImage(blocks, geotransform, crs_wkt, notes, valid_pixels)

@@ -1676,6 +1676,10 @@
       <translation>UNMIX_BY_TILES exige un TILE_SIZE en pixels (par exemple 50) : la règle automatique de TILE_SIZE 0 ne dimensionne que les tuiles du tracé</translation>
     </message>
     <message>
+      <source>UNMIX_BY_TILES writes no REPORT (it needs the whole image at once): the temporary report is left out.</source>
+      <translation>UNMIX_BY_TILES n'écrit pas de REPORT (il exige toute l'image à la fois) : le rapport temporaire est omis.</translation>
+    </message>
+    <message>
       <source>UNMIX_BY_TILES unmixes surface reflectance only; set INPUT_LEVEL to surface (correct the image first) or unmix without UNMIX_BY_TILES</source>
       <translation>UNMIX_BY_TILES ne démélange que la réflectance de surface ; mettez INPUT_LEVEL à surface (corrigez d'abord l'image) ou démélangez sans UNMIX_BY_TILES</translation>
     </message>

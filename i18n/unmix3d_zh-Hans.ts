@@ -1676,6 +1676,10 @@
       <translation>UNMIX_BY_TILES 需要以像元为单位的 TILE_SIZE（例如 50）：TILE_SIZE 0 的自动规则只确定追踪的分块大小</translation>
     </message>
     <message>
+      <source>UNMIX_BY_TILES writes no REPORT (it needs the whole image at once): the temporary report is left out.</source>
+      <translation>UNMIX_BY_TILES 不写 REPORT（它需要一次读取整幅影像）：已省略临时报告。</translation>
+    </message>
+    <message>
       <source>UNMIX_BY_TILES unmixes surface reflectance only; set INPUT_LEVEL to surface (correct the image first) or unmix without UNMIX_BY_TILES</source>
       <translation>UNMIX_BY_TILES 仅解混地表反射率；请将 INPUT_LEVEL 设为 surface（先对影像进行校正），或不启用 UNMIX_BY_TILES 进行解混</translation>
     </message>

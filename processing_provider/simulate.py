@@ -194,12 +194,15 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         except ValueError as error:
             raise QgsProcessingException(str(error)) from None
         toa = self.parameterAsEnum(parameters, "INPUT_LEVEL", context) == 1
+        folder = os.path.isdir(self.parameterAsFile(parameters, self.MOCKUP, context))
+        if folder:
+            self.check_folder_run(parameters, context, toa)  # before 6S runs
         atmosphere = None
         if toa or np.isnan(skyl).any():
             atmosphere = coupled_atmosphere_for(self, parameters, context, feedback, bands,
                                                 geometry, grid)
             skyl = atmosphere.skyl if toa else np.where(np.isnan(skyl), atmosphere.skyl, skyl)
-        if os.path.isdir(self.parameterAsFile(parameters, self.MOCKUP, context)):
+        if folder:
             return self.run_folder(parameters, context, feedback, grid, bands, skyl, geometry,
                                    crs_wkt, toa, staged)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
@@ -314,12 +317,8 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         pieces it meets (the pixel grid on a plane at the mock-up's lowest point)."""
         from types import SimpleNamespace
 
+        self.check_folder_run(parameters, context, toa)
         tile_size = self.parameterAsInt(parameters, self.TILE_SIZE, context)
-        if tile_size <= 0 or toa:
-            raise QgsProcessingException(tr(
-                "MOCKUP {0} is a tiled mock-up folder, read per tile: set TILE_SIZE in pixels "
-                "(for example 50) and INPUT_LEVEL surface").format(
-                    self.parameterAsFile(parameters, self.MOCKUP, context)))
         mockup, elements = tile_mockup(self, parameters, context, feedback)
         check_scene_bands(SimpleNamespace(elements=elements), bands, "BANDS")
         if (self.parameterAsString(parameters, "TERRAIN", context) or "").strip():
@@ -332,6 +331,14 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         return self.run_tiled(parameters, context, feedback,
                               SimpleNamespace(mockup=mockup, elements=elements), grid, bands,
                               skyl, geometry, crs_wkt, None, unsupported, tile_size, targets)
+
+    def check_folder_run(self, parameters, context, toa: bool) -> None:
+        """A tiled mock-up folder is simulated tile by tile, at surface level only."""
+        if self.parameterAsInt(parameters, self.TILE_SIZE, context) <= 0 or toa:
+            raise QgsProcessingException(tr(
+                "MOCKUP {0} is a tiled mock-up folder, read per tile: set TILE_SIZE in pixels "
+                "(for example 50) and INPUT_LEVEL surface").format(
+                    self.parameterAsFile(parameters, self.MOCKUP, context)))
 
     def run_tiled(self, parameters, context, feedback, scene, grid, bands, skyl, geometry,
                   crs_wkt, reference, unsupported, tile_size, targets):

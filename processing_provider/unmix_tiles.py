@@ -7,7 +7,7 @@ import os
 import shutil
 from types import SimpleNamespace
 
-from qgis.core import QgsProcessingException
+from qgis.core import QgsProcessing, QgsProcessingException, QgsProcessingOutputLayerDefinition
 
 from .common import (
     INPUT_LEVELS,
@@ -31,7 +31,7 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
     """Check the inputs, unmix tile by tile into the staged OUTPUT_FOLDER, style and load the
     maps; returns the algorithm's outputs."""
     from ..core.canceled import Canceled
-    from ..core.image_blocks import open_reflectance_blocks
+    from ..core.image_blocks import check_reflectance, describe_image
     from ..core.simulate import Geometry, PixelGrid
     from ..core.unmix.tiled import unmix_tiled
 
@@ -41,8 +41,13 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
             "UNMIX_BY_TILES needs a TILE_SIZE in pixels (for example 50): the automatic rule "
             "of TILE_SIZE 0 sizes tiles of the trace only"))
     wanted = ["TRUTH"] if algorithm.parameterAsFile(parameters, "TRUTH", context) else []
-    wanted += [name for name in ("REPORT", "ACCURACY")
-               if algorithm.parameterAsFileOutput(parameters, name, context)]
+    if is_temporary(parameters, "REPORT"):  # the dialog's default: not asked for
+        feedback.pushWarning(tr("UNMIX_BY_TILES writes no REPORT (it needs the whole "
+                                "image at once): the temporary report is left out."))
+    elif algorithm.parameterAsFileOutput(parameters, "REPORT", context):
+        wanted.append("REPORT")
+    if algorithm.parameterAsFileOutput(parameters, "ACCURACY", context):
+        wanted.append("ACCURACY")
     if wanted:
         raise QgsProcessingException(tr(
             "UNMIX_BY_TILES: {0} need(s) the whole image at once; leave them empty (REPORT "
@@ -56,19 +61,14 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
         raise QgsProcessingException(tr("IMAGE is not a raster layer QGIS can open."))
     label = f"IMAGE {layer.name()}"
     try:
-        checked = open_reflectance_blocks(
+        blocks, geotransform, crs_wkt = describe_image(
             layer.source(), algorithm.parameterAsDouble(parameters, "SCALE", context),
-            algorithm.parameterAsDouble(parameters, "OFFSET", context), label)
+            algorithm.parameterAsDouble(parameters, "OFFSET", context))
+        grid = PixelGrid.from_geotransform(geotransform, blocks.rows, blocks.cols)
     except ValueError as error:
-        raise QgsProcessingException(str(error)) from None
-    check_image_crs(checked.crs_wkt, label)
-    for note in checked.notes:
-        feedback.pushWarning(note)
-    if checked.valid_pixels == 0:
-        raise QgsProcessingException(tr("{0} has no pixel valid in every band").format(label))
-    blocks = checked.blocks
+        raise QgsProcessingException(f"{label}: {error}") from None
+    check_image_crs(crs_wkt, label)
     bands = list(blocks.band_names)
-    grid = PixelGrid.from_geotransform(checked.geotransform, blocks.rows, blocks.cols)
     angles = geometry_angles(algorithm, parameters, context, feedback,
                              algorithm.parameterAsFile(parameters, "METADATA", context))
     try:
@@ -80,6 +80,17 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
                                   geometry, grid, skyl)
     mockup, elements = tile_mockup(algorithm, parameters, context, feedback)
     check_scene_bands(SimpleNamespace(elements=elements), bands, label, table_ops=False)
+    scan = FeedbackProgress(feedback, 0, 5)
+    try:
+        notes, valid_pixels = check_reflectance(blocks, label, scan, scan.is_canceled)
+    except Canceled:
+        raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
+    except ValueError as error:
+        raise QgsProcessingException(str(error)) from None
+    for note in notes:
+        feedback.pushWarning(note)
+    if valid_pixels == 0:
+        raise QgsProcessingException(tr("{0} has no pixel valid in every band").format(label))
     settings = algorithm.unmix_settings(parameters, context, feedback)
     if settings.objects:
         feedback.pushWarning(tr("OBJECTS is not applied to tiled runs (TILE_SIZE > 0) "
@@ -94,18 +105,18 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
         staged_folder = staged.reserve_folder(folder, "OUTPUT_FOLDER")
     except ValueError as error:
         raise QgsProcessingException(str(error)) from None
-    progress = FeedbackProgress(feedback, 0, 95)
+    progress = FeedbackProgress(feedback, 5, 95)
     try:
         run = unmix_tiled(
             mockup, elements, grid, geometry, blocks, None, bands, skyl, staged_folder,
-            settings, checked.crs_wkt, tile_size=tile_size,
+            settings, crs_wkt, tile_size=tile_size,
             samples=algorithm.parameterAsInt(parameters, "SAMPLES", context),
             seed=algorithm.parameterAsInt(parameters, "SEED", context),
             periodic=boundaries[algorithm.parameterAsEnum(parameters, "BOUNDARY", context)]
             == "periodic",
             max_memory=memory_limit(algorithm, parameters, context),
             scheduler=algorithm.parameterAsString(parameters, "SCHEDULER", context),
-            progress=progress, is_canceled=progress.is_canceled)
+            progress=progress, is_canceled=progress.is_canceled, image_name=label)
     except Canceled:
         raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
     except ValueError as error:
@@ -134,6 +145,15 @@ def run_unmix_by_tiles(algorithm, parameters, context, feedback, staged, methods
     return outputs
 
 
+def is_temporary(parameters: dict, name: str) -> bool:
+    """Whether output ``name`` was left at a temporary file (the dialog's default for an
+    output created by default), not chosen by the user."""
+    value = parameters.get(name)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    return value == QgsProcessing.TEMPORARY_OUTPUT
+
+
 def describe_maps(outputs: dict[str, str], elements, bands: list[str]) -> None:
     """Each map's metadata (what it holds) and a .qml style beside it, as untiled runs
     write them; the style's stretch comes from a reduced read (at most 512 x 512)."""
@@ -150,6 +170,8 @@ def describe_maps(outputs: dict[str, str], elements, bands: list[str]) -> None:
             dataset = gdal.Open(outputs[key], gdal.GA_Update)
             dataset.SetMetadata({"element": name, "quantity": what,
                                  "units": "1 (dimensionless)"})
+            for b in range(dataset.RasterCount):
+                dataset.GetRasterBand(b + 1).SetUnitType("1")
             step = max(1, -(-max(dataset.RasterXSize, dataset.RasterYSize) // 512))
             data = dataset.ReadAsArray(buf_xsize=max(1, dataset.RasterXSize // step),
                                        buf_ysize=max(1, dataset.RasterYSize // step))

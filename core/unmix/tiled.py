@@ -167,6 +167,7 @@ def unmix_tiled(
     scheduler: str | None = None,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
+    image_name: str = "the image",
 ) -> TiledUnmix:
     """US-DART tile by tile (see the module's docstring), each tile a Dask task, its OP
     maps written into ``folder``'s ``<element>.tif`` and ``<element>_std.tif`` (one band
@@ -176,7 +177,7 @@ def unmix_tiled(
     ``image`` is the (bands, rows, cols) reflectance with its per-pixel ``valid``, or a
     reader of the image on disk (``valid`` None) from which each task reads its block, so
     that memory does not grow with the image (with a cluster, the file must be visible to
-    the workers at the same path)."""
+    the workers at the same path). ``image_name`` names it in the overlap error."""
     start = time.perf_counter()
     parameters = parameters or UnmixParameters()
     if pixel_halo is None:
@@ -185,7 +186,7 @@ def unmix_tiled(
         raise ValueError(f"the pixel halo must be >= 0 pixels, got {pixel_halo}")
     elements.check_rules(list(bands))
     source = tile_source(mockup, elements)
-    check_overlap(_Stub(source.mockup), grid)
+    check_overlap(_Stub(source.mockup), grid, image_name)
     skyl = np.broadcast_to(np.asarray(skyl, np.float64), (len(bands),)).copy()
     job = TileJob(grid, geometry, tuple(bands), skyl, samples, seed, periodic,
                   batches_for(samples),

@@ -8,7 +8,8 @@ import pytest
 from osgeo import gdal
 
 from unmix3d.core import image_blocks
-from unmix3d.core.image_blocks import open_reflectance_blocks
+from unmix3d.core.canceled import Canceled
+from unmix3d.core.image_blocks import check_reflectance, describe_image, open_reflectance_blocks
 from unmix3d.core.raster_io import read_raster, write_raster
 from unmix3d.core.sentinel2 import surface_reflectance
 
@@ -28,9 +29,9 @@ def awkward_image(tmp_path, rows=70, cols=45):
     return path
 
 
-@pytest.mark.parametrize("strip_rows", [256, 16])
+@pytest.mark.parametrize("strip_rows", [256, 16, 1])
 def test_blocks_give_the_whole_image_checks_and_values(tmp_path, monkeypatch, strip_rows):
-    monkeypatch.setattr(image_blocks, "STRIP_ROWS", strip_rows)
+    monkeypatch.setattr(image_blocks, "STRIP_BYTES", strip_rows * 8 * 3 * 45)
     path = awkward_image(tmp_path)
     whole = read_raster(path)
     reflectance, per_pixel, notes = surface_reflectance(
@@ -77,3 +78,34 @@ def test_a_band_without_valid_pixels_is_named(tmp_path):
     path = write_raster(tmp_path / "empty.tif", data, valid, TRANSFORM, "", ["B4", "B8"])
     with pytest.raises(ValueError, match="IMAGE e band B8 holds no valid pixel"):
         open_reflectance_blocks(path, name="IMAGE e")
+
+
+def test_the_sample_walks_across_columns_a_periodic_image_cannot_fool(tmp_path, monkeypatch):
+    """Every 4th column dark, the others scaled-looking: the whole image's median is 1.6.
+    A step of 4 on a 64-pixel width would sample the dark columns only (median 0.2)."""
+    data = np.full((1, 64, 64), 1.6)
+    data[0, :, ::4] = 0.2
+    valid = np.ones(data.shape, bool)
+    valid[0, 10:20, 1::4] = False  # NoData among the bright columns
+    path = write_raster(tmp_path / "periodic.tif", data, valid, TRANSFORM, "", ["B4"])
+    monkeypatch.setattr(image_blocks, "SAMPLE_VALUES", 1024)  # every 4th value would do
+    assert image_blocks.sample_step(64, 64) == 5
+    whole = read_raster(path)
+    with pytest.raises(ValueError, match="median of 1.6") as from_whole:
+        surface_reflectance(whole.data, whole.valid, whole.band_names, name="IMAGE p")
+    with pytest.raises(ValueError, match="median of 1.6") as from_sample:
+        open_reflectance_blocks(path, name="IMAGE p")
+    assert str(from_sample.value) == str(from_whole.value)
+
+
+def test_the_scan_reports_progress_and_stops_when_canceled(tmp_path, monkeypatch):
+    monkeypatch.setattr(image_blocks, "STRIP_BYTES", 8 * 3 * 45 * 10)  # 7 strips of 10 rows
+    blocks, geotransform, _ = describe_image(awkward_image(tmp_path))
+    assert geotransform == TRANSFORM and (blocks.rows, blocks.cols) == (70, 45)
+    seen = []
+    check_reflectance(blocks, progress=seen.append)
+    assert len(seen) == 7 and seen[-1] == 1.0 and seen == sorted(seen)
+    calls = []
+    with pytest.raises(Canceled):
+        check_reflectance(blocks, is_canceled=lambda: calls.append(1) or len(calls) > 2)
+    assert len(calls) == 3

@@ -618,7 +618,10 @@ def test_unmixing_by_tiles_from_a_mockup_folder_keeps_the_accuracy_and_writes_st
     assert np.median(np.abs(simulated.data[both] / image.data[both] - 1)) < 0.01
     # the same maps from the OBJ file itself (the two sources give the same sub-scenes)
     whole = tmp_path / "whole"
-    run_algorithm("unmix3d:unmix", by_tiles(scene_files, result["OUTPUT"], whole))
+    done = run_algorithm("unmix3d:unmix", by_tiles(scene_files, result["OUTPUT"], whole,
+                                                   REPORT="TEMPORARY_OUTPUT"))
+    assert "REPORT" not in done  # the dialog's default temporary report is left out
+    assert gdal.Open(str(whole / "roof.tif")).GetRasterBand(1).GetUnitType() == "1"
     for name in ("ground", "roof"):
         a, b = read_raster(out / f"{name}.tif"), read_raster(whole / f"{name}.tif")
         assert np.array_equal(a.valid, b.valid)
@@ -652,9 +655,13 @@ def test_cancel_while_unmixing_by_tiles_leaves_nothing(unmix3d_provider, scene_f
     _, result = satellite
 
     class CancelAfterATile(QgsProcessingFeedback):
+        """Cancels once the first tiles are done (the image's scan is 0-5 %)."""
+        furthest = 0.0
+
         def setProgress(self, progress):  # noqa: N802 - QGIS API
             super().setProgress(progress)
-            if progress > 1:
+            self.furthest = max(self.furthest, progress)
+            if progress > 6:
                 self.cancel()
 
     out = tmp_path / "maps"
@@ -662,8 +669,9 @@ def test_cancel_while_unmixing_by_tiles_leaves_nothing(unmix3d_provider, scene_f
     _, ok = unmix3d_provider.algorithm("unmix").run(
         by_tiles(scene_files, result["OUTPUT"], out), QgsProcessingContext(), feedback)
     assert not ok and feedback.isCanceled()
-    assert not out.exists() or not list(out.iterdir())
-    assert not list(tmp_path.glob("*.tif"))
+    assert 6 < feedback.furthest < 95  # canceled while unmixing tiles, before their end
+    left = [path for path in tmp_path.rglob("*") if path != out]
+    assert not left and (not out.exists() or not list(out.iterdir()))
 
 
 def test_simulating_by_tiles_from_a_mockup_folder_matches_the_obj_within_the_noise(
