@@ -377,6 +377,34 @@ def test_tile_by_tile_reads_each_block_from_disk_and_gives_the_in_memory_maps(un
                     tmp_path / "small", **common)
 
 
+def test_tile_by_tile_unmixing_from_disk_runs_on_a_local_cluster_of_two_processes(untiled,
+                                                                                 tmp_path):
+    """The block reader and the tasks travel to worker processes (pickled) and give the
+    maps of the threads in this process."""
+    distributed = pytest.importorskip("distributed")
+    from unmix3d.core.image_blocks import open_reflectance_blocks
+    from unmix3d.core.raster_io import write_raster
+    from unmix3d.core.unmix.pipeline import UnmixParameters
+    from unmix3d.core.unmix.tiled import unmix_tiled
+
+    path = write_raster(tmp_path / "image.tif", untiled.reflectance, None, GRID.geotransform,
+                        "", BANDS)
+    blocks = open_reflectance_blocks(path).blocks
+    mockup, elements = towers()
+    common = dict(parameters=UnmixParameters(iterations=1), tile_size=15, samples=8, seed=2)
+    here = unmix_tiled(mockup, elements, GRID, GEOMETRY, blocks, None, BANDS, SKYL,
+                       tmp_path / "here", **common)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        there = unmix_tiled(mockup, elements, GRID, GEOMETRY, blocks, None, BANDS, SKYL,
+                            tmp_path / "there", scheduler=cluster.scheduler_address, **common)
+    assert there.tiles == here.tiles == 4
+    for key, output in here.outputs.items():
+        a, b = read_raster(output), read_raster(there.outputs[key])
+        assert np.array_equal(a.valid, b.valid), key
+        np.testing.assert_allclose(b.data[b.valid], a.data[a.valid], rtol=1e-9, err_msg=key)
+
+
 def rms_difference(result, reference):
     """RMS OP difference per band and element over the pixels both maps hold."""
     both = result.op_valid & reference.op_valid
