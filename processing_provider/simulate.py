@@ -204,7 +204,7 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
             skyl = atmosphere.skyl if toa else np.where(np.isnan(skyl), atmosphere.skyl, skyl)
         if folder:
             return self.run_folder(parameters, context, feedback, grid, bands, skyl, geometry,
-                                   crs_wkt, toa, staged)
+                                   crs_wkt, staged)
         scene = load_scene(self.parameterAsFile(parameters, self.MOCKUP, context),
                            self.parameterAsFile(parameters, self.ELEMENTS, context), feedback)
         op_folder = self.parameterAsFile(parameters, self.OP_MAPS, context)
@@ -312,12 +312,12 @@ class SimulateAlgorithm(Unmix3DAlgorithm):
         return results
 
     def run_folder(self, parameters, context, feedback, grid, bands, skyl, geometry, crs_wkt,
-                   toa, staged):
+                   staged):
         """MOCKUP a tiled mock-up folder: simulated tile by tile, each tile reading the
-        pieces it meets (the pixel grid on a plane at the mock-up's lowest point)."""
+        pieces it meets (the pixel grid on a plane at the mock-up's lowest point);
+        ``check_folder_run`` has passed."""
         from types import SimpleNamespace
 
-        self.check_folder_run(parameters, context, toa)
         tile_size = self.parameterAsInt(parameters, self.TILE_SIZE, context)
         mockup, elements = tile_mockup(self, parameters, context, feedback)
         check_scene_bands(SimpleNamespace(elements=elements), bands, "BANDS")
