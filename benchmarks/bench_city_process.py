@@ -95,7 +95,12 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--error-step", type=int, default=4)
     parser.add_argument("--output", default="")
+    parser.add_argument("--unmix-only", default="",
+                        help="result JSON of an earlier run of this city: its build and simulate "
+                             "records are kept and only the unmix runs, on its image.tif")
     args = parser.parse_args()
+    if args.unmix_only and args.build:
+        parser.error("--unmix-only reuses a built city: leave out --build")
     from package_import import import_unmix3d
 
     import_unmix3d()
@@ -123,12 +128,22 @@ def main() -> None:
              f"TILE_SIZE={args.tile}"]
     record["image_samples"] = args.image_samples or args.samples
     image = out / "image.tif"
-    record["simulate"] = run_process(
-        ["run", "unmix3d:simulate", "--", *scene, f"EXTENT={extent}",
-         f"PIXEL_SIZE={args.pixel}", "CRS=EPSG:32631", f"BANDS={','.join(BANDS_12)}", "SEED=1",
-         f"SAMPLES={record['image_samples']}",
-         f"OUTPUT={image}"], out / "simulate.log")
-    print(json.dumps({"simulate": record["simulate"]}), flush=True)
+    if args.unmix_only:
+        if not image.exists():
+            parser.error(f"--unmix-only: {image} does not exist; run the simulate step first")
+        earlier = json.loads(Path(args.unmix_only).read_text())
+        record["build"] = earlier["build"]
+        record["simulate"] = {key: earlier["simulate"][key] for key in
+                              ("seconds", "cpu_seconds", "peak_rss_mb", "note")
+                              if key in earlier["simulate"]}
+        record["simulate"]["reused_from"] = args.unmix_only
+    else:
+        record["simulate"] = run_process(
+            ["run", "unmix3d:simulate", "--", *scene, f"EXTENT={extent}",
+             f"PIXEL_SIZE={args.pixel}", "CRS=EPSG:32631", f"BANDS={','.join(BANDS_12)}",
+             "SEED=1", f"SAMPLES={record['image_samples']}", f"OUTPUT={image}"],
+            out / "simulate.log")
+        print(json.dumps({"simulate": record["simulate"]}), flush=True)
     maps = out / "maps"
     record["unmix"] = run_process(
         ["run", "unmix3d:unmix", "--", *scene, f"IMAGE={image}", "SEED=2",
