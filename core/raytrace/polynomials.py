@@ -211,53 +211,92 @@ def polynomials_from_records(
     return PixelPolynomials(coefficients, exponents, rows, cols, batches)
 
 
+@numba.njit(cache=True, inline="always")
+def _power(x, a):
+    """x ** a for a small integer exponent (most are 1 or 2) without a call to pow."""
+    if a == 1:
+        return x
+    if a == 2:
+        return x * x
+    return x ** a
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, x, skyl):
     """Image (pixels, bands), its standard error (pixels, bands) and gradients (pixels,
-    variables, bands) with per-pixel x (pixels, bands, variables)."""
+    variables, bands) with per-pixel x (pixels, bands, variables).
+
+    A pixel's coefficients are gathered over its batch rows and grouped by monomial, so
+    each monomial's value and derivatives are computed once per pixel and band, not once
+    per batch and light source that met it (a low-order monomial is met in every batch)."""
     n_pixels, bands, n_variables = x.shape
     image = np.zeros((n_pixels, bands))
     error = np.full((n_pixels, bands), np.nan)
     gradient = np.zeros((n_pixels, n_variables, bands))
     for p in numba.prange(n_pixels):
-        per_batch = np.zeros(batches)
+        first = indptr[p * batches]
+        n = indptr[(p + 1) * batches] - first
+        monomial = np.empty(n, np.int64)
+        batch_of = np.empty(n, np.int64)
+        for batch in range(batches):
+            row = p * batches + batch
+            for k in range(indptr[row], indptr[row + 1]):
+                column = indices[k]
+                monomial[k - first] = column if column < n_monomials else column - n_monomials
+                batch_of[k - first] = batch
+        order = np.argsort(monomial)
+        per_batch = np.zeros((batches, bands))
+        value = np.empty(bands)
+        coefficient = np.empty(bands)  # the monomial's summed coefficient per band
+        i = 0
+        while i < n:
+            u = monomial[order[i]]
+            for b in range(bands):
+                product = 1.0
+                for v in range(n_variables):
+                    a = exponents[u, v]
+                    if a > 0:
+                        product *= _power(x[p, b, v], a)
+                value[b] = product
+                coefficient[b] = 0.0
+            j = i
+            while j < n and monomial[order[j]] == u:
+                k = first + order[j]
+                sun = indices[k] < n_monomials
+                batch = batch_of[order[j]]
+                for b in range(bands):
+                    c = data[k] * ((1.0 - skyl[b]) if sun else skyl[b])
+                    per_batch[batch, b] += c * value[b]
+                    coefficient[b] += c
+                j += 1
+            for v in range(n_variables):
+                a = exponents[u, v]
+                if a == 0:
+                    continue
+                for b in range(bands):
+                    xv = x[p, b, v]
+                    if xv != 0.0:  # d(x^a)/dx = a x^a / x: one division per variable
+                        partial = a * value[b] / xv
+                    elif a == 1:  # at x = 0 only the linear term survives
+                        partial = 1.0
+                        for w in range(n_variables):
+                            aw = exponents[u, w]
+                            if w != v and aw > 0:
+                                partial *= _power(x[p, b, w], aw)
+                    else:
+                        partial = 0.0
+                    gradient[p, v, b] += coefficient[b] * partial / batches
+            i = j
         for b in range(bands):
-            per_batch[:] = 0.0
+            mean = 0.0
             for batch in range(batches):
-                row = p * batches + batch
-                for k in range(indptr[row], indptr[row + 1]):
-                    column = indices[k]
-                    u = column if column < n_monomials else column - n_monomials
-                    light = (1.0 - skyl[b]) if column < n_monomials else skyl[b]
-                    c = data[k] * light
-                    value = 1.0
-                    for v in range(n_variables):
-                        a = exponents[u, v]
-                        if a > 0:
-                            value *= x[p, b, v] ** a
-                    per_batch[batch] += c * value
-                    for v in range(n_variables):
-                        a = exponents[u, v]
-                        if a == 0:
-                            continue
-                        xv = x[p, b, v]
-                        if xv != 0.0:  # d(x^a)/dx = a x^a / x: one division per variable
-                            partial = a * value / xv
-                        elif a == 1:  # at x = 0 only the linear term survives
-                            partial = 1.0
-                            for w in range(n_variables):
-                                aw = exponents[u, w]
-                                if w != v and aw > 0:
-                                    partial *= x[p, b, w] ** aw
-                        else:
-                            partial = 0.0
-                        gradient[p, v, b] += c * partial / batches
-            mean = per_batch.mean()
+                mean += per_batch[batch, b]
+            mean /= batches
             image[p, b] = mean
             if batches > 1:
                 spread = 0.0
                 for batch in range(batches):
-                    spread += (per_batch[batch] - mean) ** 2
+                    spread += (per_batch[batch, b] - mean) ** 2
                 error[p, b] = np.sqrt(spread / (batches - 1) / batches)
     return image, error, gradient
 

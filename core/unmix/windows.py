@@ -39,6 +39,12 @@ def window_footprint(size: tuple[int, int], shape: str = "rectangle") -> np.ndar
     raise ValueError(f"window shape '{shape}' is not 'rectangle' or 'ellipse'")
 
 
+#: below this (the smallest normal float64) a value is summed as zero: products of the
+#: derivatives of paths that scattered hundreds of times are subnormal numbers, on which
+#: the window sums ran 8 times slower at 1,024 samples (40 times per operation)
+SMALLEST_SUMMED = np.finfo(np.float64).tiny
+
+
 def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
     """Sum over each pixel's window (zeros beyond the image), for the last two axes."""
     kernel = footprint.astype(np.float64)
@@ -46,7 +52,9 @@ def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
     flat = values.reshape((-1,) + values.shape[-2:])
     out = np.empty_like(flat, dtype=np.float64)
     for k in range(flat.shape[0]):
-        out[k] = ndimage.correlate(flat[k].astype(np.float64), kernel, mode="constant", cval=0.0)
+        layer = flat[k].astype(np.float64)  # a copy
+        layer[np.abs(layer) < SMALLEST_SUMMED] = 0.0
+        out[k] = ndimage.correlate(layer, kernel, mode="constant", cval=0.0)
     return out.reshape(lead + values.shape[-2:])
 
 

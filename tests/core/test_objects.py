@@ -292,3 +292,17 @@ def test_a_value_its_data_did_not_fix_carries_the_parts_spread():
         solution, shares, (1, 2), np.full((1, 1, 1, 2), window))[0, 0, 0]
     np.testing.assert_allclose(variance, [1e-6, 0.25 * 1e-6 + 0.25 * 4e-6
                                           + 0.25 * (window**2 + spread**2)], rtol=1e-12)
+
+
+def test_part_variances_are_the_exact_diagonal_of_the_inverse():
+    from scipy import sparse
+
+    rng = np.random.default_rng(4)
+    design = sparse.random(300, 120, density=0.05, random_state=5)
+    normal = (design.T @ design + sparse.eye(120) * 1e-3).tocsc()
+    exact = np.diag(np.linalg.inv(normal.toarray()))
+    np.testing.assert_allclose(objects_module._inverse_diagonal(normal), exact, rtol=1e-9)
+    # not positive definite (a negative pivot): the general inverse, not a wrong answer
+    indefinite = sparse.csc_matrix(np.diag(rng.uniform(1, 2, 5) * [1, 1, -1, 1, 1]))
+    np.testing.assert_allclose(objects_module._inverse_diagonal(indefinite),
+                               1.0 / indefinite.diagonal(), rtol=1e-12)
