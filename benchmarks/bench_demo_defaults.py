@@ -2,7 +2,7 @@
 the image is Unmix3D's own render).
 
 The pseudo-image is traced at ``--image-samples`` with its own seed from the scene's true
-OPs; ``run_unmix`` then runs as the Processing algorithm calls it (SAMPLES 256, SEED 2,
+OPs; ``run_unmix`` then runs as the Processing algorithm calls it (SAMPLES 1,024, SEED 2,
 WINDOW 5x5, OBJECTS true, ...), once per ``--objects`` setting. Prints, per element, the
 median and mean relative OP error against the truth, and the stage times (wall-clock, on a
 possibly shared machine).
@@ -37,6 +37,7 @@ from unmix3d.core.simulate import (  # noqa: E402
     prepare_scene,
     trace,
 )
+from unmix3d.core.unmix import DEFAULT_SAMPLES  # noqa: E402
 from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
 from unmix3d.core.unmix.run import run_unmix  # noqa: E402
 
@@ -45,6 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scene", choices=["vegetation", "urban"], default="urban")
     parser.add_argument("--image-samples", type=int, default=2048)
+    parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
+                        help="the inversion's SAMPLES (default: unmix3d:unmix's)")
     parser.add_argument("--objects", nargs="+", type=int, default=[1], choices=[0, 1])
     args = parser.parse_args()
     demo = getattr(demo_scenes, f"{args.scene}_scene")(tempfile.mkdtemp())
@@ -64,7 +67,7 @@ def main() -> None:
     for objects in args.objects:
         start = time.perf_counter()
         result, _ = run_unmix(scene, grid, geometry, image, valid, bands, skyl,
-                              UnmixParameters(objects=bool(objects)), samples=256,
+                              UnmixParameters(objects=bool(objects)), samples=args.samples,
                               truth=truth)
         seconds = time.perf_counter() - start
         print(f"{args.scene} OBJECTS={bool(objects)}: {seconds:.1f} s",

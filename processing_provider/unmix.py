@@ -18,6 +18,7 @@ from qgis.core import (
 )
 
 from ..core.raster_io import write_raster
+from ..core.unmix import DEFAULT_SAMPLES
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
@@ -225,7 +226,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "its window solution. Uncheck it when a part mixes materials.",
                  advanced=True)
         add_terrain_parameter(self)
-        add_sampling_parameters(self, samples=256, seed=UNMIX_SEED)
+        add_sampling_parameters(self, samples=DEFAULT_SAMPLES, seed=UNMIX_SEED)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
                                               QgsProcessingParameterNumber.Integer,
