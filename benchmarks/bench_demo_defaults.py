@@ -42,6 +42,18 @@ from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
 from unmix3d.core.unmix.run import run_unmix  # noqa: E402
 
 
+def demo_case(name: str):
+    """A built-in demo scene written to a temporary folder and prepared for tracing:
+    (demo, scene, grid, geometry, bands, skyl)."""
+    demo = getattr(demo_scenes, f"{name}_scene")(tempfile.mkdtemp())
+    scene = prepare_scene(load_mockup(demo.obj_path), read_element_table(demo.elements_csv))
+    grid = PixelGrid.from_geotransform(demo.geotransform, *demo.shape)
+    geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
+                        demo.view_azimuth)
+    bands = list(demo.bands)
+    return demo, scene, grid, geometry, bands, np.array([demo.skyl[b] for b in bands])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scene", choices=["vegetation", "urban"], default="urban")
@@ -50,14 +62,8 @@ def main() -> None:
                         help="the inversion's SAMPLES (default: unmix3d:unmix's)")
     parser.add_argument("--objects", nargs="+", type=int, default=[1], choices=[0, 1])
     args = parser.parse_args()
-    demo = getattr(demo_scenes, f"{args.scene}_scene")(tempfile.mkdtemp())
-    elements = read_element_table(demo.elements_csv)
-    scene = prepare_scene(load_mockup(demo.obj_path), elements)
-    grid = PixelGrid.from_geotransform(demo.geotransform, *demo.shape)
-    geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
-                        demo.view_azimuth)
-    bands = list(demo.bands)
-    skyl = np.array([demo.skyl[b] for b in bands])
+    demo, scene, grid, geometry, bands, skyl = demo_case(args.scene)
+    elements = scene.elements
     true_op = np.array([demo.truth_op[e] for e in elements.names]).T  # (bands, elements)
     truth = np.broadcast_to(true_op[:, :, None, None], true_op.shape + demo.shape).copy()
     image_trace = trace(scene, grid, geometry, samples=args.image_samples, seed=20250101,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,17 +31,10 @@ from package_import import import_unmix3d  # noqa: E402
 
 import_unmix3d()
 
+from bench_demo_defaults import demo_case  # noqa: E402
 from scipy import ndimage, sparse  # noqa: E402
 
-from unmix3d.core.scene import demo_scenes  # noqa: E402
-from unmix3d.core.scene.elements import read_element_table  # noqa: E402
-from unmix3d.core.scene.mockup import load_mockup  # noqa: E402
-from unmix3d.core.simulate import (  # noqa: E402
-    Geometry,
-    PixelGrid,
-    prepare_scene,
-    trace,
-)
+from unmix3d.core.simulate import trace  # noqa: E402
 from unmix3d.core.unmix.objects import _inverse_diagonal  # noqa: E402
 from unmix3d.core.unmix.windows import window_sum  # noqa: E402
 
@@ -175,14 +167,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path,
                         default=ROOT / "benchmarks" / "results" / "unmix_kernels.json")
     args = parser.parse_args()
-    demo = demo_scenes.urban_scene(tempfile.mkdtemp())
-    elements = read_element_table(demo.elements_csv)
-    scene = prepare_scene(load_mockup(demo.obj_path), elements)
-    grid = PixelGrid.from_geotransform(demo.geotransform, *demo.shape)
-    geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
-                        demo.view_azimuth)
-    bands = list(demo.bands)
-    skyl = np.array([demo.skyl[b] for b in bands])
+    demo, scene, grid, geometry, bands, skyl = demo_case("urban")
     results = {"scene": "urban demo, 100 x 100 pixels, 12 bands", "runs": []}
     for samples in args.samples:
         run = measure(scene, grid, geometry, bands, skyl, demo.shape, samples)
