@@ -138,7 +138,7 @@ def measure(scene, grid, geometry, bands, skyl, shape, samples: int) -> dict:
     reference_image, _ = reference_per_pixel(*arguments)
     agreement = float(np.max(np.abs(image.reshape(len(bands), -1).T - reference_image)
                              / np.abs(reference_image).clip(1e-12)))
-    # a parts' normal matrix of the size the urban demo solves (design of its shares)
+    # a sparse symmetric positive-definite normal matrix of 1,500 parts
     design = sparse.random(4000, 1500, density=0.004, random_state=samples)
     normal = (design.T @ design + sparse.eye(1500) * 1e-3).tocsc()
     inverse_s = best(lambda: _inverse_diagonal(normal), 2)

@@ -40,8 +40,9 @@ def window_footprint(size: tuple[int, int], shape: str = "rectangle") -> np.ndar
 
 
 #: below this (the smallest normal float64) a value is summed as zero: products of the
-#: derivatives of paths that scattered hundreds of times are subnormal numbers, on which
-#: the window sums ran 8 times slower at 1,024 samples (40 times per operation)
+#: derivatives of paths that scattered hundreds of times are subnormal numbers (13.6 % of
+#: the values summed in the urban demo's unmix at 1,024 samples), on which the sums ran 4
+#: times slower (benchmarks/bench_unmix_kernels.py)
 SMALLEST_SUMMED = np.finfo(np.float64).tiny
 
 

@@ -541,7 +541,7 @@ def test_unmixing_runs_blas_on_one_thread_and_restores_it(two_soils):
 
 def test_window_sums_take_subnormal_numbers_as_zero_and_keep_the_rest():
     """Products of derivatives of very long paths underflow to subnormal numbers, on which
-    the sums ran 40 times slower; they count as zero, every normal value is summed."""
+    the sums ran 4 times slower; they count as zero, every normal value is summed."""
     footprint = window_footprint((3, 3), "rectangle")
     values = np.arange(1.0, 36.0).reshape(5, 7)
     values[1, 1] = 1e-300  # small but normal: kept
