@@ -30,6 +30,10 @@ one table-wide leaf r/t ratio costs; also alone with ``--leaf-types``).
 
     .venv/bin/python benchmarks/bench_independent.py --scenes berlinA town1 --budget
 
+``--floor`` adds the information floor (``information_floor``: the error no inversion of
+the image can beat without prior knowledge). Cases of an earlier run of the same images that
+this one does not repeat are kept in ``--output``.
+
 Mitsuba renders are cached in ``--cache`` (they take minutes); times are wall-clock seconds
 on a possibly shared machine.
 """
@@ -44,6 +48,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy import ndimage, sparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -58,6 +63,7 @@ import independent  # noqa: E402
 from unmix3d.core.forward import fill_from_table  # noqa: E402
 from unmix3d.core.simulate import evaluate_op_maps, trace  # noqa: E402
 from unmix3d.core.unmix import DEFAULT_SAMPLES  # noqa: E402
+from unmix3d.core.unmix.objects import part_shares  # noqa: E402
 from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
 from unmix3d.core.unmix.run import run_unmix  # noqa: E402
 
@@ -154,6 +160,113 @@ def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None,
                                  combined))
 
 
+#: median |x| of a normal variable, in standard deviations
+MEDIAN_ABS_NORMAL = 0.6745
+
+
+def information_floor(s, image: np.ndarray, image_error: np.ndarray,
+                      trace_samples: int = DEFAULT_SAMPLES, seed: int = 777) -> list[dict]:
+    """The OP error no inversion of this image can beat without prior knowledge: per
+    element, the median over its pixels (and bands) of the Cramer-Rao bound of its OP map
+    value, every other OP known, the model exact and each mock-up part's OP unknown, one
+    per part, fixed by every pixel that sees it: a part p of element e in pixels j has the
+    Fisher information I_p = sum_j (g_ej a_pj)^2 / var_j (g the image's gradient in e's
+    OP, a_pj p's share of e's visible area, var_j the image's noise variance), and the map
+    value sum_p a_pj x_p the variance sum_p a_pj^2 / I_p; times 0.6745, the median
+    absolute error of an unbiased estimator at that bound. ``image``: the image's noise
+    only (what more samples in the trace cannot remove); ``with_trace``: plus the noise of
+    a trace of ``trace_samples``. The image's noise variance is its relative variance
+    over 5 x 5 pixels: each pixel's own, from four renders (3 degrees of freedom), would
+    over-state the information threefold on average (E[1/s^2] = 3 / sigma^2)."""
+    relative_variance = np.stack([ndimage.uniform_filter((e / v) ** 2, 5, mode="nearest")
+                                  for e, v in zip(image_error, image, strict=True)])
+    image_variance = relative_variance * image**2
+    traced = trace(s.scene, s.grid, s.geometry, samples=trace_samples, seed=seed)
+    truth_maps = fill_from_table(s.truth, s.scene, s.bands)
+    _, gradients, trace_error = evaluate_op_maps(traced, truth_maps, s.bands, s.skyl)
+    shares = part_shares(s.scene, s.grid, s.geometry)
+    visible = shares.visible.tocoo()
+    n_elements = len(s.scene.elements.names)
+    # blocks of an element of one part go back to their part: one OP for all its pixels
+    owner = np.array([shares.part_names.index(name.split(" block ")[0])
+                      for name in shares.part_names])
+    part = owner[visible.col]
+    element = shares.part_element[part]
+    keep = element >= 0
+    pixel, part, element, seen = (visible.row[keep], part[keep], element[keep],
+                                  visible.data[keep])
+    totals = np.zeros((n_elements, s.grid.rows * s.grid.cols))
+    np.add.at(totals, (element, pixel), seen)
+    share = seen / totals[element, pixel]
+    rows = []
+    n_parts = len(owner)
+    for name, variance in (("image", image_variance),
+                           ("with_trace", image_variance + trace_error**2)):
+        for e, element_name in enumerate(s.scene.elements.names):
+            mine = element == e
+            relative = []
+            for b in range(len(s.bands)):
+                g = gradients[b, e].ravel()[pixel[mine]]
+                information = np.bincount(part[mine], (g * share[mine]) ** 2
+                                          / variance[b].ravel()[pixel[mine]],
+                                          minlength=len(owner))
+                with np.errstate(divide="ignore"):
+                    map_variance = np.bincount(pixel[mine], share[mine] ** 2
+                                               / information[part[mine]],
+                                               minlength=totals.shape[1])
+                truth = s.truth[b, e].ravel()
+                present = (totals[e] > 0) & np.isfinite(truth) & (truth > 0)
+                relative.append(np.sqrt(map_variance[present]) / truth[present])
+            values = np.concatenate(relative)
+            rows.append(dict(noise=name, element=element_name, unknowns="this part",
+                             op_error_median_floor=100 * MEDIAN_ABS_NORMAL
+                             * float(np.median(values)) if values.size else None))
+        rows += _joint_floor(s, gradients, variance, pixel, part, element, share, totals,
+                             n_parts, name)
+    return rows
+
+
+def _joint_floor(s, gradients, variance, pixel, part, element, share, totals, n_parts,
+                 noise: str) -> list[dict]:
+    """The Cramer-Rao bound with every part of every element unknown at once (per band):
+    the inverse of the Fisher matrix D^T W D (D the image's derivatives in the parts' OPs,
+    W the inverse noise variances); a map value a^T x then has the variance a^T C a. What
+    the image cannot tell apart (a crown and the lawn under it, seen in the same pixels)
+    shows here and not in the one-part bound."""
+    n_pixels = totals.shape[1]
+    relative = {e: [] for e in range(len(s.scene.elements.names))}
+    for b in range(len(s.bands)):
+        g = gradients[b][element, pixel // s.grid.cols, pixel % s.grid.cols]
+        design = sparse.csr_matrix((g * share, (pixel, part)), (n_pixels, n_parts))
+        weight = 1.0 / variance[b].ravel()
+        fisher = (design.T @ sparse.diags(weight) @ design).toarray()
+        seen = np.diag(fisher) > 0
+        fisher = fisher[np.ix_(seen, seen)]
+        fisher += 1e-12 * np.diag(fisher).max() * np.eye(seen.sum())
+        covariance = np.full((n_parts, n_parts), 0.0)
+        covariance[np.ix_(seen, seen)] = np.linalg.inv(fisher)
+        area = sparse.csr_matrix((share, (pixel, part)), (n_pixels, n_parts))
+        part_element = np.full(n_parts, -1)
+        part_element[part] = element
+        for e in relative:
+            columns = np.flatnonzero(part_element == e)
+            if not columns.size:
+                continue
+            a = area[:, columns]
+            map_variance = np.asarray(a.multiply(a @ covariance[np.ix_(columns, columns)])
+                                      .sum(axis=1)).ravel()
+            truth = s.truth[b, e].ravel()
+            present = (totals[e] > 0) & np.isfinite(truth) & (truth > 0)
+            relative[e].append(np.sqrt(np.maximum(map_variance[present], 0)) / truth[present])
+    rows = []
+    for e, values in relative.items():
+        values = np.concatenate(values) if values else np.empty(0)
+        rows.append(dict(noise=noise, element=s.scene.elements.names[e], unknowns="all parts",
+                         op_error_median_floor=100 * MEDIAN_ABS_NORMAL
+                         * float(np.median(values)) if values.size else None))
+    return rows
+
+
 def leaf_types_case(s, image) -> dict:
     """The defaults with one leaf element per leaf type (a user with a species map): what
     the one table-wide leaf r/t ratio costs. At nadir with the sun behind the sensor the
@@ -171,6 +284,10 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=4)
     parser.add_argument("--render-samples", type=int, default=1024)
     parser.add_argument("--budget", action="store_true")
+    parser.add_argument("--floor", action="store_true",
+                        help="add the information floor (in --budget)")
+    parser.add_argument("--floor-only", action="store_true",
+                        help="the information floor alone (the other cases kept)")
     parser.add_argument("--leaf-types", action="store_true",
                         help="add the case of one leaf element per leaf type (in --budget)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
@@ -180,13 +297,23 @@ def main() -> None:
     results = {"renderer": "Mitsuba 3.9.1 scalar_rgb, stratified sampler, two-sided "
                            "Lambertian leaf BSDF",
                "image_samples": args.renders * args.render_samples, "scenes": {}}
+    # the cases an earlier run of the same images measured and this one does not repeat
+    earlier = {}
+    if args.output.exists():
+        previous = json.loads(args.output.read_text())
+        if previous.get("image_samples") == results["image_samples"]:
+            earlier = previous.get("scenes", {})
+            results["scenes"] = dict(earlier)
     for name in args.scenes:
         data = scene_and_image(name, args.renders, args.render_samples, args.cache)
         s, image = data["scene"], data["image"]
         entry = {"triangles": int(len(s.scene.mockup.triangles)), "parts": len(s.parts),
                  "image_relative_stderr_median": float(np.median(data["image_error"] / image)),
-                 "render_seconds": data["render_seconds"],
-                 "default": unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED)}
+                 "render_seconds": data["render_seconds"]}
+        if not args.floor_only:
+            entry["default"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED)
+        if args.floor or args.floor_only or args.budget:
+            entry["information_floor"] = information_floor(s, image, data["image_error"])
         if args.budget:
             entry["before"] = unmix_case(s, image, 64, DEFAULT_SEED,
                                          UnmixParameters(start_weight=0.0, objects=False))
@@ -208,7 +335,7 @@ def main() -> None:
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED)
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
-        results["scenes"][name] = entry
+        results["scenes"][name] = {**earlier.get(name, {}), **entry}
         print(json.dumps({name: entry}, indent=1, default=float), flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=1, default=float))
