@@ -176,12 +176,23 @@ def information_floor(s, image: np.ndarray, image_error: np.ndarray,
     absolute error of an unbiased estimator at that bound. ``image``: the image's noise
     only (what more samples in the trace cannot remove); ``with_trace``: plus the noise of
     a trace of ``trace_samples``. The image's noise variance is its relative variance
-    over 5 x 5 pixels: each pixel's own, from four renders (3 degrees of freedom), would
-    over-state the information threefold on average (E[1/s^2] = 3 / sigma^2)."""
-    relative_variance = np.stack([ndimage.uniform_filter((e / v) ** 2, 5, mode="nearest")
-                                  for e, v in zip(image_error, image, strict=True)])
-    image_variance = relative_variance * image**2
+    averaged over the pixels of the same kind within 5 x 5 (the same element over half of
+    the pixel, or mixed): each pixel's own, from four renders (3 degrees of freedom),
+    would over-state the information threefold on average (E[1/s^2] = 3 / sigma^2), and a
+    plain 5 x 5 mean would give a flat roof the noise of the crowns beside it."""
     traced = trace(s.scene, s.grid, s.geometry, samples=trace_samples, seed=seed)
+    dominant = np.where(traced.fractions.max(axis=0) > 0.5, traced.fractions.argmax(axis=0),
+                        -1)
+    relative_variance = np.zeros_like(image)
+    for kind in np.unique(dominant):
+        mine = (dominant == kind).astype(float)
+        count = ndimage.uniform_filter(mine, 5, mode="nearest")
+        for b in range(len(image)):
+            pooled = ndimage.uniform_filter(mine * (image_error[b] / image[b]) ** 2, 5,
+                                            mode="nearest")
+            relative_variance[b] = np.where(mine > 0, pooled / np.maximum(count, 1e-12),
+                                            relative_variance[b])
+    image_variance = relative_variance * image**2
     truth_maps = fill_from_table(s.truth, s.scene, s.bands)
     _, gradients, trace_error = evaluate_op_maps(traced, truth_maps, s.bands, s.skyl)
     shares = part_shares(s.scene, s.grid, s.geometry)
