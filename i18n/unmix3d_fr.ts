@@ -1640,6 +1640,10 @@
       <translation>CLOSURE ne s'applique qu'à US-DART : la calibration DART ajuste déjà chaque pixel.</translation>
     </message>
     <message>
+      <source>Monte Carlo noise reached at SAMPLES {0} (median relative standard error of the simulated image; four times the samples halve it): {1}. Median image residual: {2}.</source>
+      <translation>Bruit Monte-Carlo atteint avec SAMPLES {0} (erreur type relative médiane de l'image simulée ; quatre fois plus d'échantillons la divisent par deux) : {1}. Résidu médian de l'image : {2}.</translation>
+    </message>
+    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW « {0} » doit être de la forme 5x5 (lignes x colonnes)</translation>
     </message>

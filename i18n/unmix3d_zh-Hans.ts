@@ -1640,6 +1640,10 @@
       <translation>CLOSURE仅适用于US-DART：DART定标已逐像元拟合。</translation>
     </message>
     <message>
+      <source>Monte Carlo noise reached at SAMPLES {0} (median relative standard error of the simulated image; four times the samples halve it): {1}. Median image residual: {2}.</source>
+      <translation>SAMPLES {0} 时达到的蒙特卡罗噪声（模拟图像的相对标准误差中位数；样本数增加四倍可使其减半）：{1}。图像残差中位数：{2}。</translation>
+    </message>
+    <message>
       <source>WINDOW '{0}' must look like 5x5 (rows x columns)</source>
       <translation>WINDOW“{0}”必须形如 5x5（行 x 列）</translation>
     </message>

@@ -421,6 +421,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         rows = accuracy_rows(case, names, image, result.simulated,
                              result.op, result.op_valid, truth, result.truth_simulated)
         feedback.pushInfo(accuracy_markdown(rows))
+        log_noise_reached(feedback, result, image, valid, bands, samples)
         warn_unseen_elements(feedback, names, result.op_valid, traced.fractions,
                              settings.min_fraction)
         check = functools.partial(checked_write, feedback)
@@ -490,6 +491,23 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 load_in_group(context, path, name, group)
         feedback.setProgress(100)
         return outputs
+
+
+def log_noise_reached(feedback, result, image, valid, bands, samples: int) -> None:
+    """The Monte Carlo noise the trace reached, per band, and the image residual beside it."""
+    from ..core.unmix.uncertainty import noise_reached
+
+    if result.simulated_error is None:
+        return
+    reached = noise_reached(result.simulated, result.simulated_error, image, valid)
+    feedback.pushInfo(tr(
+        "Monte Carlo noise reached at SAMPLES {0} (median relative standard error of the "
+        "simulated image; four times the samples halve it): {1}. Median image residual: "
+        "{2}.").format(samples,
+                       ", ".join(f"{band} {noise:.3g} %" for band, (noise, _)
+                                 in zip(bands, reached, strict=True)),
+                       ", ".join(f"{band} {residual:.3g} %" for band, (_, residual)
+                                 in zip(bands, reached, strict=True))))
 
 
 def write_op_maps(folder, names, op, op_valid, geotransform, crs_wkt, bands,

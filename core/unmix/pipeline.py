@@ -114,6 +114,8 @@ class UnmixResult:
     #: the per-part solve (objects.py), when an element had several parts
     objects: ObjectSolution | None = None
     shares: PartShares | None = None
+    #: (bands, rows, cols) Monte Carlo standard error of ``simulated`` (the trace's batches)
+    simulated_error: np.ndarray | None = None
 
 
 def relative_error(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -349,7 +351,8 @@ def _unmix(
     step(total_steps, "done")
     return UnmixResult(op=op, op_valid=masks, simulated=simulated, pure=pure, history=history,
                        seconds=seconds, rule_breaks=breaks, truth_simulated=truth_simulated,
-                       op_std=op_std, objects=objects, shares=shares)
+                       op_std=op_std, objects=objects, shares=shares,
+                       simulated_error=simulated_error)
 
 
 def _table_ops(scene, bands: list[str]) -> np.ndarray:

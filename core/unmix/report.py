@@ -18,6 +18,7 @@ from .accuracy import (
 )
 from .objects import BLOCK_PIXELS
 from .pipeline import UnmixResult
+from .uncertainty import noise_reached
 
 RGB = ("B4", "B3", "B2")
 FLOOR_PERCENT = 1e-4  # bottom of the convergence plots' log axis (errors are clipped there)
@@ -197,6 +198,23 @@ def _uncertainty(result: UnmixResult, element_names, bands) -> str:
     return note + table + report_html.img(report_html.png(fig), "OP standard errors")
 
 
+def _noise_reached(result: UnmixResult, image, valid, bands, samples) -> str:
+    """Per band, the Monte Carlo noise the trace reached and the image residual beside it."""
+    if result.simulated_error is None:
+        return ""
+    rows = [[band, trace_share, residual] for band, (trace_share, residual)
+            in zip(bands, noise_reached(result.simulated, result.simulated_error, image,
+                                        valid), strict=True)]
+    note = ("<p class='note'>Monte Carlo noise reached by the trace"
+            + (f" at SAMPLES {html.escape(str(samples))}" if samples is not None else "")
+            + ": the median relative standard error of the simulated image (from the "
+            "trace's batches; four times the samples halve it), beside the median relative "
+            "residual against the image, which also holds the image's own noise and what "
+            "the model misses.</p>")
+    return note + report_html.table(["band", "trace noise, median relative std %",
+                                     "image residual, median %"], rows)
+
+
 def _composites(image, simulated, op, op_valid, valid, element_names, bands) -> str:
     if not all(band in bands for band in RGB):
         return "<p class='note'>No true-colour composites: the bands lack B4, B3 and B2.</p>"
@@ -281,6 +299,7 @@ def unmix_report(result: UnmixResult, image: np.ndarray, valid: np.ndarray,
                   _op_errors(result, truth, element_names, bands, zones)]
     parts += [
         "<h2>Uncertainty of the OP maps</h2>", _uncertainty(result, element_names, bands),
+        _noise_reached(result, image, valid, bands, settings.get("samples per pixel")),
         *_objects_section(result, element_names),
         "<h2>Images and OP maps</h2>",
         _composites(image, result.simulated, result.op, result.op_valid, valid, element_names,

@@ -104,3 +104,21 @@ def op_standard_error(residual: np.ndarray, gradients: np.ndarray, valid: np.nda
     local, overall = heterogeneity_variance(pure_values, footprint)
     variance = variance + (1.0 - f) * (f * local + (1.0 - f) * overall)
     return np.sqrt(variance)
+
+
+def noise_reached(simulated: np.ndarray, simulated_error: np.ndarray, image: np.ndarray,
+                  valid: np.ndarray) -> list[tuple[float, float]]:
+    """Per band, over the valid pixels: the median relative Monte Carlo standard error of
+    the final simulated image (what the trace's SAMPLES reached; it falls as 1 / sqrt of
+    them), and the median relative residual against the image (the trace's noise, the
+    image's and what the model misses together). Both in %; NaN where nothing is valid."""
+    rows = []
+    for b in range(simulated.shape[0]):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trace_share = (simulated_error[b] / np.abs(simulated[b]))[valid]
+            residual = (np.abs(simulated[b] - image[b]) / np.abs(image[b]))[valid]
+        trace_share = trace_share[np.isfinite(trace_share)]
+        residual = residual[np.isfinite(residual)]
+        rows.append((100 * float(np.median(trace_share)) if trace_share.size else np.nan,
+                     100 * float(np.median(residual)) if residual.size else np.nan))
+    return rows

@@ -122,6 +122,7 @@ def test_unmix_writes_op_maps_report_and_accuracy(run_algorithm, scene_files, sa
             assert np.median(error) <= 0.003
     report = (out / "report.html").read_text()
     assert "Accuracy table" in report
+    assert "Monte Carlo noise reached by the trace at SAMPLES 64" in report
     for alt in ("convergence of ground", "convergence of roof", "convergence of vegetation",
                 "OP error maps", "image residual map", "OP standard errors"):
         assert f'<img alt="{alt}" src="data:image/png;base64,' in report, alt
@@ -412,6 +413,22 @@ def test_an_element_never_seen_is_warned_about():
                          fractions, 0.05)
     assert len(feedback.lines) == 1 and "wall is never seen" in feedback.lines[0]
     assert "0.020" in feedback.lines[0] and "NoData" in feedback.lines[0]
+
+
+def test_the_log_says_which_monte_carlo_noise_the_trace_reached():
+    from types import SimpleNamespace
+
+    from unmix3d.processing_provider.unmix import log_noise_reached
+
+    feedback = LogFeedback()
+    simulated = np.full((2, 2, 2), 0.2)
+    error = np.stack([np.full((2, 2), 0.002), np.full((2, 2), 0.004)])
+    image = simulated * 1.01
+    result = SimpleNamespace(simulated=simulated, simulated_error=error)
+    log_noise_reached(feedback, result, image, np.ones((2, 2), bool), ["B4", "B8"], 256)
+    assert len(feedback.lines) == 1
+    assert "SAMPLES 256" in feedback.lines[0] and "B4 1 %, B8 2 %" in feedback.lines[0]
+    assert "B4 0.99 %, B8 0.99 %" in feedback.lines[0]  # |0.2 - 0.202| / 0.202
 
 
 # layers and files ----------------------------------------------------------------------------
