@@ -1540,6 +1540,14 @@
       <translation>Après les itérations, un élément formé de plusieurs parties de la maquette (groupes OBJ, maillages glTF : une pelouse, un toit, un arbre, chacun son groupe) reçoit une OP par partie, résolue à partir de tous les pixels qui voient la partie, et sa carte d'OP contient la moyenne des OP de ses parties sur sa surface visible dans chaque pixel. Les classes d'éléments réelles regroupent de nombreux matériaux (un asphalte par rue, un matériau par toit), qu'une fenêtre ne peut pas distinguer : sur des images rendues par Mitsuba 3 de Berlin et de villes synthétiques, l'erreur médiane sur la chaussée est passée de 0,6-2,1 % à 0,1-0,3 %. Un élément d'une seule partie (un sol, une rivière) est résolu par blocs de 10 x 10 pixels : s'ils se ressemblent, il prend leur OP commune, sinon il garde sa solution par fenêtre. Décochez cette option lorsqu'une partie mélange des matériaux.</translation>
     </message>
     <message>
+      <source>Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the median relative standard error of the image simulated at the element table's OPs in its noisiest band, in %. SAMPLES are traced first; while the noise is above this, more samples are traced (new seeds, pooled with the first), as many as its fall as 1 / sqrt(samples) says are needed, within TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once. The log and report say which noise was reached.</source>
+      <translation>Échantillonnage adaptatif : le bruit Monte-Carlo visé pour le tracé, comme erreur type relative médiane de l'image simulée aux PO de la table des éléments dans sa bande la plus bruitée, en %. SAMPLES sont tracés d'abord ; tant que le bruit dépasse cette valeur, d'autres échantillons sont tracés (nouvelles graines, regroupés avec les premiers), autant que sa décroissance en 1 / sqrt(échantillons) l'indique, dans la limite de TIME_BUDGET et de 16 384 échantillons par pixel. 0 : tracer SAMPLES une seule fois. Le journal et le rapport indiquent le bruit atteint.</translation>
+    </message>
+    <message>
+      <source>Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no round of more samples is started that would end after it.</source>
+      <translation>Secondes de tracé que l'échantillonnage adaptatif (TRACE_NOISE) peut dépenser en tout : aucun tour d'échantillons supplémentaires qui finirait après n'est commencé.</translation>
+    </message>
+    <message>
       <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
       <translation>0 (défaut) : automatique. Toute la grille est tracée d'un coup, sauf si l'estimation de mémoire du tracé (quelques pixels pilotes, avant le tracé) dépasse MAX_MEMORY et que des tuiles laissent la place au tracé réuni ; il se fait alors par tuiles de taille ajustée pour tenir (un multiple de 16 pixels, au moins 32), indiquée dans le journal. Sinon le tracé se fait par tuiles carrées de ce nombre de pixels, chacune avec les seuls triangles de la maquette situés dans un halo de hauteur maximale x (tan(max(zénith solaire, zénith de visée)) + 1) autour d'elle, comme tâches Dask ; les tracés des tuiles sont ensuite réunis et démélangés comme une seule image, si bien que les fenêtres à cheval sur les bords de tuiles et la sélection des pixels purs voient toute l'image (pas de coutures).</translation>
     </message>
@@ -1614,6 +1622,14 @@
     <message>
       <source>One OP per mock-up part</source>
       <translation>Une OP par partie de la maquette</translation>
+    </message>
+    <message>
+      <source>Trace noise aimed at (%)</source>
+      <translation>Bruit du tracé visé (%)</translation>
+    </message>
+    <message>
+      <source>Time budget for tracing (s)</source>
+      <translation>Budget de temps du tracé (s)</translation>
     </message>
     <message>
       <source>Unmix tile by tile</source>

@@ -1540,6 +1540,14 @@
       <translation>迭代之后，由场景模型的多个部件（OBJ 组、glTF 网格：一块草坪、一个屋顶、一棵树各为一组）组成的元素，每个部件得到一个OP，由所有看到该部件的像元共同求解；其OP图在每个像元中保存其各部件OP在可见面积上的平均值。真实的元素类别包含多种材料（每条街道一种沥青、每个屋顶一种材料），窗口无法区分它们：在 Mitsuba 3 渲染的柏林和合成城镇影像上，路面的中位误差从 0.6-2.1% 降至 0.1-0.3%。只有一个部件的元素（地面、河流）按 10 x 10 像素的块求解：各块相近时取它们的共同 OP，否则保留其窗口解。当某个部件混合了多种材料时，请取消勾选。</translation>
     </message>
     <message>
+      <source>Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the median relative standard error of the image simulated at the element table's OPs in its noisiest band, in %. SAMPLES are traced first; while the noise is above this, more samples are traced (new seeds, pooled with the first), as many as its fall as 1 / sqrt(samples) says are needed, within TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once. The log and report say which noise was reached.</source>
+      <translation>自适应采样：追踪的目标蒙特卡罗噪声，即以元素表光学属性模拟的图像在噪声最大波段中相对标准误差的中位数（%）。先追踪 SAMPLES 个样本；当噪声高于该值时，追踪更多样本（新的种子，与先前的样本合并），数量按噪声随 1 / sqrt(样本数) 下降的规律估算，不超过 TIME_BUDGET 和每像素 16,384 个样本。0：只追踪一次 SAMPLES。日志和报告会说明达到的噪声。</translation>
+    </message>
+    <message>
+      <source>Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no round of more samples is started that would end after it.</source>
+      <translation>自适应采样（TRACE_NOISE）总共可用于追踪的秒数：不会开始一轮将在此之后结束的追加采样。</translation>
+    </message>
+    <message>
       <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>
       <translation>0（默认）：自动。一次追踪整个网格，除非追踪的内存估计（追踪前用少量试探像元估计）超过 MAX_MEMORY 且瓦片能为拼合后的追踪结果留出空间；此时按能容纳的瓦片大小（16 像元的倍数，至少 32）追踪，并写入日志。否则按边长为该像元数的方形瓦片追踪，每个瓦片只使用其周围“最高高度 x (tan(max(太阳天顶角, 观测天顶角)) + 1)”晕圈内的模型三角形，作为 Dask 任务运行；随后将各瓦片的追踪结果拼合，作为一幅图像进行解混，因此跨越瓦片边缘的窗口和纯像元选择都能看到整幅图像（无接缝）。</translation>
     </message>
@@ -1614,6 +1622,14 @@
     <message>
       <source>One OP per mock-up part</source>
       <translation>场景模型每个部件一个OP</translation>
+    </message>
+    <message>
+      <source>Trace noise aimed at (%)</source>
+      <translation>目标追踪噪声 (%)</translation>
+    </message>
+    <message>
+      <source>Time budget for tracing (s)</source>
+      <translation>追踪时间预算（秒）</translation>
     </message>
     <message>
       <source>Unmix tile by tile</source>

@@ -227,6 +227,21 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  advanced=True)
         add_terrain_parameter(self)
         add_sampling_parameters(self, samples=DEFAULT_SAMPLES, seed=UNMIX_SEED)
+        self.add(QgsProcessingParameterNumber("TRACE_NOISE", tr("Trace noise aimed at (%)"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=0.0, minValue=0.0),
+                 "Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the "
+                 "median relative standard error of the image simulated at the element "
+                 "table's OPs in its noisiest band, in %. SAMPLES are traced first; while the "
+                 "noise is above this, more samples are traced (new seeds, pooled with the "
+                 "first), as many as its fall as 1 / sqrt(samples) says are needed, within "
+                 "TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once. The log "
+                 "and report say which noise was reached.")
+        self.add(QgsProcessingParameterNumber("TIME_BUDGET", tr("Time budget for tracing (s)"),
+                                              QgsProcessingParameterNumber.Double,
+                                              defaultValue=60.0, minValue=0.0),
+                 "Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no "
+                 "round of more samples is started that would end after it.", advanced=True)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
                                               QgsProcessingParameterNumber.Integer,
@@ -406,7 +421,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 scene, grid, geometry, image, valid, bands, skyl, settings, samples=samples,
                 seed=seed, periodic=periodic, reference_height=reference,
                 max_memory=max_memory, truth=truth, progress=progress,
-                is_canceled=progress.is_canceled, tile_size=tile_size, scheduler=scheduler)
+                is_canceled=progress.is_canceled, tile_size=tile_size, scheduler=scheduler,
+                trace_noise=self.parameterAsDouble(parameters, "TRACE_NOISE", context),
+                time_budget=self.parameterAsDouble(parameters, "TIME_BUDGET", context),
+                log=feedback.pushInfo)
         except Canceled:
             raise QgsProcessingException(tr("Canceled: no OP map was written.")) from None
         except ValueError as error:
@@ -421,7 +439,7 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         rows = accuracy_rows(case, names, image, result.simulated,
                              result.op, result.op_valid, truth, result.truth_simulated)
         feedback.pushInfo(accuracy_markdown(rows))
-        log_noise_reached(feedback, result, image, valid, bands, samples)
+        log_noise_reached(feedback, result, image, valid, bands, traced.samples)
         warn_unseen_elements(feedback, names, result.op_valid, traced.fractions,
                              settings.min_fraction)
         check = functools.partial(checked_write, feedback)
@@ -466,7 +484,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                 "hold to nearest pure pixels": settings.start_weight,
                 "start": settings.start, "minor elements": settings.minor_elements,
                 "closure": settings.closure, "one OP per mock-up part": settings.objects,
-                "samples per pixel": samples,
+                "samples per pixel": traced.samples,
+                **({} if result.sampling is None else {
+                    "trace noise aimed at (%)": result.sampling.aim,
+                    "adaptive sampling": result.sampling.stop}),
                 "seed": seed, "sun zenith / azimuth": (geometry.sun_zenith,
                                                        geometry.sun_azimuth),
                 "view zenith / azimuth": (geometry.view_zenith, geometry.view_azimuth),

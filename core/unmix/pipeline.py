@@ -116,6 +116,8 @@ class UnmixResult:
     shares: PartShares | None = None
     #: (bands, rows, cols) Monte Carlo standard error of ``simulated`` (the trace's batches)
     simulated_error: np.ndarray | None = None
+    #: what adaptive sampling did (``run.TraceSampling``), when it was asked for
+    sampling: object | None = None
 
 
 def relative_error(simulated: np.ndarray, observed: np.ndarray) -> np.ndarray:

@@ -1,14 +1,63 @@
-"""One call from inputs to OP maps: trace the scene on the image grid, then unmix."""
+"""One call from inputs to OP maps: trace the scene on the image grid (with ``trace_noise``,
+until the trace's Monte Carlo noise is that low or the time budget is spent), then unmix."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..simulate import Geometry, PixelGrid, Scene, Trace, batches_for, check_overlap, trace
+from ..simulate import (
+    Geometry,
+    PixelGrid,
+    Scene,
+    Trace,
+    batches_for,
+    check_overlap,
+    evaluate_op_maps,
+    trace,
+)
 from .pipeline import UnmixParameters, UnmixResult, unmix
+
+#: seconds of tracing adaptive sampling may spend by default
+DEFAULT_TIME_BUDGET = 60.0
+#: the most samples per pixel adaptive sampling traces
+MAX_SAMPLES = 16384
+#: a round adding fewer than this share of the samples traced so far is not started (the
+#: noise would fall by under about 10 %)
+MIN_GROWTH = 0.25
+SEED_STEP = 1000  # seed of the k-th extra round: seed + k * SEED_STEP
+
+
+@dataclass
+class TraceSampling:
+    """What adaptive sampling did: its aim (median relative standard error of the simulated
+    image, %, in the noisiest band), the samples and noise after each round, why it
+    stopped."""
+
+    aim: float
+    time_budget: float
+    rounds: list[tuple[int, float]] = field(default_factory=list)  # (samples, noise %)
+    stop: str = ""
+
+
+def trace_noise_of(traced: Trace, valid: np.ndarray, bands: list[str],
+                   skyl: np.ndarray) -> float:
+    """The median relative Monte Carlo standard error (%) of the image simulated at the
+    element table's OPs, in the noisiest band: what a trace of this many samples leaves in
+    every pixel's equations (it falls as 1 / sqrt(samples))."""
+    table = np.array([[element.op.get(band, np.nan) for element in traced.scene.elements.elements]
+                      for band in bands])
+    op = np.broadcast_to(np.nan_to_num(table, nan=0.5)[:, :, None, None],
+                         table.shape + valid.shape)
+    simulated, _, error = evaluate_op_maps(traced, op, bands, skyl)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = error / np.abs(simulated)
+    medians = [np.median(r[valid & np.isfinite(r)]) for r in relative
+               if (valid & np.isfinite(r)).any()]
+    return 100 * float(max(medians)) if medians else 0.0
 
 
 def run_unmix(
@@ -33,6 +82,9 @@ def run_unmix(
     scheduler: str | None = None,
     tile_margin: float | None = None,
     tile_tallest: float | None = None,
+    trace_noise: float = 0.0,
+    time_budget: float = DEFAULT_TIME_BUDGET,
+    log: Callable[[str], None] | None = None,
 ) -> tuple[UnmixResult, Trace]:
     """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run;
     ``reference_height`` (the surface the image's pixels lie on), ``max_memory``: see
@@ -40,32 +92,39 @@ def run_unmix(
     (``scheduler``: see ``tiling.run_tiles``), stitched into one trace that the unmixing
     then works on whole, so windows across tile edges see both tiles and pure pixels are
     selected over the whole image: the OP maps have no seams by construction.
-    ``tile_margin``, ``tile_tallest``: the halo's, see ``tiling.trace_tiled``."""
+    ``tile_margin``, ``tile_tallest``: the halo's, see ``tiling.trace_tiled``.
+
+    ``trace_noise`` > 0 (%): adaptive sampling. ``samples`` are traced first; while the
+    trace's noise (``trace_noise_of``) is above it, more samples are traced with new seeds
+    and pooled with the first, as many as its fall as 1 / sqrt(samples) says are needed,
+    within ``time_budget`` seconds of tracing and MAX_SAMPLES; ``log`` gets a line per
+    round and why it stopped, ``result.sampling`` holds them."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
-
-    def trace_progress(fraction: float) -> None:
-        if progress is not None:
-            progress(trace_share * fraction, "tracing")
 
     def unmix_progress(fraction: float, label: str) -> None:
         if progress is not None:
             progress(trace_share + (1 - trace_share) * fraction, label)
 
-    if tile_size > 0:
-        from ..tiling import trace_tiled
+    started = time.perf_counter()
+    adaptive = trace_noise > 0
+    span = [0.0, 0.5 if adaptive else 1.0]  # of the trace's share of the progress
 
-        traced = trace_tiled(scene.mockup, scene.elements, grid, geometry, tile_size,
-                             samples=samples, seed=seed, periodic=periodic,
-                             batches=batches_for(samples), reference_height=reference_height,
-                             max_memory=max_memory, margin=tile_margin,
-                             tallest=tile_tallest, scheduler=scheduler,
-                             progress=trace_progress, is_canceled=is_canceled)
-    else:
-        traced = trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
-                       reference_height=reference_height, max_memory=max_memory,
-                       batches=batches_for(samples), progress=trace_progress,
-                       is_canceled=is_canceled)
+    def trace_progress(fraction: float) -> None:
+        if progress is not None:
+            progress(trace_share * (span[0] + (span[1] - span[0]) * fraction), "tracing")
+
+    def trace_round(count: int, round_seed: int) -> Trace:
+        return _trace(scene, grid, geometry, count, round_seed, batches_for(samples), periodic,
+                      reference_height, max_memory, tile_size, tile_margin, tile_tallest,
+                      scheduler, trace_progress, is_canceled)
+
+    traced = trace_round(samples, seed)
+    sampling = None
+    if adaptive:
+        sampling = TraceSampling(trace_noise, time_budget)
+        traced = _sample_to_noise(traced, trace_round, sampling, valid & traced.covered,
+                                  bands, skyl, seed, started, span, log)
     valid = valid & traced.covered  # pixels beyond the mock-up are NoData in every OP map
     shares, shares_seconds = None, 0.0
     if parameters.objects and tile_size == 0:  # tiled runs never hold the whole BVH
@@ -77,6 +136,68 @@ def run_unmix(
     result = unmix(traced, image, valid, bands, skyl, parameters, truth=truth,
                    progress=unmix_progress, is_canceled=is_canceled, shares=shares)
     result.seconds = {"trace": traced.seconds, **result.seconds}
+    result.sampling = sampling
     if shares is not None:
         result.seconds["part shares"] = shares_seconds
     return result, traced
+
+
+def _trace(scene, grid, geometry, samples, seed, batches, periodic, reference_height,
+           max_memory, tile_size, tile_margin, tile_tallest, scheduler, progress,
+           is_canceled) -> Trace:
+    """One trace of the grid, whole or in tiles with halos on Dask (``tile_size`` > 0)."""
+    if tile_size > 0:
+        from ..tiling import trace_tiled
+
+        return trace_tiled(scene.mockup, scene.elements, grid, geometry, tile_size,
+                           samples=samples, seed=seed, periodic=periodic, batches=batches,
+                           reference_height=reference_height, max_memory=max_memory,
+                           margin=tile_margin, tallest=tile_tallest, scheduler=scheduler,
+                           progress=progress, is_canceled=is_canceled)
+    return trace(scene, grid, geometry, samples=samples, seed=seed, periodic=periodic,
+                 reference_height=reference_height, max_memory=max_memory, batches=batches,
+                 progress=progress, is_canceled=is_canceled)
+
+
+def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid, bands,
+                     skyl, seed: int, started: float, span: list[float],
+                     log: Callable[[str], None] | None) -> Trace:
+    """More samples, pooled with ``traced``, until ``sampling.aim`` or the budget."""
+    from ..retrieve.run import pool_traces
+
+    parts = [traced]
+    while True:
+        noise = trace_noise_of(traced, valid, bands, skyl)
+        sampling.rounds.append((traced.samples, noise))
+        if log is not None:
+            log(f"{traced.samples} samples per pixel: trace noise {noise:.3g} % (median "
+                f"relative standard error, noisiest band), aim {sampling.aim:g} %")
+        if noise <= sampling.aim:
+            sampling.stop = f"trace noise aim reached at {traced.samples} samples per pixel"
+            break
+        needed = int(np.ceil(traced.samples * (noise / sampling.aim) ** 2))
+        rate = sum(t.seconds for t in parts) / traced.samples  # seconds per sample
+        left = sampling.time_budget - (time.perf_counter() - started)
+        affordable = int(max(left, 0.0) / max(rate, 1e-9))
+        extra = min(needed, MAX_SAMPLES) - traced.samples
+        if extra <= 0:
+            sampling.stop = f"MAX_SAMPLES ({MAX_SAMPLES}) reached"
+            break
+        if extra < MIN_GROWTH * traced.samples:
+            sampling.stop = (f"within {noise / sampling.aim - 1:.0%} of the aim: the "
+                             f"{needed:,} samples per pixel it needs would lower the noise "
+                             f"by under 10 %")
+            break
+        if min(extra, affordable) < MIN_GROWTH * traced.samples:
+            sampling.stop = (f"time budget: {needed:,} samples per pixel needed, "
+                             f"{traced.samples + max(min(extra, affordable), 0):,} affordable "
+                             f"within {sampling.time_budget:g} s of tracing")
+            break
+        extra = min(extra, affordable)
+        span[0], span[1] = span[1], span[1] + (1.0 - span[1]) / 2
+        parts.append(trace_round(extra, seed + SEED_STEP * len(parts)))
+        traced = pool_traces(parts)
+    span[0], span[1] = span[1], 1.0
+    if log is not None:
+        log(f"adaptive sampling: {sampling.stop}")
+    return traced

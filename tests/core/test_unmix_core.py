@@ -593,3 +593,37 @@ def test_trace_noise_reached_falls_as_one_over_the_square_root_of_the_samples():
             result.simulated, result.simulated_error, image, valid)])
     assert (reached[256] > 0).all()
     np.testing.assert_allclose(reached[64] / reached[256], 2.0, atol=0.35)
+
+
+def test_adaptive_sampling_traces_until_the_trace_noise_aimed_at_or_the_budget():
+    """At 64 samples the leaf cloud's trace noise is about 4.5 %; aiming at 1 % traces the
+    1 / sqrt(samples) fall's share more (about 20x) in one round, pooled with the first,
+    and reaches it; a budget of 0 s keeps the first trace and says why."""
+    from scenes import leaf_cloud_scene
+
+    from unmix3d.core.unmix.run import run_unmix, trace_noise_of
+
+    scene = leaf_cloud_scene()
+    grid, geometry, bands = grid_over(20, 2), Geometry(30, 150, 0, 0), ["B1", "B2"]
+    truth = np.broadcast_to(np.array([[0.25, 0.2], [0.4, 0.9]])[:, :, None, None],
+                            (2, 2, 10, 10)).copy()
+    image = evaluate_op_maps(trace(scene, grid, geometry, samples=256, seed=7), truth,
+                             bands, 0.2)[0]
+    valid, skyl = np.ones((10, 10), bool), np.array([0.2, 0.2])
+    lines = []
+    parameters = UnmixParameters(window=(3, 3), iterations=3)
+    result, traced = run_unmix(scene, grid, geometry, image, valid, bands, skyl, parameters,
+                               samples=64, trace_noise=1.0, time_budget=60.0,
+                               log=lines.append)
+    first_noise = result.sampling.rounds[0][1]
+    assert result.sampling.rounds[0][0] == 64 and first_noise > 2.0
+    assert traced.samples >= 0.8 * 64 * first_noise**2  # what 1 / sqrt(N) asks for 1 %
+    assert trace_noise_of(traced, valid, bands, skyl) <= 1.0
+    assert result.sampling.rounds[-1] == (traced.samples, trace_noise_of(traced, valid,
+                                                                         bands, skyl))
+    assert "aim reached" in result.sampling.stop and lines[-1].startswith("adaptive sampling")
+    # the pooled trace is a trace of all the samples: its noise fell with them
+    assert result.sampling.rounds[-1][1] < first_noise / 3
+    stopped, kept = run_unmix(scene, grid, geometry, image, valid, bands, skyl, parameters,
+                              samples=64, trace_noise=1.0, time_budget=0.0)
+    assert kept.samples == 64 and stopped.sampling.stop.startswith("time budget")

@@ -415,6 +415,20 @@ def test_an_element_never_seen_is_warned_about():
     assert "0.020" in feedback.lines[0] and "NoData" in feedback.lines[0]
 
 
+def test_adaptive_sampling_is_logged_and_reported(unmix3d_provider, scene_files, satellite,
+                                                 tmp_path):
+    _, result = satellite
+    out = tmp_path / "maps"
+    feedback = LogFeedback()
+    processing_run("unmix3d:unmix", unmix_parameters(scene_files, result["OUTPUT"], out,
+                                                     TRACE_NOISE=0.001, TIME_BUDGET=0.0),
+                   feedback)
+    log = " ".join(feedback.lines)
+    assert "16 samples per pixel: trace noise" in log and "aim 0.001 %" in log
+    assert "adaptive sampling: time budget" in log
+    assert "adaptive sampling" in (out / "report.html").read_text()
+
+
 def test_the_log_says_which_monte_carlo_noise_the_trace_reached():
     from types import SimpleNamespace
 
