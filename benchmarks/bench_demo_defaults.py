@@ -2,10 +2,10 @@
 the image is Unmix3D's own render).
 
 The pseudo-image is traced at ``--image-samples`` with its own seed from the scene's true
-OPs; ``run_unmix`` then runs as the Processing algorithm calls it (SAMPLES 1,024, SEED 2,
-WINDOW 5x5, OBJECTS true, ...), once per ``--objects`` setting. Prints, per element, the
-median and mean relative OP error against the truth, and the stage times (wall-clock, on a
-possibly shared machine).
+OPs; ``run_unmix`` then runs as the Processing algorithm calls it (SAMPLES 1,024 and adaptive
+sampling to TRACE_NOISE 0.3 % within TIME_BUDGET 30 s, SEED 2, WINDOW 5x5, OBJECTS true,
+...), once per ``--objects`` setting. Prints, per element, the median and mean relative OP
+error against the truth, and the stage times (wall-clock, on a possibly shared machine).
 
     .venv/bin/python benchmarks/bench_demo_defaults.py --scene urban
 """
@@ -37,7 +37,11 @@ from unmix3d.core.simulate import (  # noqa: E402
     prepare_scene,
     trace,
 )
-from unmix3d.core.unmix import DEFAULT_SAMPLES  # noqa: E402
+from unmix3d.core.unmix import (  # noqa: E402
+    DEFAULT_SAMPLES,
+    DEFAULT_TIME_BUDGET,
+    DEFAULT_TRACE_NOISE,
+)
 from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
 from unmix3d.core.unmix.run import run_unmix  # noqa: E402
 
@@ -60,6 +64,9 @@ def main() -> None:
     parser.add_argument("--image-samples", type=int, default=2048)
     parser.add_argument("--samples", type=int, default=DEFAULT_SAMPLES,
                         help="the inversion's SAMPLES (default: unmix3d:unmix's)")
+    parser.add_argument("--trace-noise", type=float, default=DEFAULT_TRACE_NOISE,
+                        help="adaptive sampling's TRACE_NOISE, within unmix3d:unmix's "
+                             "TIME_BUDGET (0: SAMPLES exactly)")
     parser.add_argument("--objects", nargs="+", type=int, default=[1], choices=[0, 1])
     args = parser.parse_args()
     demo, scene, grid, geometry, bands, skyl = demo_case(args.scene)
@@ -74,7 +81,8 @@ def main() -> None:
         start = time.perf_counter()
         result, _ = run_unmix(scene, grid, geometry, image, valid, bands, skyl,
                               UnmixParameters(objects=bool(objects)), samples=args.samples,
-                              truth=truth)
+                              truth=truth, trace_noise=args.trace_noise,
+                              time_budget=DEFAULT_TIME_BUDGET, log=print)
         seconds = time.perf_counter() - start
         print(f"{args.scene} OBJECTS={bool(objects)}: {seconds:.1f} s",
               {k: round(v, 1) for k, v in result.seconds.items()})

@@ -12,17 +12,19 @@ central 400 m at 10 m (40 x 40 pixels), three bands (B3, B4, B8), nadir, sun at 
 
 Mitsuba 3 (``scalar_rgb``, a two-sided Lambertian leaf BSDF) renders the image; the per-pixel
 truth of an element is the mean OP of its materials over its visible area in the pixel.
-``unmix`` then runs exactly as ``unmix3d:unmix`` at its defaults (SAMPLES 1,024, SEED 2, WINDOW
-5x5, ...), from an element table with one element per class whose initial values are the
-class means. Reported per element: pixels, OP error median and mean, image error and its
+``unmix`` then runs exactly as ``unmix3d:unmix`` at its defaults (SAMPLES 1,024 then adaptive
+sampling to a trace noise of 0.3 % within 30 s of tracing, SEED 2, WINDOW 5x5, ...),
+from an element table with one element per class whose initial values are the class
+means. Reported per element: pixels, OP error median and mean, image error and its
 floor (the true OPs on the inversion's trace), and the calibration of the OP maps'
 standard errors (RMS of error / std, and the share of |error| < 2 std).
 
 ``--budget`` adds the error budget: the former defaults (64 samples, window-only solves:
 ``before``), the window-only solve (``window_only``: what holding each pixel to its
 nearest pure pixels brings), the windows without the per-part solve (``no_objects``: what
-one OP per mock-up part brings), the inversion's trace at 256 samples (``samples_256``, the
-defaults before 1,024: its Monte Carlo noise), the image replaced by unmix3d's own
+one OP per mock-up part brings), the inversion's trace at 256 and 1,024 samples exactly
+(``samples_256``, ``samples_1024``, the defaults before adaptive sampling: its Monte Carlo
+noise), the image replaced by unmix3d's own
 render of the per-pixel truth (forward-model mismatch against Mitsuba; the image noise),
 the difference of that render from
 Mitsuba's, and the defaults with one leaf element per leaf type (``leaf_types``: what the
@@ -62,7 +64,11 @@ import independent  # noqa: E402
 
 from unmix3d.core.forward import fill_from_table  # noqa: E402
 from unmix3d.core.simulate import evaluate_op_maps, trace  # noqa: E402
-from unmix3d.core.unmix import DEFAULT_SAMPLES  # noqa: E402
+from unmix3d.core.unmix import (  # noqa: E402
+    DEFAULT_SAMPLES,
+    DEFAULT_TIME_BUDGET,
+    DEFAULT_TRACE_NOISE,
+)
 from unmix3d.core.unmix.objects import part_shares  # noqa: E402
 from unmix3d.core.unmix.pipeline import UnmixParameters  # noqa: E402
 from unmix3d.core.unmix.run import run_unmix  # noqa: E402
@@ -145,17 +151,19 @@ def _summary_row(name, members, result, image_error, floor, fractions, truth) ->
 
 
 def unmix_case(s, image, samples, seed, parameters=None, scene=None, truth=None,
-               combined=None):
+               combined=None, trace_noise: float = DEFAULT_TRACE_NOISE):
     """``scene``, ``truth``: another element table's (default: ``s``'s); ``combined``: see
-    ``summary``."""
+    ``summary``; ``trace_noise``: adaptive sampling's aim (0: ``samples`` exactly), within
+    unmix3d:unmix's TIME_BUDGET."""
     scene, truth = scene or s.scene, s.truth if truth is None else truth
     valid = np.isfinite(image).all(axis=0)
     start = time.perf_counter()
     result, traced = run_unmix(scene, s.grid, s.geometry, image, valid, s.bands, s.skyl,
                                parameters or UnmixParameters(), samples=samples, seed=seed,
-                               truth=truth)
+                               truth=truth, trace_noise=trace_noise,
+                               time_budget=DEFAULT_TIME_BUDGET)
     seconds = time.perf_counter() - start
-    return dict(seconds=seconds, stages=result.seconds,
+    return dict(seconds=seconds, stages=result.seconds, samples=traced.samples,
                 elements=summary(s, result, image, traced.fractions, scene, truth,
                                  combined))
 
@@ -327,13 +335,16 @@ def main() -> None:
             entry["information_floor"] = information_floor(s, image, data["image_error"])
         if args.budget:
             entry["before"] = unmix_case(s, image, 64, DEFAULT_SEED,
-                                         UnmixParameters(start_weight=0.0, objects=False))
+                                         UnmixParameters(start_weight=0.0, objects=False),
+                                         trace_noise=0.0)
             entry["no_objects"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
                                              UnmixParameters(objects=False))
             entry["window_only"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
                                               UnmixParameters(start_weight=0.0,
                                                               objects=False))
-            entry["samples_256"] = unmix_case(s, image, 256, DEFAULT_SEED)
+            entry["samples_256"] = unmix_case(s, image, 256, DEFAULT_SEED, trace_noise=0.0)
+            entry["samples_1024"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED,
+                                               trace_noise=0.0)
             own_trace = trace(s.scene, s.grid, s.geometry, samples=1024, seed=777)
             own, _, own_error = evaluate_op_maps(
                 own_trace, fill_from_table(s.truth, s.scene, s.bands), s.bands, s.skyl)
@@ -343,7 +354,8 @@ def main() -> None:
                 "z_median": float(np.median(np.abs(own - image)
                                             / np.hypot(own_error, data["image_error"]))),
             }
-            entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED)
+            entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED,
+                                                 trace_noise=0.0)
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
         results["scenes"][name] = {**earlier.get(name, {}), **entry}

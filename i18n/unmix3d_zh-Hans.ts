@@ -1540,8 +1540,8 @@
       <translation>迭代之后，由场景模型的多个部件（OBJ 组、glTF 网格：一块草坪、一个屋顶、一棵树各为一组）组成的元素，每个部件得到一个OP，由所有看到该部件的像元共同求解；其OP图在每个像元中保存其各部件OP在可见面积上的平均值。真实的元素类别包含多种材料（每条街道一种沥青、每个屋顶一种材料），窗口无法区分它们：在 Mitsuba 3 渲染的柏林和合成城镇影像上，路面的中位误差从 0.6-2.1% 降至 0.1-0.3%。只有一个部件的元素（地面、河流）按 10 x 10 像素的块求解：各块相近时取它们的共同 OP，否则保留其窗口解。当某个部件混合了多种材料时，请取消勾选。</translation>
     </message>
     <message>
-      <source>Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the median relative standard error of the image simulated at the element table's OPs in its noisiest band, in %. SAMPLES are traced first; while the noise is above this, more samples are traced (new seeds, pooled with the first), as many as its fall as 1 / sqrt(samples) says are needed, within TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once. The log and report say which noise was reached.</source>
-      <translation>自适应采样：追踪的目标蒙特卡罗噪声，即以元素表光学属性模拟的图像在噪声最大波段中相对标准误差的中位数（%）。先追踪 SAMPLES 个样本；当噪声高于该值时，追踪更多样本（新的种子，与先前的样本合并），数量按噪声随 1 / sqrt(样本数) 下降的规律估算，不超过 TIME_BUDGET 和每像素 16,384 个样本。0：只追踪一次 SAMPLES。日志和报告会说明达到的噪声。</translation>
+      <source>Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the median relative standard error of the image simulated at the element table's OPs in its noisiest band, in %. SAMPLES are traced first; while the noise is above this, more samples are traced (new seeds, pooled with the first) up to the total of SAMPLES x 2, 4, 8... that its fall as 1 / sqrt(samples) says is needed, within TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once (reproducible whatever the machine's speed). Not applied with UNMIX_BY_TILES. The log and report say which noise was reached.</source>
+      <translation>自适应采样：追踪的目标蒙特卡罗噪声，即以元素表光学属性模拟的图像在噪声最大波段中相对标准误差的中位数（%）。先追踪 SAMPLES 个样本；当噪声高于该值时，追踪更多样本（新的种子，与先前的样本合并），总数取 SAMPLES 的 2、4、8……倍中按噪声随 1 / sqrt(样本数) 下降所需的那个，不超过 TIME_BUDGET 和每像素 16,384 个样本。0：只追踪一次 SAMPLES（结果与机器速度无关，可复现）。UNMIX_BY_TILES 时不适用。日志和报告会说明达到的噪声。</translation>
     </message>
     <message>
       <source>Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no round of more samples is started that would end after it.</source>

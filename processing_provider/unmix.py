@@ -18,7 +18,7 @@ from qgis.core import (
 )
 
 from ..core.raster_io import write_raster
-from ..core.unmix import DEFAULT_SAMPLES
+from ..core.unmix import DEFAULT_SAMPLES, DEFAULT_TIME_BUDGET, DEFAULT_TRACE_NOISE
 from .base import Unmix3DAlgorithm
 from .common import (
     BOUNDARIES,
@@ -229,17 +229,19 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
         add_sampling_parameters(self, samples=DEFAULT_SAMPLES, seed=UNMIX_SEED)
         self.add(QgsProcessingParameterNumber("TRACE_NOISE", tr("Trace noise aimed at (%)"),
                                               QgsProcessingParameterNumber.Double,
-                                              defaultValue=0.0, minValue=0.0),
+                                              defaultValue=DEFAULT_TRACE_NOISE, minValue=0.0),
                  "Adaptive sampling: the Monte Carlo noise aimed at for the trace, as the "
                  "median relative standard error of the image simulated at the element "
                  "table's OPs in its noisiest band, in %. SAMPLES are traced first; while the "
                  "noise is above this, more samples are traced (new seeds, pooled with the "
-                 "first), as many as its fall as 1 / sqrt(samples) says are needed, within "
-                 "TIME_BUDGET and 16,384 samples per pixel. 0: trace SAMPLES once. The log "
-                 "and report say which noise was reached.")
+                 "first) up to the total of SAMPLES x 2, 4, 8... that its fall as "
+                 "1 / sqrt(samples) says is needed, within TIME_BUDGET and 16,384 samples per "
+                 "pixel. 0: trace SAMPLES once (reproducible whatever the machine's speed). "
+                 "Not applied with UNMIX_BY_TILES. The log and report say which noise was "
+                 "reached.")
         self.add(QgsProcessingParameterNumber("TIME_BUDGET", tr("Time budget for tracing (s)"),
                                               QgsProcessingParameterNumber.Double,
-                                              defaultValue=60.0, minValue=0.0),
+                                              defaultValue=DEFAULT_TIME_BUDGET, minValue=0.0),
                  "Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no "
                  "round of more samples is started that would end after it.", advanced=True)
         add_memory_parameter(self)

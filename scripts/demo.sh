@@ -46,6 +46,7 @@ for method in us-dart us-dart-closure dart-calibration; do
   closure=false; [ "$method" = us-dart-closure ] && closure=true
   run unmix3d:unmix "$OUT/unmix_$method.json" IMAGE="$OUT/satellite.tif" MOCKUP="$MOCKUP" \
     ELEMENTS="$ELEMENTS" "${geometry[@]}" METHOD=$index CLOSURE=$closure SAMPLES="$SAMPLES" SEED=7 \
+    TRACE_NOISE="${TRACE_NOISE:-0}" \
     WINDOW="${WINDOW:-7x7}" ITERATIONS=8 TRUTH="$(field "$OUT/scene.json" TRUTH)" \
     OUTPUT_FOLDER="$OUT/$method" SIMULATED="$OUT/$method/simulated.tif" \
     REPORT="$OUT/$method/report.html" ACCURACY="$OUT/$method/accuracy.csv"

@@ -3,6 +3,7 @@ until the trace's Monte Carlo noise is that low or the time budget is spent), th
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,15 +20,11 @@ from ..simulate import (
     evaluate_op_maps,
     trace,
 )
+from . import DEFAULT_TIME_BUDGET
 from .pipeline import UnmixParameters, UnmixResult, unmix
 
-#: seconds of tracing adaptive sampling may spend by default
-DEFAULT_TIME_BUDGET = 60.0
 #: the most samples per pixel adaptive sampling traces
 MAX_SAMPLES = 16384
-#: a round adding fewer than this share of the samples traced so far is not started (the
-#: noise would fall by under about 10 %)
-MIN_GROWTH = 0.25
 SEED_STEP = 1000  # seed of the k-th extra round: seed + k * SEED_STEP
 
 
@@ -83,7 +80,7 @@ def run_unmix(
     tile_margin: float | None = None,
     tile_tallest: float | None = None,
     trace_noise: float = 0.0,
-    time_budget: float = DEFAULT_TIME_BUDGET,
+    time_budget: float = DEFAULT_TIME_BUDGET,  # unmix3d:unmix's; off unless trace_noise
     log: Callable[[str], None] | None = None,
 ) -> tuple[UnmixResult, Trace]:
     """``progress(fraction, label)`` sees the trace as the first ``trace_share`` of the run;
@@ -96,8 +93,9 @@ def run_unmix(
 
     ``trace_noise`` > 0 (%): adaptive sampling. ``samples`` are traced first; while the
     trace's noise (``trace_noise_of``) is above it, more samples are traced with new seeds
-    and pooled with the first, as many as its fall as 1 / sqrt(samples) says are needed,
-    within ``time_budget`` seconds of tracing and MAX_SAMPLES; ``log`` gets a line per
+    and pooled with the first, up to the total of ``samples`` x 2^k its fall as
+    1 / sqrt(samples) says is needed, within ``time_budget`` seconds of tracing (the largest
+    such total that fits) and MAX_SAMPLES; ``log`` gets a line per
     round and why it stopped, ``result.sampling`` holds them."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
@@ -159,6 +157,12 @@ def _trace(scene, grid, geometry, samples, seed, batches, periodic, reference_he
                  progress=progress, is_canceled=is_canceled)
 
 
+def _doubling(first: int, samples: int, above: bool) -> int:
+    """The total of ``first`` x 2^k samples nearest ``samples`` from above (or below)."""
+    k = math.log2(max(samples, 1) / first)
+    return int(first * 2 ** max(0, math.ceil(k - 1e-9) if above else math.floor(k + 1e-9)))
+
+
 def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid, bands,
                      skyl, seed: int, started: float, span: list[float],
                      log: Callable[[str], None] | None) -> Trace:
@@ -166,6 +170,7 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
     from ..retrieve.run import pool_traces
 
     parts = [traced]
+    first = traced.samples
     while True:
         noise = trace_noise_of(traced, valid, bands, skyl)
         sampling.rounds.append((traced.samples, noise))
@@ -178,22 +183,20 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
         needed = int(np.ceil(traced.samples * (noise / sampling.aim) ** 2))
         rate = sum(t.seconds for t in parts) / traced.samples  # seconds per sample
         left = sampling.time_budget - (time.perf_counter() - started)
-        affordable = int(max(left, 0.0) / max(rate, 1e-9))
-        extra = min(needed, MAX_SAMPLES) - traced.samples
-        if extra <= 0:
+        affordable = traced.samples + int(max(left, 0.0) / max(rate, 1e-9))
+        # totals of SAMPLES x 2^k: a run that is timed a little differently most often
+        # traces the same samples (the same OP maps)
+        wanted = _doubling(first, min(needed, MAX_SAMPLES), above=True)
+        total = min(wanted, _doubling(first, min(affordable, MAX_SAMPLES), above=False))
+        if traced.samples >= MAX_SAMPLES:
             sampling.stop = f"MAX_SAMPLES ({MAX_SAMPLES}) reached"
             break
-        if extra < MIN_GROWTH * traced.samples:
-            sampling.stop = (f"within {noise / sampling.aim - 1:.0%} of the aim: the "
-                             f"{needed:,} samples per pixel it needs would lower the noise "
-                             f"by under 10 %")
-            break
-        if min(extra, affordable) < MIN_GROWTH * traced.samples:
+        if total <= traced.samples:
             sampling.stop = (f"time budget: {needed:,} samples per pixel needed, "
-                             f"{traced.samples + max(min(extra, affordable), 0):,} affordable "
-                             f"within {sampling.time_budget:g} s of tracing")
+                             f"{traced.samples:,} traced, {2 * traced.samples:,} not "
+                             f"affordable within {sampling.time_budget:g} s of tracing")
             break
-        extra = min(extra, affordable)
+        extra = total - traced.samples
         span[0], span[1] = span[1], span[1] + (1.0 - span[1]) / 2
         parts.append(trace_round(extra, seed + SEED_STEP * len(parts)))
         traced = pool_traces(parts)

@@ -146,7 +146,8 @@ def test_simulate_then_unmix_in_a_model(unmix3d_provider, block_files, tmp_path)
         QgsProcessingModelChildParameterSource.fromChildOutput("simulate", "OUTPUT")])
     for key, value in {"MOCKUP": str(block_files / "block.obj"),
                        "ELEMENTS": str(block_files / "elements.csv"), **GEOMETRY,
-                       "SAMPLES": 64, "ITERATIONS": 2, "WINDOW": "3x3", "LOAD_MAPS": False,
+                       "SAMPLES": 64, "TRACE_NOISE": 0.0, "ITERATIONS": 2, "WINDOW": "3x3",
+                       "LOAD_MAPS": False,
                        "REPORT": str(tmp_path / "report.html")}.items():
         unmix.addParameterSources(key, static(value))
     output = QgsProcessingModelOutput("maps", "OP maps")

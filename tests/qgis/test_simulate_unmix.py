@@ -98,7 +98,7 @@ def run_unmix(run_algorithm, scene_files, image, out, **extra):
     return run_algorithm("unmix3d:unmix", {
         "IMAGE": str(image), "MOCKUP": str(scene_files / "scene.obj"),
         "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "SAMPLES": 64, "SEED": 3,
-        "ITERATIONS": 4, "WINDOW": "5x5", "TRUTH": str(scene_files / "truth"),
+        "TRACE_NOISE": 0.0, "ITERATIONS": 4, "WINDOW": "5x5", "TRUTH": str(scene_files / "truth"),
         "OUTPUT_FOLDER": str(out), "SIMULATED": str(out / "simulated.tif"),
         "REPORT": str(out / "report.html"), "ACCURACY": str(out / "accuracy.csv"),
         "LOAD_MAPS": False, **extra,
@@ -262,8 +262,8 @@ def test_op_maps_load_as_a_styled_group(unmix3d_provider, scene_files, satellite
     processing.runAndLoadResults("unmix3d:unmix", {
         "IMAGE": result["OUTPUT"], "MOCKUP": str(scene_files / "scene.obj"),
         "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "ITERATIONS": 1,
-        "OUTPUT_FOLDER": str(tmp_path / "maps"), "SIMULATED": None, "REPORT": None,
-        "LOAD_MAPS": True,
+        "TRACE_NOISE": 0.0, "OUTPUT_FOLDER": str(tmp_path / "maps"), "SIMULATED": None,
+        "REPORT": None, "LOAD_MAPS": True,
     })
     groups = [g for g in project.layerTreeRoot().findGroups() if g.name().startswith("OP maps")]
     assert len(groups) == 1
@@ -299,8 +299,9 @@ def test_unwritable_output_is_refused_before_computing_and_leaves_nothing(
 def unmix_parameters(scene_files, image, out, **extra):
     return {"IMAGE": str(image), "MOCKUP": str(scene_files / "scene.obj"),
             "ELEMENTS": str(scene_files / "elements.csv"), **GEOMETRY, "SAMPLES": 16,
-            "ITERATIONS": 1, "OUTPUT_FOLDER": str(out), "SIMULATED": str(out / "simulated.tif"),
-            "REPORT": str(out / "report.html"), "LOAD_MAPS": False, **extra}
+            "TRACE_NOISE": 0.0, "ITERATIONS": 1, "OUTPUT_FOLDER": str(out),
+            "SIMULATED": str(out / "simulated.tif"), "REPORT": str(out / "report.html"),
+            "LOAD_MAPS": False, **extra}
 
 
 def processing_run(algorithm_id, parameters, feedback):

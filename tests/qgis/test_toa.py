@@ -75,7 +75,8 @@ def test_toa_simulate_then_unmix_headless(run_algorithm, scene, tmp_path):
     run = qgis_process(
         "run", "unmix3d:unmix", "--json", "--", f"IMAGE={toa_image}",
         f"MOCKUP={scene / 'scene.obj'}", f"ELEMENTS={scene / 'elements.csv'}",
-        "INPUT_LEVEL=1", "ADJACENCY=false", *COMMON, "ITERATIONS=2", "WINDOW=3x3",
+        "INPUT_LEVEL=1", "ADJACENCY=false", *COMMON, "TRACE_NOISE=0", "ITERATIONS=2",
+        "WINDOW=3x3",
         "LOAD_MAPS=false", f"OUTPUT_FOLDER={folder}", f"REPORT={tmp_path / 'report.html'}",
         home=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
