@@ -5,6 +5,7 @@ optical properties, in any band, without tracing again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from .raytrace.integrator import (
     trace_chunk,
 )
 from .raytrace.polynomials import PixelPolynomials, polynomials_from_records
+from .raytrace.polynomials import pooled as _pooled_polynomials
 from .raytrace.turbid import TurbidMedia, open_edges, orient_outward
 from .scene.elements import ElementTable, split_albedo
 from .scene.mockup import Mockup
@@ -711,3 +713,23 @@ def evaluate_op_maps(trace: Trace, op: np.ndarray, bands: list[str], skyl: np.nd
         if scene.var_t[i] >= 0:
             gradients[:, i] += chain[:, i, 1, None, None] * g[:, scene.var_t[i]]
     return image, gradients, error
+
+
+def pool_traces(parts: list[Trace]) -> Trace:
+    """Independent traces of one grid and geometry as one trace of all their samples."""
+    if len(parts) == 1:
+        return parts[0]
+    total = sum(t.samples for t in parts)
+    weights = [t.samples / total for t in parts]
+
+    def mean(name):
+        return sum(w * getattr(t, name) for w, t in zip(weights, parts, strict=True))
+
+    counts = {k: sum((t.path_counts or {}).get(k, 0) for t in parts)
+              for k in (parts[0].path_counts or {})}
+    return dataclasses.replace(
+        parts[0], polynomials=_pooled_polynomials([t.polynomials for t in parts], weights),
+        fractions=mean("fractions"), sunlit_fractions=mean("sunlit_fractions"),
+        empty_fraction=mean("empty_fraction"), samples=total,
+        seconds=sum(t.seconds for t in parts), path_counts=counts,
+        traced_paths=sum(t.traced_paths for t in parts), memory=parts[-1].memory)

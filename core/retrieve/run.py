@@ -4,14 +4,12 @@ retrieved spectra are as precise as asked or the time budget is spent."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..raytrace.polynomials import pooled
 from ..simulate import (
     Geometry,
     MemoryLimitError,
@@ -20,6 +18,7 @@ from ..simulate import (
     Trace,
     batches_for,
     check_overlap,
+    pool_traces,
     trace,
 )
 from .loss import FREE, View
@@ -104,26 +103,6 @@ def targeted(scene: Scene, result: RetrievalResult) -> list[tuple[str, float]]:
             out.append((f"{row['element']}{zone} {row['quantity']} {row['band']}",
                         float(row["std"])))
     return out
-
-
-def pool_traces(parts: list[Trace]) -> Trace:
-    """Independent traces of one grid and geometry as one trace of all their samples."""
-    if len(parts) == 1:
-        return parts[0]
-    total = sum(t.samples for t in parts)
-    weights = [t.samples / total for t in parts]
-
-    def mean(name):
-        return sum(w * getattr(t, name) for w, t in zip(weights, parts, strict=True))
-
-    counts = {k: sum((t.path_counts or {}).get(k, 0) for t in parts)
-              for k in (parts[0].path_counts or {})}
-    return dataclasses.replace(
-        parts[0], polynomials=pooled([t.polynomials for t in parts], weights),
-        fractions=mean("fractions"), sunlit_fractions=mean("sunlit_fractions"),
-        empty_fraction=mean("empty_fraction"), samples=total,
-        seconds=sum(t.seconds for t in parts), path_counts=counts,
-        traced_paths=sum(t.traced_paths for t in parts), memory=parts[-1].memory)
 
 
 def run_retrieve(

@@ -18,6 +18,7 @@ from ..simulate import (
     batches_for,
     check_overlap,
     evaluate_op_maps,
+    pool_traces,
     trace,
 )
 from . import DEFAULT_TIME_BUDGET
@@ -167,8 +168,6 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
                      skyl, seed: int, started: float, span: list[float],
                      log: Callable[[str], None] | None) -> Trace:
     """More samples, pooled with ``traced``, until ``sampling.aim`` or the budget."""
-    from ..retrieve.run import pool_traces
-
     parts = [traced]
     first = traced.samples
     while True:
