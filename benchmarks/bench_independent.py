@@ -254,6 +254,9 @@ def _joint_floor(s, gradients, variance, pixel, part, element, share, totals, n_
     shows here and not in the one-part bound."""
     n_pixels = totals.shape[1]
     relative = {e: [] for e in range(len(s.scene.elements.names))}
+    part_element = np.full(n_parts, -1)
+    part_element[part] = element
+    area = sparse.csr_matrix((share, (pixel, part)), (n_pixels, n_parts))
     for b in range(len(s.bands)):
         g = gradients[b][element, pixel // s.grid.cols, pixel % s.grid.cols]
         design = sparse.csr_matrix((g * share, (pixel, part)), (n_pixels, n_parts))
@@ -264,9 +267,6 @@ def _joint_floor(s, gradients, variance, pixel, part, element, share, totals, n_
         fisher += 1e-12 * np.diag(fisher).max() * np.eye(seen.sum())
         covariance = np.full((n_parts, n_parts), 0.0)
         covariance[np.ix_(seen, seen)] = np.linalg.inv(fisher)
-        area = sparse.csr_matrix((share, (pixel, part)), (n_pixels, n_parts))
-        part_element = np.full(n_parts, -1)
-        part_element[part] = element
         for e in relative:
             columns = np.flatnonzero(part_element == e)
             if not columns.size:

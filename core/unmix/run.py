@@ -22,7 +22,7 @@ from ..simulate import (
     trace,
 )
 from . import DEFAULT_TIME_BUDGET
-from .pipeline import UnmixParameters, UnmixResult, unmix
+from .pipeline import UnmixParameters, UnmixResult, _table_ops, unmix
 
 #: the most samples per pixel adaptive sampling traces
 MAX_SAMPLES = 16384
@@ -46,8 +46,7 @@ def trace_noise_of(traced: Trace, valid: np.ndarray, bands: list[str],
     """The median relative Monte Carlo standard error (%) of the image simulated at the
     element table's OPs, in the noisiest band: what a trace of this many samples leaves in
     every pixel's equations (it falls as 1 / sqrt(samples))."""
-    table = np.array([[element.op.get(band, np.nan) for element in traced.scene.elements.elements]
-                      for band in bands])
+    table = _table_ops(traced.scene, bands)
     op = np.broadcast_to(np.nan_to_num(table, nan=0.5)[:, :, None, None],
                          table.shape + valid.shape)
     simulated, _, error = evaluate_op_maps(traced, op, bands, skyl)

@@ -570,10 +570,9 @@ def test_noise_reached_is_the_median_relative_error_of_the_valid_pixels():
     assert np.isnan(noise_reached(simulated, error, image, np.zeros((2, 2), bool))[0][0])
 
 
-def test_trace_noise_reached_falls_as_one_over_the_square_root_of_the_samples():
-    """The noise the unmixing reports is the trace's: four times the samples halve it. A
-    leaf cloud over soil (multiple scattering, a noisy trace); measured ratios of the
-    medians 1.88-2.14 over three seeds, so 2 +- 0.35 holds it to about 3 standard errors."""
+def leaf_cloud_image():
+    """A leaf cloud over soil (multiple scattering: a noisy trace) on 10 x 10 pixels and its
+    image from a 256-sample trace of another seed: (scene, grid, geometry, bands, image)."""
     from scenes import leaf_cloud_scene
 
     scene = leaf_cloud_scene()
@@ -582,6 +581,14 @@ def test_trace_noise_reached_falls_as_one_over_the_square_root_of_the_samples():
                             (2, 2, 10, 10)).copy()
     image = evaluate_op_maps(trace(scene, grid, geometry, samples=256, seed=7), truth,
                              bands, 0.2)[0]
+    return scene, grid, geometry, bands, image
+
+
+def test_trace_noise_reached_falls_as_one_over_the_square_root_of_the_samples():
+    """The noise the unmixing reports is the trace's: four times the samples halve it. A
+    leaf cloud over soil (multiple scattering, a noisy trace); measured ratios of the
+    medians 1.88-2.14 over three seeds, so 2 +- 0.35 holds it to about 3 standard errors."""
+    scene, grid, geometry, bands, image = leaf_cloud_image()
     valid = np.ones((10, 10), bool)
     reached = {}
     for samples in (64, 256):
@@ -596,19 +603,13 @@ def test_trace_noise_reached_falls_as_one_over_the_square_root_of_the_samples():
 
 
 def test_adaptive_sampling_traces_until_the_trace_noise_aimed_at_or_the_budget():
-    """At 64 samples the leaf cloud's trace noise is about 4.5 %; aiming at 1 % traces the
-    1 / sqrt(samples) fall's share more (about 20x) in one round, pooled with the first,
-    and reaches it; a budget of 0 s keeps the first trace and says why."""
-    from scenes import leaf_cloud_scene
-
+    """At 64 samples the leaf cloud's trace noise is about 4.5 %; aiming at 1 %, the
+    1 / sqrt(samples) fall asks about 20x the samples, traced in one round up to the next
+    total of 64 x 2^k (2,048), pooled with the first, and the aim is reached; a budget of 0 s
+    keeps the first trace and says why."""
     from unmix3d.core.unmix.run import run_unmix, trace_noise_of
 
-    scene = leaf_cloud_scene()
-    grid, geometry, bands = grid_over(20, 2), Geometry(30, 150, 0, 0), ["B1", "B2"]
-    truth = np.broadcast_to(np.array([[0.25, 0.2], [0.4, 0.9]])[:, :, None, None],
-                            (2, 2, 10, 10)).copy()
-    image = evaluate_op_maps(trace(scene, grid, geometry, samples=256, seed=7), truth,
-                             bands, 0.2)[0]
+    scene, grid, geometry, bands, image = leaf_cloud_image()
     valid, skyl = np.ones((10, 10), bool), np.array([0.2, 0.2])
     lines = []
     parameters = UnmixParameters(window=(3, 3), iterations=3)
