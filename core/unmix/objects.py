@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.linalg import lapack
-from scipy.sparse.linalg import spsolve
+from scipy.sparse.linalg import splu, spsolve
 
 from ..canceled import Canceled
 from ..raytrace.bvh import trace_closest
@@ -40,6 +40,9 @@ MAX_DENSE_UNKNOWNS = 3000  # exact variances up to this many parts per band (~1 
 #: parts of an element whose spread is below this chi-square per degree of freedom share
 #: one OP (their differences are noise)
 SAME_PARTS_CHI2 = 2.0
+#: random draws of the start's errors carried through the steps (start_error_variance): the
+#: variance they give is known to about sqrt(2 / 64) = 18 %
+START_ERROR_DRAWS = 64
 CHUNK_RAYS = 1 << 20  # sensor rays cast at once (about 100 MB)
 #: an element of one part (a ground, a river) is split into blocks of this many pixels a
 #: side for the per-part solve: blocks that look alike give the element one OP from all its
@@ -156,6 +159,9 @@ class ObjectSolution:
     #: beyond their noise (0 if pooled or fewer than 3 parts fixed by their data): how far
     #: a part its data did not fix may be from the window value it kept
     part_spread: np.ndarray | None = None
+    #: ``part_variance`` includes what the parts' errors at their start leave in them
+    #: (``start_error_variance``); the maps then need no share of the window's error
+    start_error_included: bool = False
 
 
 def _element_shares(shares: sparse.csr_matrix, part_element: np.ndarray,
@@ -175,7 +181,7 @@ def _element_shares(shares: sparse.csr_matrix, part_element: np.ndarray,
 
 def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude=None,
                   steps: int = STEPS, damping: float = DAMPING,
-                  is_canceled=None) -> ObjectSolution | None:
+                  is_canceled=None, start_std=None) -> ObjectSolution | None:
     """OP of every part of the object elements, by least squares on all valid pixels:
     ``steps`` Levenberg-Marquardt steps from the window solution (each part starts at the
     visible-area mean of ``op`` over it), each linearised around the current OPs;
@@ -188,7 +194,13 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     pixels' OPs (EPSILON) would cut off a roof unlike the pure roofs. ``exclude``
     (elements,) bool: elements kept as they are (those never seen filling a pixel, such as
     walls from above, whose parts' own data is a sliver each). None when no other element
-    has two parts."""
+    has two parts.
+
+    ``start_std`` (bands, elements, rows, cols): the window solution's standard error. The
+    damping keeps a part its data hardly see (an understory under a crown) near its window
+    value, and that value's error then leaks into every part seen in the same pixels (the
+    crown takes up what the understory's value misses): it is carried into the parts'
+    variances (``start_error_variance``)."""
     bands, n_elements = op.shape[:2]
     solved = shares.object_elements(n_elements)
     if exclude is not None:
@@ -223,6 +235,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     image_noise = np.zeros(bands)
     part_area = area[pixel_ok]  # for each part's own pixels' mean noise
     part_area_sum = np.maximum(np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
+    last_systems: list = [None] * bands  # each band's normal matrix and damping, last step
     for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -253,6 +266,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             own_variance = (part_area.T @ pixel_variance) / part_area_sum
             hold = damping * filled[element_of] ** 2 / np.maximum(own_variance, 1e-300) + 1e-12
             normal = (design.T @ design).tocsc() + sparse.diags(hold)
+            last_systems[b] = normal, hold
             x[b] = np.clip(spsolve(normal, design.T @ target + hold * x[b]), 0.0, 1.0)
             residual = target - design @ x[b]
             # exact variances at the last step only (a dense inverse); before, the inverse
@@ -281,16 +295,49 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             # fitted beside blocks free to take up what they missed
             kept = keep_windows if exclude is None else keep_windows | np.asarray(exclude, bool)
             return solve_objects(evaluate, image, op, valid, shares, masks, exclude=kept,
-                                 steps=steps, damping=damping, is_canceled=is_canceled)
+                                 steps=steps, damping=damping, is_canceled=is_canceled,
+                                 start_std=start_std)
     current = _paint(current, x, area, element_of, solved)
     spread = _part_spread(x, variance, data_share, element_of, solved & ~pooled, n_elements)
+    if start_std is not None:
+        # a start is off by the window's error and by how far the part is from the local
+        # mean of its element's materials that the window returns (the spread)
+        flat_std = np.nan_to_num(start_std.reshape(bands, n_elements, n_pixels))
+        start_variance = np.array([
+            np.bincount(entries.col, entries.data * flat_std[b][entry_element, entries.row]**2,
+                        minlength=unknown.size) / weight_sum for b in range(bands)])
+        start_variance += spread[:, element_of] ** 2
+        left = start_error_variance(last_systems, start_variance, steps)
+        variance += np.where(pooled[element_of][None], 0.0, left)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
     part_op[:, unknown] = x
     part_variance[:, unknown] = variance
     part_data_share[:, unknown] = data_share
     return ObjectSolution(current, part_op, part_variance, part_data_share, solved, pooled,
-                          spread)
+                          spread, start_std is not None)
+
+
+def start_error_variance(systems, start_variance: np.ndarray, steps: int,
+                         seed: int = 0) -> np.ndarray:
+    """(bands, parts) variance the parts' start errors leave after ``steps`` damped steps.
+
+    Each step solves ``N x' = A^T y + H x`` (N = A^T A + H, H the damping), so the error it
+    passes on is ``N^-1 H e``: a part its data fix forgets its start, one they hardly see
+    keeps it and hands part of it to the parts it shares pixels with. Its covariance would
+    need dense products of N^-1; instead START_ERROR_DRAWS draws of start errors (variance
+    ``start_variance``, parts independent) go through the steps with one factorisation of
+    each band's last N (``systems``: per band (N, H))."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros_like(start_variance)
+    for b, (normal, hold) in enumerate(systems):
+        solve = splu(sparse.csc_matrix(normal)).solve
+        error = (rng.standard_normal((hold.size, START_ERROR_DRAWS))
+                 * np.sqrt(start_variance[b])[:, None])
+        for _ in range(steps):
+            error = solve(hold[:, None] * error)
+        out[b] = np.mean(error**2, axis=1)
+    return out
 
 
 def _part_spread(x, variance, data_share, element_of, elements, n_elements) -> np.ndarray:
@@ -346,8 +393,9 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
     plus, for the share of a value its data did not fix (it stayed at the window
     solution), that share of the window solution's standard error ``window_std`` (bands,
     elements, rows, cols) combined with the spread of the element's parts (the window
-    value is their local mean, not the part's own); NaN where an element is not an object
-    element."""
+    value is their local mean, not the part's own), unless the parts' variances already
+    carry their start's error (``start_error_included``); NaN where an element is not an
+    object element."""
     bands = solution.part_op.shape[0]
     n_elements = solution.solved.size
     area, _ = _element_shares(shares.visible, shares.part_element, n_elements)
@@ -363,7 +411,10 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
                 solution.part_data_share[b, columns], nan=1.0))
             window = np.nan_to_num(window_std[b, e].reshape(-1))
             spread = 0.0 if solution.part_spread is None else solution.part_spread[b, e]
-            value = data + kept**2 * (window**2 + spread**2)
+            if solution.start_error_included:
+                value = data
+            else:
+                value = data + kept**2 * (window**2 + spread**2)
             out[b, e].reshape(-1)[seen] = value[seen]
     return out
 

@@ -298,9 +298,11 @@ def _unmix(
     if by_object:
         step(2 + p.iterations, "one OP per mock-up part")
         start = time.perf_counter()
+        window_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint,
+                                 pure, pure_values, minor, start_weight)
         objects = solve_objects(lambda o: evaluate_op_maps(trace, o, bands, skyl),
-                                image, op, valid, shares, masks,
-                                exclude=minor, is_canceled=is_canceled)
+                                image, op, valid, shares, masks, exclude=minor,
+                                is_canceled=is_canceled, start_std=window_std)
         if objects is not None:
             op = objects.op
             simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
@@ -328,13 +330,8 @@ def _unmix(
         record("SC", op, simulated)
     seconds["sc"] = time.perf_counter() - start
     start = time.perf_counter()
-    present = np.stack([_window_any(masks[i], footprint) for i in range(n_elements)])
-    held = None
-    if start_weight is not None:
-        held = (np.where(minor[:, None, None], 0.0, start_weight),
-                _start_variance(pure, gradients, simulated_error, image - simulated, valid))
-    op_std = op_standard_error(image - simulated, gradients, valid, present, footprint,
-                               pure_values, trace.fractions, held)
+    op_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint, pure,
+                         pure_values, minor, start_weight)
     if objects is not None:
         part_std = np.sqrt(object_variance_maps(objects, shares, valid.shape, op_std))
         op_std[:, objects.solved] = np.where(np.isfinite(part_std[:, objects.solved]),
@@ -388,6 +385,19 @@ def _start_weight(pure: PureSelection, shape, weight: float, reach: float) -> np
         distance = ndimage.distance_transform_edt(~mask)
         out[i] = weight * pure.threshold[i] * np.exp(-distance / reach)
     return out
+
+
+def _window_std(trace, op, image, valid, bands, skyl, masks, footprint, pure, pure_values,
+                minor, start_weight) -> np.ndarray:
+    """Standard error of the window solution ``op`` (uncertainty.op_standard_error)."""
+    simulated, gradients, simulated_error = evaluate_op_maps(trace, op, bands, skyl)
+    present = np.stack([_window_any(mask, footprint) for mask in masks])
+    held = None
+    if start_weight is not None:
+        held = (np.where(minor[:, None, None], 0.0, start_weight),
+                _start_variance(pure, gradients, simulated_error, image - simulated, valid))
+    return op_standard_error(image - simulated, gradients, valid, present, footprint,
+                             pure_values, trace.fractions, held)
 
 
 def _start_variance(pure: PureSelection, gradients, simulated_error, residual,

@@ -26,7 +26,7 @@ from .pipeline import UnmixParameters, UnmixResult, _table_ops, unmix
 
 #: the most samples per pixel adaptive sampling traces
 MAX_SAMPLES = 16384
-SEED_STEP = 1000  # seed of the k-th extra round: seed + k * SEED_STEP
+SEED_STEP = 1000  # seed of the k-th extra block of samples: seed + k * SEED_STEP
 
 
 @dataclass
@@ -194,9 +194,12 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
                              f"{traced.samples:,} traced, {2 * traced.samples:,} not "
                              f"affordable within {sampling.time_budget:g} s of tracing")
             break
-        extra = total - traced.samples
         span[0], span[1] = span[1], span[1] + (1.0 - span[1]) / 2
-        parts.append(trace_round(extra, seed + SEED_STEP * len(parts)))
+        # in doubling blocks, the k-th with its own seed: a total is the same samples
+        # whether it was reached in one round or several
+        while sum(t.samples for t in parts) < total:
+            parts.append(trace_round(sum(t.samples for t in parts),
+                                     seed + SEED_STEP * len(parts)))
         traced = pool_traces(parts)
     span[0], span[1] = span[1], 1.0
     if log is not None:
