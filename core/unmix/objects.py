@@ -389,7 +389,8 @@ def _filled_gradient(gradient: np.ndarray, present: np.ndarray) -> float:
 def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
                          window_std: np.ndarray) -> np.ndarray:
     """(bands, elements, rows, cols) variance of each object element's OP map value: the
-    visible-area-weighted parts' variances from their data (parts taken as independent),
+    visible-area-weighted parts' variances from their data (parts taken as independent,
+    unless pooled: then they share one error),
     plus, for the share of a value its data did not fix (it stayed at the window
     solution), that share of the window solution's standard error ``window_std`` (bands,
     elements, rows, cols) combined with the spread of the element's parts (the window
@@ -406,7 +407,10 @@ def object_variance_maps(solution: ObjectSolution, shares: PartShares, shape,
         share, share_squared = area[:, columns], squared[:, columns]
         seen = np.asarray(share.sum(axis=1)).ravel() > 0
         for b in range(bands):
-            data = share_squared @ np.nan_to_num(solution.part_variance[b, columns])
+            if solution.pooled[e]:  # one OP shared by the parts: their errors are one
+                data = (share @ np.sqrt(np.nan_to_num(solution.part_variance[b, columns])))**2
+            else:
+                data = share_squared @ np.nan_to_num(solution.part_variance[b, columns])
             kept = share @ (1.0 - np.nan_to_num(
                 solution.part_data_share[b, columns], nan=1.0))
             window = np.nan_to_num(window_std[b, e].reshape(-1))

@@ -442,10 +442,10 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
     flat = (-1, n_elements)
     if minor.any():
         per_band = (bands, -1, n_elements)
-        moved = [np.moveaxis(a, 1, -1).reshape(per_band) for a in (current, lower, upper)]
         scene_values = _minor_scene_solve(
             gram.reshape(bands, -1, n_elements, n_elements), rhs.reshape(per_band),
-            present.reshape(per_band), *moved, minor, valid.reshape(-1))
+            present.reshape(per_band), np.moveaxis(current, 1, -1).reshape(per_band), minor,
+            valid.reshape(-1))
         current = current.copy()
         current[:, minor] = scene_values[:, :, None, None]
         present = present & ~minor
@@ -528,15 +528,19 @@ def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: fl
     return op, pure_values
 
 
-def _minor_scene_solve(gram, rhs, present, current, lower, upper, minor, windows):
+def _minor_scene_solve(gram, rhs, present, current, minor, windows):
     """Scene-wide OPs (one per band) of the ``minor`` elements, jointly with every window's
     own OPs of the others: each window's Gram system with its other unknowns eliminated
     (Schur complement), summed over the ``windows`` (centred on valid pixels) and solved.
     Others absent from a window keep their ``current`` OP there; the others' bounds and
     damping are left out (the window solves that follow apply them). A minor element whose
     gradients the others explain everywhere (Schur diagonal < 1e-8 of its own) keeps its
-    current OP. Arrays as in ``solve_bounded``, with a leading band axis: gram
-    (bands, N, I, I), rhs/present/current/lower/upper (bands, N, I); windows (N,)."""
+    current OP. The values are bounded to [0, 1] only: one OP per band from all the scene's
+    pixels needs no bounds around a start, and a minor element's start (from a few pixels
+    where it is seen best) can be far off (the urban demo's walls 40 % low in the near
+    infrared, held 10-15 % low by EPSILON's bounds). Arrays as in ``solve_bounded``, with a
+    leading band axis: gram (bands, N, I, I), rhs/present/current (bands, N, I); windows
+    (N,)."""
     minor_index = np.flatnonzero(minor)
     other_index = np.flatnonzero(~minor)
     kept = np.median(current[:, windows][..., minor_index], axis=1)  # (bands, minor)
@@ -567,9 +571,7 @@ def _minor_scene_solve(gram, rhs, present, current, lower, upper, minor, windows
             solve = np.ix_(seen, seen)
             right = right[seen] - schur[np.ix_(seen, ~seen)] @ kept[b, ~seen]
             values[b, seen] = np.linalg.lstsq(schur[solve], right, rcond=1e-12)[0]
-    bounds_low = np.median(lower[:, windows][..., minor_index], axis=1)
-    bounds_high = np.median(upper[:, windows][..., minor_index], axis=1)
-    return np.clip(values, bounds_low, bounds_high)  # (bands, minor)
+    return np.clip(values, 0.0, 1.0)  # (bands, minor)
 
 
 def _window_any(mask: np.ndarray, footprint: np.ndarray) -> np.ndarray:

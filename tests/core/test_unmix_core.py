@@ -340,7 +340,13 @@ def test_minor_scene_solve_equals_the_joint_least_squares():
     gradients = rng.uniform(0.1, 1.0, (1, 5, rows, cols))  # 0, 1 others; 2, 3 minor
     gradients[0, 2:4] *= 0.2
     gradients[0, 4] = 0.5 * gradients[0, 0]  # minor, but collinear with element 0
-    target = rng.uniform(0.1, 0.5, (1, rows, cols))
+    # the image of OPs the minor elements share (0.4, 0.5) and the others vary in, plus
+    # noise: the least-squares values lie inside the [0, 1] the solve bounds them to
+    op = np.concatenate([rng.uniform(0.3, 0.35, (2, rows, cols)),
+                         np.broadcast_to(np.array([0.4, 0.5, 0.3])[:, None, None],
+                                         (3, rows, cols))])
+    target = (np.einsum("beij,eij->bij", gradients, op)
+              + rng.normal(0.0, 0.002, (1, rows, cols)))
     valid = np.ones((rows, cols), bool)
     valid[1, 3] = False
     footprint = window_footprint((3, 3))
@@ -349,12 +355,11 @@ def test_minor_scene_solve_equals_the_joint_least_squares():
     present[0, :2, :, 0] = False  # element 0 absent from the top rows' windows: fixed there
     current = np.full((1, rows, cols, 5), 0.3)
     minor = np.array([False, False, True, True, True])
-    wide = (np.full((1, rows * cols, 5), -10.0), np.full((1, rows * cols, 5), 10.0))
     # element 4 is seen only where element 0 is fixed: drop those windows to make it unseen
     windows = valid.reshape(-1) & present[0, :, :, 0].reshape(-1)
     values = _minor_scene_solve(gram.reshape(1, -1, 5, 5), rhs.reshape(1, -1, 5),
                                 present.reshape(1, -1, 5), current.reshape(1, -1, 5),
-                                *wide, minor, windows)[0]
+                                minor, windows)[0]
     assert values[2] == pytest.approx(0.3, abs=1e-12)  # unseen: kept
 
     equations, right = [], []
@@ -385,7 +390,13 @@ def test_minor_scene_solve_equals_the_joint_least_squares():
                 right.append(weight * y)
     exact = np.linalg.lstsq(np.array(equations), np.array(right), rcond=None)[0][beta:]
     # the solve adds a 1e-10 relative ridge
+    assert ((exact > 0) & (exact < 1)).all()
     np.testing.assert_allclose(values[:2], exact, rtol=1e-6)
+    # an image three times as bright: the least-squares values above 1 are bounded to it
+    brighter = _minor_scene_solve(gram.reshape(1, -1, 5, 5), 3 * rhs.reshape(1, -1, 5),
+                                  present.reshape(1, -1, 5), current.reshape(1, -1, 5),
+                                  minor, windows)[0]
+    assert (brighter[:2] == 1.0).all()
 
 
 def strip_scene():
