@@ -198,8 +198,13 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
         # in doubling blocks, the k-th with its own seed: a total is the same samples
         # whether it was reached in one round or several
         while sum(t.samples for t in parts) < total:
-            parts.append(trace_round(sum(t.samples for t in parts),
-                                     seed + SEED_STEP * len(parts)))
+            block = sum(t.samples for t in parts)
+            # the machine may slow down (other jobs): each block must still fit, at the
+            # rate of those traced so far, or the round ends at the total reached
+            rate = sum(t.seconds for t in parts) / block
+            if block * rate > sampling.time_budget - (time.perf_counter() - started):
+                break
+            parts.append(trace_round(block, seed + SEED_STEP * len(parts)))
         traced = pool_traces(parts)
     span[0], span[1] = span[1], 1.0
     if log is not None:

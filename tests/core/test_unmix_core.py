@@ -670,3 +670,33 @@ def test_adaptive_sampling_traces_a_total_as_the_same_blocks_in_one_round_or_sev
     blocks = [(64, 2 + step), (128, 2 + 2 * step)]
     assert sample([2.0, 0.9]) == blocks  # 4x asked at once: 256 in one round
     assert sample([1.3, 1.2, 0.9]) == blocks  # 128 asked, then 256
+
+
+def test_adaptive_sampling_stops_a_round_when_the_machine_slows_down(monkeypatch):
+    """The first 64 samples took 1 s of a 10 s budget: 512 in all look affordable (7 s
+    more). The next block of 64 takes 5 s (the machine slowed down); at that rate the block
+    of 128 after it would not fit the 4 s left, so the round stops at 128 samples, which is
+    still a total of the same blocks, and the run stops there on the budget."""
+    from types import SimpleNamespace
+
+    from unmix3d.core.unmix import run
+
+    clock = [0.0]
+    monkeypatch.setattr(run.time, "perf_counter", lambda: clock[0])
+    noises = iter([3.0, 2.9])
+    monkeypatch.setattr(run, "trace_noise_of", lambda *_: next(noises))
+    monkeypatch.setattr(run, "pool_traces", lambda parts: SimpleNamespace(
+        samples=sum(t.samples for t in parts), seconds=sum(t.seconds for t in parts)))
+    calls = []
+
+    def trace_round(count, seed):
+        calls.append(count)
+        clock[0] += 5.0
+        return SimpleNamespace(samples=count, seconds=5.0)
+
+    clock[0] = 1.0
+    sampling = run.TraceSampling(0.3, 10.0)
+    traced = run._sample_to_noise(SimpleNamespace(samples=64, seconds=1.0), trace_round,
+                                  sampling, None, [], None, 2, 0.0, [0.0, 0.5], None)
+    assert calls == [64] and traced.samples == 128
+    assert sampling.stop.startswith("time budget") and clock[0] == 6.0
