@@ -243,7 +243,8 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                               QgsProcessingParameterNumber.Double,
                                               defaultValue=DEFAULT_TIME_BUDGET, minValue=0.0),
                  "Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no "
-                 "round of more samples is started that would end after it.", advanced=True)
+                 "block of more samples is started that would end after it at the speed of "
+                 "the blocks before.", advanced=True)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
                                               QgsProcessingParameterNumber.Integer,

@@ -699,4 +699,5 @@ def test_adaptive_sampling_stops_a_round_when_the_machine_slows_down(monkeypatch
     traced = run._sample_to_noise(SimpleNamespace(samples=64, seconds=1.0), trace_round,
                                   sampling, None, [], None, 2, 0.0, [0.0, 0.5], None)
     assert calls == [64] and traced.samples == 128
+    assert sampling.rounds == [(64, 3.0), (128, 2.9)]
     assert sampling.stop.startswith("time budget") and clock[0] == 6.0
