@@ -157,10 +157,10 @@ def _trace(scene, grid, geometry, samples, seed, batches, periodic, reference_he
                  progress=progress, is_canceled=is_canceled)
 
 
-def _doubling(first: int, samples: int, above: bool) -> int:
-    """The total of ``first`` x 2^k samples nearest ``samples`` from above (or below)."""
+def _doubling(first: int, samples: int) -> int:
+    """The smallest total of ``first`` x 2^k samples not below ``samples``."""
     k = math.log2(max(samples, 1) / first)
-    return int(first * 2 ** max(0, math.ceil(k - 1e-9) if above else math.floor(k + 1e-9)))
+    return int(first * 2 ** max(0, math.ceil(k - 1e-9)))
 
 
 def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid, bands,
@@ -179,32 +179,26 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
             sampling.stop = f"trace noise aim reached at {traced.samples} samples per pixel"
             break
         needed = int(np.ceil(traced.samples * (noise / sampling.aim) ** 2))
-        rate = sum(t.seconds for t in parts) / traced.samples  # seconds per sample
-        left = sampling.time_budget - (time.perf_counter() - started)
-        affordable = traced.samples + int(max(left, 0.0) / max(rate, 1e-9))
-        # totals of SAMPLES x 2^k: a run that is timed a little differently most often
-        # traces the same samples (the same OP maps)
-        wanted = _doubling(first, min(needed, MAX_SAMPLES), above=True)
-        total = min(wanted, _doubling(first, min(affordable, MAX_SAMPLES), above=False))
         if traced.samples >= MAX_SAMPLES:
             sampling.stop = f"MAX_SAMPLES ({MAX_SAMPLES}) reached"
             break
-        if total <= traced.samples:
+        # totals of SAMPLES x 2^k: a run that is timed a little differently most often
+        # traces the same samples (the same OP maps)
+        wanted = _doubling(first, min(needed, MAX_SAMPLES))
+        span[0], span[1] = span[1], span[1] + (1.0 - span[1]) / 2
+        # in doubling blocks, the k-th with its own seed: a total is the same samples
+        # whether it was reached in one round or several; each block must fit what is
+        # left of the budget at the rate of those traced so far (the machine may slow down)
+        while (block := sum(t.samples for t in parts)) < wanted:
+            rate = sum(t.seconds for t in parts) / block  # seconds per sample
+            if block * rate > sampling.time_budget - (time.perf_counter() - started):
+                break
+            parts.append(trace_round(block, seed + SEED_STEP * len(parts)))
+        if block == traced.samples:
             sampling.stop = (f"time budget: {needed:,} samples per pixel needed, "
                              f"{traced.samples:,} traced, {2 * traced.samples:,} not "
                              f"affordable within {sampling.time_budget:g} s of tracing")
             break
-        span[0], span[1] = span[1], span[1] + (1.0 - span[1]) / 2
-        # in doubling blocks, the k-th with its own seed: a total is the same samples
-        # whether it was reached in one round or several
-        while sum(t.samples for t in parts) < total:
-            block = sum(t.samples for t in parts)
-            # the machine may slow down (other jobs): each block must still fit, at the
-            # rate of those traced so far, or the round ends at the total reached
-            rate = sum(t.seconds for t in parts) / block
-            if block * rate > sampling.time_budget - (time.perf_counter() - started):
-                break
-            parts.append(trace_round(block, seed + SEED_STEP * len(parts)))
         traced = pool_traces(parts)
     span[0], span[1] = span[1], 1.0
     if log is not None:
