@@ -20,6 +20,7 @@ element's visible area there, the derivative of the painted OP map.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,7 @@ from scipy.sparse.linalg import splu, spsolve
 
 from ..canceled import Canceled
 from ..raytrace.bvh import trace_closest
+from .touching import OCCLUDED_SHARE, PartContacts, projected_areas
 
 #: sensor rays per pixel (a 16 x 16 lattice) for the parts' visible shares: an edge is
 #: placed to within 1/32 of the pixel; at 8 x 8 a roof's share was off by up to 0.05
@@ -40,6 +42,9 @@ MAX_DENSE_UNKNOWNS = 3000  # exact variances up to this many parts per band (~1 
 #: parts of an element whose spread is below this chi-square per degree of freedom share
 #: one OP (their differences are noise)
 SAME_PARTS_CHI2 = 2.0
+#: a part whose data fix at least this share of its OP in every band is "fixed by its
+#: data"; below it, the part's value is mostly where it started
+FIXED_SHARE = 0.5
 #: random draws of the start's errors carried through the steps (start_error_variance): the
 #: variance they give is known to about sqrt(2 / 64) = 18 %
 START_ERROR_DRAWS = 64
@@ -63,6 +68,11 @@ class PartShares:
     part_names: list[str]
     #: (parts,) bool: a block of an element of one part (BLOCK_PIXELS), not a mock-up part
     block: np.ndarray | None = None
+    #: (parts, candidates) -> {part: {candidate it touches: weight}} on the mock-up
+    #: (touching.touching_parts), for the parts' starts (solve_objects)
+    touching: Callable[[np.ndarray, np.ndarray], dict[int, dict[int, int]]] | None = None
+    #: (parts,) bool: the sensor sees less than OCCLUDED_SHARE of the part (touching.py)
+    occluded: np.ndarray | None = None
 
     def object_elements(self, n_elements: int) -> np.ndarray:
         """(elements,) bool: elements made of two parts or more, each seen somewhere."""
@@ -114,8 +124,25 @@ def part_shares(scene, grid, geometry, reference_height=None,
                                 (rows * cols, n_parts))
     part_element = np.full(n_parts, -1, np.int64)
     part_element[mockup.part_of_triangle] = scene.triangle_element
-    return _split_single_parts(PartShares(visible, part_element, list(mockup.part_names)),
-                               cols, BLOCK_PIXELS)
+    split = _split_single_parts(PartShares(visible, part_element, list(mockup.part_names)),
+                                cols, BLOCK_PIXELS)
+    split.touching = PartContacts(mockup.triangles, mockup.part_of_triangle)
+
+    def inside(points):  # seen in the image: its foot on the reference surface in the grid
+        foot = points[:, :2] - ((points[:, 2] - heights.min()) / view[2])[:, None] * view[:2]
+        x = foot[:, 0] - (grid.x_min - origin[0])
+        y = (grid.y_max - origin[1]) - foot[:, 1]
+        return ((x >= 0) & (x < cols * grid.pixel_width)
+                & (y >= 0) & (y < rows * grid.pixel_height))
+
+    projected = projected_areas(mockup.triangles, mockup.part_of_triangle, n_parts, view,
+                                inside)
+    seen = np.asarray(visible.sum(axis=0)).ravel() * grid.pixel_width * grid.pixel_height
+    # surfaces only: a crown hides most of its own leaves, and is not the ground's kind
+    surface = np.array([not e.translucent for e in scene.elements.elements] + [False])
+    split.occluded = np.zeros(split.part_element.size, bool)
+    split.occluded[:n_parts] = (seen < OCCLUDED_SHARE * projected) & surface[part_element]
+    return split
 
 
 def _split_single_parts(shares: PartShares, cols: int, block_pixels: int) -> PartShares:
@@ -181,7 +208,7 @@ def _element_shares(shares: sparse.csr_matrix, part_element: np.ndarray,
 
 def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude=None,
                   steps: int = STEPS, damping: float = DAMPING,
-                  is_canceled=None, start_std=None) -> ObjectSolution | None:
+                  is_canceled=None, start_std=None, touching=None) -> ObjectSolution | None:
     """OP of every part of the object elements, by least squares on all valid pixels:
     ``steps`` Levenberg-Marquardt steps from the window solution (each part starts at the
     visible-area mean of ``op`` over it), each linearised around the current OPs;
@@ -200,7 +227,15 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     damping keeps a part its data hardly see (an understory under a crown) near its window
     value, and that value's error then leaks into every part seen in the same pixels (the
     crown takes up what the understory's value misses): it is carried into the parts'
-    variances (``start_error_variance``)."""
+    variances (``start_error_variance``).
+
+    ``touching(parts, candidates)`` -> {part: {touching candidate: weight}}
+    (``touching.touching_parts`` on the mock-up): after the first step, a part its data do
+    not fix (below FIXED_SHARE) that touches parts of its element which they fix starts
+    every further step from their weighted mean. The ground under a crown is seen only through its
+    gaps, and the value it keeps is the crown's error too (the two trade in every pixel
+    they share); the lawn it continues is nearer than the pure pixels its window value
+    came from. Its start error is then the element's part spread."""
     bands, n_elements = op.shape[:2]
     solved = shares.object_elements(n_elements)
     if exclude is not None:
@@ -236,6 +271,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     part_area = area[pixel_ok]  # for each part's own pixels' mean noise
     part_area_sum = np.maximum(np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
     last_systems: list = [None] * bands  # each band's normal matrix and damping, last step
+    continued: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -271,7 +307,8 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             residual = target - design @ x[b]
             # exact variances at the last step only (a dense inverse); before, the inverse
             # of the diagonal serves the noise estimate
-            inverse_diagonal = (_inverse_diagonal(normal) if step == steps - 1
+            exact = step == steps - 1 or (step == 0 and touching is not None)
+            inverse_diagonal = (_inverse_diagonal(normal) if exact
                                 else 1.0 / normal.diagonal())
             # the share of each part's value its data fixed (1 - the damping's share);
             # degrees of freedom left: pixels minus those shares summed (the hat matrix)
@@ -286,6 +323,16 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             raw = residual / weight
             image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
                                  / dof)
+        if step == 0 and touching is not None:
+            block = (np.zeros(unknown.size, bool) if shares.block is None
+                     else shares.block[unknown])
+            occluded = (np.ones(unknown.size, bool) if shares.occluded is None
+                        else shares.occluded[unknown])
+            continued = _touching_sources(data_share, unknown, element_of, block, occluded,
+                                          touching)
+        if step < steps - 1:  # the last step starts them from their sources' values
+            for part, (sources, weight) in continued.items():
+                x[:, part] = x[:, sources] @ weight / weight.sum()
     pooled = _pool_alike_parts(x, variance, data_share, element_of, solved)
     if shares.block is not None:  # blocks that differ: the element keeps its windows
         blocks = np.zeros(n_elements, bool)
@@ -296,7 +343,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             kept = keep_windows if exclude is None else keep_windows | np.asarray(exclude, bool)
             return solve_objects(evaluate, image, op, valid, shares, masks, exclude=kept,
                                  steps=steps, damping=damping, is_canceled=is_canceled,
-                                 start_std=start_std)
+                                 start_std=start_std, touching=touching)
     current = _paint(current, x, area, element_of, solved)
     spread = _part_spread(x, variance, data_share, element_of, solved & ~pooled, n_elements)
     if start_std is not None:
@@ -306,6 +353,8 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
         start_variance = np.array([
             np.bincount(entries.col, entries.data * flat_std[b][entry_element, entries.row]**2,
                         minlength=unknown.size) / weight_sum for b in range(bands)])
+        for part, (sources, weight) in continued.items():  # started from its neighbours
+            start_variance[:, part] = variance[:, sources] @ weight / weight.sum()
         start_variance += spread[:, element_of] ** 2
         left = start_error_variance(last_systems, start_variance, steps)
         variance += np.where(pooled[element_of][None], 0.0, left)
@@ -316,6 +365,28 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     part_data_share[:, unknown] = data_share
     return ObjectSolution(current, part_op, part_variance, part_data_share, solved, pooled,
                           spread, start_std is not None)
+
+
+def _touching_sources(data_share, parts, element_of, block, occluded, touching
+                      ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{column: (its sources' columns, their weights)} for each of ``parts`` its data do not
+    fix (``data_share`` below FIXED_SHARE) that touches parts of its element they fix:
+    those, weighted by ``touching``'s weights, if the part is ``occluded`` (a part seen in
+    full keeps the window value of its own pixels); ``block`` parts are neither (they are
+    not mock-up parts)."""
+    share = data_share.min(axis=0)
+    column = {int(p): i for i, p in enumerate(parts)}
+    sources = {}
+    for e in np.unique(element_of):
+        mine = (element_of == e) & ~block
+        hidden = np.flatnonzero(mine & occluded & (share < FIXED_SHARE))
+        fixed = np.flatnonzero(mine & (share >= FIXED_SHARE))
+        if hidden.size == 0 or fixed.size == 0:
+            continue
+        for part, neighbours in touching(parts[hidden], parts[fixed]).items():
+            sources[column[part]] = (np.array([column[n] for n in neighbours]),
+                                     np.array(list(neighbours.values()), float))
+    return sources
 
 
 def start_error_variance(systems, start_variance: np.ndarray, steps: int,
@@ -349,7 +420,7 @@ def _part_spread(x, variance, data_share, element_of, elements, n_elements) -> n
     standard error."""
     spread = np.zeros((x.shape[0], n_elements))
     for e in np.flatnonzero(elements):
-        fixed = (element_of == e) & (data_share.min(axis=0) >= 0.5)
+        fixed = (element_of == e) & (data_share.min(axis=0) >= FIXED_SHARE)
         if fixed.sum() >= 3:
             excess = x[:, fixed].var(axis=1, ddof=1) - variance[:, fixed].mean(axis=1)
             spread[:, e] = np.sqrt(np.maximum(excess, 0.0))
@@ -365,7 +436,7 @@ def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray
     pooled = np.zeros(solved.size, bool)
     for e in np.flatnonzero(solved):
         mine = element_of == e
-        fixed = mine & (data_share.min(axis=0) >= 0.5)
+        fixed = mine & (data_share.min(axis=0) >= FIXED_SHARE)
         if fixed.sum() < 3:
             continue
         weight = 1.0 / variance[:, fixed]

@@ -96,6 +96,11 @@ class UnmixParameters:
     # roof, a tree) take one OP per part, solved from every pixel that sees the part
     # (objects.py); an element of one part keeps its window solution. US-DART only
     objects: bool = True
+    # in the per-part solve, a part its pixels do not fix (the ground under a crown, seen
+    # through its gaps) starts again from the parts of its element it touches in the
+    # mock-up that their pixels fix (the lawn it continues), not from its window value
+    # (objects.solve_objects, touching.py)
+    continue_touching: bool = True
 
 
 @dataclass
@@ -300,9 +305,11 @@ def _unmix(
         start = time.perf_counter()
         window_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint,
                                  pure, pure_values, minor, start_weight)
+        touching = shares.touching if p.continue_touching else None
         objects = solve_objects(lambda o: evaluate_op_maps(trace, o, bands, skyl),
                                 image, op, valid, shares, masks, exclude=minor,
-                                is_canceled=is_canceled, start_std=window_std)
+                                is_canceled=is_canceled, start_std=window_std,
+                                touching=touching)
         if objects is not None:
             op = objects.op
             simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)

@@ -1,0 +1,95 @@
+"""Which mock-up parts touch: where a part's pixels do not fix its OP (the ground under a
+crown, seen only through its gaps), the parts of the same element it continues are the
+nearest surfaces of its kind, nearer than any pure pixel."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+#: a surface is occluded when the sensor sees less than this share of it (the ground under
+#: a crown); a small part seen in full (a sliver of roof) is not
+OCCLUDED_SHARE = 0.5
+#: parts closer than this (metres) touch; also the spacing of the points sampled along
+#: the triangles' edges, so that a shared edge is found whatever the two meshes' vertices
+TOUCH_DISTANCE = 0.5
+
+
+def projected_areas(triangles: np.ndarray, part_of_triangle: np.ndarray, n_parts: int,
+                    view: np.ndarray, inside) -> np.ndarray:
+    """(parts,) area of each part seen along ``view`` (unit vector towards the sensor), m2,
+    as if nothing hid it: of its triangles whose centre ``inside(centres)`` (-> bool) keeps,
+    the image's footprint."""
+    edge_a = triangles[:, 1] - triangles[:, 0]
+    edge_b = triangles[:, 2] - triangles[:, 0]
+    area = 0.5 * np.abs(np.cross(edge_a, edge_b) @ np.asarray(view, np.float64))
+    keep = inside(triangles.mean(axis=1))
+    return np.bincount(part_of_triangle[keep], area[keep], minlength=n_parts)
+
+
+def edge_points(triangles: np.ndarray, spacing: float = TOUCH_DISTANCE) -> np.ndarray:
+    """(points, 3) points along every edge of ``triangles`` (n, 3, 3), ``spacing`` apart at
+    most, both ends included."""
+    start = triangles.reshape(-1, 3)
+    end = np.roll(triangles, -1, axis=1).reshape(-1, 3)
+    length = np.linalg.norm(end - start, axis=1)
+    count = np.maximum(1, np.ceil(length / spacing).astype(np.int64))
+    edge = np.repeat(np.arange(start.shape[0]), count)
+    first = np.cumsum(count) - count
+    t = (np.arange(edge.size) - first[edge]) / count[edge]
+    return start[edge] + t[:, None] * (end[edge] - start[edge])
+
+
+class PartContacts:
+    """Which parts of one mock-up touch. Triangles are sorted by part on the first question
+    and each part's edge points are kept, so that questions cost what the parts asked
+    about hold, not the mock-up."""
+
+    def __init__(self, triangles: np.ndarray, part_of_triangle: np.ndarray,
+                 distance: float = TOUCH_DISTANCE):
+        self.triangles = triangles
+        self.part_of_triangle = np.asarray(part_of_triangle)
+        self.distance = distance
+        self._order = self._first = None
+        self._points: dict[int, np.ndarray] = {}
+
+    def _edge_points(self, part: int) -> np.ndarray:
+        if self._first is None:
+            self._order = np.argsort(self.part_of_triangle, kind="stable")
+            self._first = np.searchsorted(self.part_of_triangle[self._order],
+                                          np.arange(self.part_of_triangle.max(initial=-1) + 2))
+        if part not in self._points:
+            lo, hi = (self._first[min(part, self._first.size - 1)],
+                      self._first[min(part + 1, self._first.size - 1)])
+            self._points[part] = edge_points(
+                self.triangles[self._order[lo:hi]].astype(np.float64), self.distance)
+        return self._points[part]
+
+    def __call__(self, parts: np.ndarray, candidates: np.ndarray) -> dict[int, dict[int, int]]:
+        """For each of ``parts``, the ``candidates`` (other parts: the two sets do not
+        meet) it touches, with the number of its edges' points nearest to each within
+        ``distance``: a weight that grows with the boundary they share."""
+        parts, candidates = np.asarray(parts, np.int64), np.asarray(candidates, np.int64)
+        if np.intersect1d(parts, candidates).size:
+            raise ValueError("a part is asked about among its own candidates")
+        points = [self._edge_points(int(c)) for c in candidates]
+        if parts.size == 0 or not sum(len(p) for p in points):
+            return {}
+        owner = np.repeat(candidates, [len(p) for p in points])
+        tree = cKDTree(np.concatenate(points))
+        out: dict[int, dict[int, int]] = {}
+        for part in parts:
+            gap, index = tree.query(self._edge_points(int(part)),
+                                    distance_upper_bound=self.distance)
+            hit = np.isfinite(gap)
+            if hit.any():
+                neighbour, count = np.unique(owner[index[hit]], return_counts=True)
+                out[int(part)] = dict(zip(neighbour.tolist(), count.tolist(), strict=True))
+        return out
+
+
+def touching_parts(triangles: np.ndarray, part_of_triangle: np.ndarray, parts: np.ndarray,
+                   candidates: np.ndarray, distance: float = TOUCH_DISTANCE
+                   ) -> dict[int, dict[int, int]]:
+    """``PartContacts(triangles, part_of_triangle, distance)(parts, candidates)``."""
+    return PartContacts(triangles, part_of_triangle, distance)(parts, candidates)
