@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.linalg import lapack
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu, spsolve
 
 from ..canceled import Canceled
@@ -230,12 +231,14 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     variances (``start_error_variance``).
 
     ``touching(parts, candidates)`` -> {part: {touching candidate: weight}}
-    (``touching.touching_parts`` on the mock-up): after the first step, a part its data do
-    not fix (below FIXED_SHARE) that touches parts of its element which they fix starts
-    every further step from their weighted mean. The ground under a crown is seen only through its
-    gaps, and the value it keeps is the crown's error too (the two trade in every pixel
-    they share); the lawn it continues is nearer than the pure pixels its window value
-    came from. Its start error is then the element's part spread."""
+    (``touching.PartContacts`` on the mock-up): after the first step, an occluded part its
+    data do not fix (below FIXED_SHARE; ``shares.occluded``) merges with the part of its
+    element it touches most, and the group is one unknown from there on (``steps`` > 1).
+    The ground under a crown is seen only through its gaps, and the value it keeps is the
+    crown's error too (the two trade in every pixel they share); the lawn it continues is
+    nearer than the pure pixels its window value came from, and the lawn's pixels then fix
+    both. A merged part's variance adds the element's part spread: what it is off by if
+    it is not the material it continues."""
     bands, n_elements = op.shape[:2]
     solved = shares.object_elements(n_elements)
     if exclude is not None:
@@ -271,7 +274,8 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     part_area = area[pixel_ok]  # for each part's own pixels' mean noise
     part_area_sum = np.maximum(np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
     last_systems: list = [None] * bands  # each band's normal matrix and damping, last step
-    continued: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # (parts, groups) 0/1: parts merged with what they continue (_merged_groups), or None
+    merge, merged = None, np.zeros(unknown.size, bool)
     for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -301,10 +305,15 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             # part follows its data does not depend on how noisy its pixels are
             own_variance = (part_area.T @ pixel_variance) / part_area_sum
             hold = damping * filled[element_of] ** 2 / np.maximum(own_variance, 1e-300) + 1e-12
+            start = x[b]
+            if merge is not None:  # one unknown per group of merged parts
+                design = design @ merge
+                start = (merge.T @ (hold * x[b])) / (merge.T @ hold)
+                hold = merge.T @ hold
             normal = (design.T @ design).tocsc() + sparse.diags(hold)
             last_systems[b] = normal, hold
-            x[b] = np.clip(spsolve(normal, design.T @ target + hold * x[b]), 0.0, 1.0)
-            residual = target - design @ x[b]
+            solution = np.clip(spsolve(normal, design.T @ target + hold * start), 0.0, 1.0)
+            residual = target - design @ solution
             # exact variances at the last step only (a dense inverse); before, the inverse
             # of the diagonal serves the noise estimate
             exact = step == steps - 1 or (step == 0 and touching is not None)
@@ -312,28 +321,34 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
                                 else 1.0 / normal.diagonal())
             # the share of each part's value its data fixed (1 - the damping's share);
             # degrees of freedom left: pixels minus those shares summed (the hat matrix)
-            data_share[b] = np.clip(1.0 - inverse_diagonal * hold, 0.0, 1.0)
-            dof = max(1.0, pixel_ok.sum() - data_share[b].sum())
+            share = np.clip(1.0 - inverse_diagonal * hold, 0.0, 1.0)
+            dof = max(1.0, pixel_ok.sum() - share.sum())
             chi2 = float(residual @ residual) / dof  # 1 when the noise model is right
             # a part is not known better than the calibration floor either: that error is
             # shared by all its pixels and does not average down over them
-            variance[b] = np.maximum(max(chi2, 1.0) * inverse_diagonal,
-                                     (MIN_RELATIVE_NOISE * x[b]) ** 2)
+            part_variance = np.maximum(max(chi2, 1.0) * inverse_diagonal,
+                                       (MIN_RELATIVE_NOISE * solution) ** 2)
+            if merge is not None:  # each part takes its group's
+                solution, share, part_variance = (merge @ v for v in (solution, share,
+                                                                      part_variance))
+            x[b], data_share[b], variance[b] = solution, share, part_variance
             # the image's noise: the relative residual variance the trace's does not explain
             raw = residual / weight
             image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
                                  / dof)
-        if step == 0 and touching is not None:
+        if step == 0 and touching is not None and steps > 1:
             block = (np.zeros(unknown.size, bool) if shares.block is None
                      else shares.block[unknown])
             occluded = (np.ones(unknown.size, bool) if shares.occluded is None
                         else shares.occluded[unknown])
-            continued = _touching_sources(data_share, unknown, element_of, block, occluded,
-                                          touching)
-        if step < steps - 1:  # the last step starts them from their sources' values
-            for part, (sources, weight) in continued.items():
-                x[:, part] = x[:, sources] @ weight / weight.sum()
-    pooled = _pool_alike_parts(x, variance, data_share, element_of, solved)
+            group, root = _merged_groups(data_share, unknown, element_of, block, occluded,
+                                         weight_sum, touching)
+            if root.size < unknown.size:
+                merge = sparse.csr_matrix((np.ones(unknown.size), (np.arange(unknown.size),
+                                                                   group)))
+                merged = np.arange(unknown.size) != root[group]
+                x = x[:, root[group]]  # from the value of the part their data fix best
+    pooled = _pool_alike_parts(x, variance, data_share, element_of, solved, ~merged)
     if shares.block is not None:  # blocks that differ: the element keeps its windows
         blocks = np.zeros(n_elements, bool)
         blocks[element_of[shares.block[unknown]]] = True
@@ -345,7 +360,8 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
                                  steps=steps, damping=damping, is_canceled=is_canceled,
                                  start_std=start_std, touching=touching)
     current = _paint(current, x, area, element_of, solved)
-    spread = _part_spread(x, variance, data_share, element_of, solved & ~pooled, n_elements)
+    spread = _part_spread(x, variance, data_share, element_of, solved & ~pooled, n_elements,
+                          ~merged)
     if start_std is not None:
         # a start is off by the window's error and by how far the part is from the local
         # mean of its element's materials that the window returns (the spread)
@@ -353,11 +369,15 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
         start_variance = np.array([
             np.bincount(entries.col, entries.data * flat_std[b][entry_element, entries.row]**2,
                         minlength=unknown.size) / weight_sum for b in range(bands)])
-        for part, (sources, weight) in continued.items():  # started from its neighbours
-            start_variance[:, part] = variance[:, sources] @ weight / weight.sum()
         start_variance += spread[:, element_of] ** 2
-        left = start_error_variance(last_systems, start_variance, steps)
+        if merge is not None:  # a group starts from its root's value
+            left = start_error_variance(last_systems, start_variance[:, root], steps)[:, group]
+        else:
+            left = start_error_variance(last_systems, start_variance, steps)
         variance += np.where(pooled[element_of][None], 0.0, left)
+    # a merged part is its group's material only if it does continue what it touches: off
+    # by the spread of its element's parts if not
+    variance[:, merged] += spread[:, element_of[merged]] ** 2
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
     part_op[:, unknown] = x
@@ -367,26 +387,34 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
                           spread, start_std is not None)
 
 
-def _touching_sources(data_share, parts, element_of, block, occluded, touching
-                      ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """{column: (its sources' columns, their weights)} for each of ``parts`` its data do not
-    fix (``data_share`` below FIXED_SHARE) that touches parts of its element they fix:
-    those, weighted by ``touching``'s weights, if the part is ``occluded`` (a part seen in
-    full keeps the window value of its own pixels); ``block`` parts are neither (they are
-    not mock-up parts)."""
+def _merged_groups(data_share, parts, element_of, block, occluded, visible, touching
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each ``occluded`` part of ``parts`` its data do not fix (``data_share`` below
+    FIXED_SHARE) merges with the part of its element it touches most (``touching``'s
+    weights); merges chain. Returns each column's group and each group's root column: the
+    one part of the group its data fix if any (a part fixed by its data never merges, so
+    a group holds at most one), else the one seen most (``visible``). ``block`` parts are
+    not mock-up parts: they neither merge nor take merges."""
     share = data_share.min(axis=0)
     column = {int(p): i for i, p in enumerate(parts)}
-    sources = {}
+    parent = np.arange(parts.size)
     for e in np.unique(element_of):
         mine = (element_of == e) & ~block
         hidden = np.flatnonzero(mine & occluded & (share < FIXED_SHARE))
-        fixed = np.flatnonzero(mine & (share >= FIXED_SHARE))
-        if hidden.size == 0 or fixed.size == 0:
+        if hidden.size == 0:
             continue
-        for part, neighbours in touching(parts[hidden], parts[fixed]).items():
-            sources[column[part]] = (np.array([column[n] for n in neighbours]),
-                                     np.array(list(neighbours.values()), float))
-    return sources
+        for part, neighbours in touching(parts[hidden], parts[mine]).items():
+            parent[column[part]] = column[max(neighbours, key=neighbours.get)]
+    # groups: the parts linked by merges (each hidden part links to one other, so a group
+    # holds at most one part its data fix)
+    links = sparse.csr_matrix((np.ones(parts.size), (np.arange(parts.size), parent)),
+                              (parts.size, parts.size))
+    n_groups, group = connected_components(links, directed=False)
+    fixed = share >= FIXED_SHARE
+    key = np.where(fixed, np.inf, visible)  # the fixed part first, else the most seen
+    order = np.lexsort((-key, group))
+    root = order[np.searchsorted(group[order], np.arange(n_groups))]
+    return group, root
 
 
 def start_error_variance(systems, start_variance: np.ndarray, steps: int,
@@ -411,7 +439,8 @@ def start_error_variance(systems, start_variance: np.ndarray, steps: int,
     return out
 
 
-def _part_spread(x, variance, data_share, element_of, elements, n_elements) -> np.ndarray:
+def _part_spread(x, variance, data_share, element_of, elements, n_elements,
+                 counted=None) -> np.ndarray:
     """(bands, elements) spread of each of ``elements``' parts fixed by their data (data
     share >= 0.5 in every band, at least 3): their OPs' variance about their mean less
     their mean noise variance, floored at 0, as a standard deviation. A window returns
@@ -421,13 +450,16 @@ def _part_spread(x, variance, data_share, element_of, elements, n_elements) -> n
     spread = np.zeros((x.shape[0], n_elements))
     for e in np.flatnonzero(elements):
         fixed = (element_of == e) & (data_share.min(axis=0) >= FIXED_SHARE)
+        if counted is not None:  # a merged part is its group's, not a part of its own
+            fixed &= counted
         if fixed.sum() >= 3:
             excess = x[:, fixed].var(axis=1, ddof=1) - variance[:, fixed].mean(axis=1)
             spread[:, e] = np.sqrt(np.maximum(excess, 0.0))
     return spread
 
 
-def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray:
+def _pool_alike_parts(x, variance, data_share, element_of, solved,
+                      counted=None) -> np.ndarray:
     """Elements whose parts do not differ beyond their noise (the parts their data fixed:
     chi-square of their spread about the weighted mean, over every band, below
     SAME_PARTS_CHI2 per degree of freedom) take that mean for every part, in place: one OP
@@ -437,6 +469,8 @@ def _pool_alike_parts(x, variance, data_share, element_of, solved) -> np.ndarray
     for e in np.flatnonzero(solved):
         mine = element_of == e
         fixed = mine & (data_share.min(axis=0) >= FIXED_SHARE)
+        if counted is not None:
+            fixed &= counted
         if fixed.sum() < 3:
             continue
         weight = 1.0 / variance[:, fixed]

@@ -96,10 +96,12 @@ class UnmixParameters:
     # roof, a tree) take one OP per part, solved from every pixel that sees the part
     # (objects.py); an element of one part keeps its window solution. US-DART only
     objects: bool = True
-    # in the per-part solve, a part its pixels do not fix (the ground under a crown, seen
-    # through its gaps) starts again from the parts of its element it touches in the
-    # mock-up that their pixels fix (the lawn it continues), not from its window value
-    # (objects.solve_objects, touching.py)
+    # in the per-part solve, an occluded part its pixels do not fix (the ground under a
+    # crown, seen through its gaps) is one OP with the part of its element it touches most
+    # in the mock-up (the lawn it continues), instead of its window value
+    # (objects.solve_objects, touching.py). Measured at SAMPLES 1,024 on the four
+    # independent renders (bench_independent.py), leaves 3.66 / 3.95 / 4.00 / 3.90 ->
+    # 3.09 / 4.12 / 3.17 / 2.98 %, berlinA grass 6.45 -> 4.36 %
     continue_touching: bool = True
 
 

@@ -40,6 +40,10 @@ def edge_points(triangles: np.ndarray, spacing: float = TOUCH_DISTANCE) -> np.nd
     return start[edge] + t[:, None] * (end[edge] - start[edge])
 
 
+#: nearest points looked at for one of another part (touching: a part's own come first)
+NEAREST_POINTS = 16
+
+
 class PartContacts:
     """Which parts of one mock-up touch. Triangles are sorted by part on the first question
     and each part's edge points are kept, so that questions cost what the parts asked
@@ -66,24 +70,27 @@ class PartContacts:
         return self._points[part]
 
     def __call__(self, parts: np.ndarray, candidates: np.ndarray) -> dict[int, dict[int, int]]:
-        """For each of ``parts``, the ``candidates`` (other parts: the two sets do not
-        meet) it touches, with the number of its edges' points nearest to each within
-        ``distance``: a weight that grows with the boundary they share."""
+        """For each of ``parts``, the other ``candidates`` it touches, with the number of
+        its edges' points whose nearest point of another candidate lies within
+        ``distance``: a weight that grows with the boundary they share. A part's own
+        points are skipped among the NEAREST_POINTS nearest (a part that meets another
+        only where its own points crowd the boundary is missed)."""
         parts, candidates = np.asarray(parts, np.int64), np.asarray(candidates, np.int64)
-        if np.intersect1d(parts, candidates).size:
-            raise ValueError("a part is asked about among its own candidates")
         points = [self._edge_points(int(c)) for c in candidates]
         if parts.size == 0 or not sum(len(p) for p in points):
             return {}
-        owner = np.repeat(candidates, [len(p) for p in points])
+        owner = np.append(np.repeat(candidates, [len(p) for p in points]), -1)
         tree = cKDTree(np.concatenate(points))
         out: dict[int, dict[int, int]] = {}
         for part in parts:
-            gap, index = tree.query(self._edge_points(int(part)),
+            gap, index = tree.query(self._edge_points(int(part)), k=NEAREST_POINTS,
                                     distance_upper_bound=self.distance)
-            hit = np.isfinite(gap)
+            other = np.isfinite(gap) & (owner[index] != part)  # index n: none found
+            first = np.argmax(other, axis=1)
+            hit = other[np.arange(len(other)), first]
             if hit.any():
-                neighbour, count = np.unique(owner[index[hit]], return_counts=True)
+                neighbour, count = np.unique(owner[index[hit, first[hit]]],
+                                             return_counts=True)
                 out[int(part)] = dict(zip(neighbour.tolist(), count.tolist(), strict=True))
         return out
 

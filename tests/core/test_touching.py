@@ -5,7 +5,6 @@ value of the part of its element around it."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from unmix3d.core.scene.elements import Element, ElementTable
 from unmix3d.core.scene.mockup import mockup_from_triangles
@@ -46,9 +45,7 @@ def test_parts_that_share_an_edge_touch_in_proportion_to_its_length():
     apart = _rectangle(0.0, 10.0, 8.0, 9.0)  # 2 m north of the run, 3 m of the lawn
     triangles = np.array(lawn + run + square + apart, np.float32)
     part = np.repeat(np.arange(4), 2)
-    found = {}
-    for k in range(4):
-        found.update(touching_parts(triangles, part, np.array([k]), np.delete(np.arange(4), k)))
+    found = touching_parts(triangles, part, np.arange(4), np.arange(4))
     assert set(found) == {0, 1, 2}
     assert set(found[1]) == {0} and set(found[2]) == {0} and set(found[0]) == {1, 2}
     # the weight (points of a part's edges, diagonals included, near the other) grows
@@ -57,8 +54,6 @@ def test_parts_that_share_an_edge_touch_in_proportion_to_its_length():
     assert found[0][1] > 2 * found[0][2] > 0
     # candidates restrict the answer
     assert touching_parts(triangles, part, np.array([1]), np.array([2, 3])) == {}
-    with pytest.raises(ValueError, match="its own candidates"):
-        touching_parts(triangles, part, np.array([1]), np.array([0, 1]))
 
 
 def test_touching_is_found_in_three_dimensions():
@@ -131,8 +126,9 @@ def test_a_part_is_occluded_when_the_sensor_sees_less_than_half_of_it():
 
 def test_a_patch_its_pixels_do_not_fix_takes_the_part_it_lies_in():
     """Without the mock-up's touching parts the patch keeps its window value, near A's
-    material (5-75 % off: the materials differ least in B8); with them it takes B's
-    solved OP, which B's pixels fix to the trace's noise (64 samples). Seen in full (no
+    material (5-75 % off: the materials differ least in B8); with them it merges with B,
+    whose pixels fix their one OP to the trace's noise (64 samples), its standard error
+    B's and the spread of the strips (it might not be B's material). Seen in full (no
     lid), it keeps its window value."""
     patch = {}
     for continued, lid in ((False, True), (True, True), (True, False)):
@@ -142,12 +138,43 @@ def test_a_patch_its_pixels_do_not_fix_takes_the_part_it_lies_in():
                               UnmixParameters(window=(3, 3), continue_touching=continued),
                               samples=64, seed=3, truth=truth)
         solution = result.objects
-        assert solution.part_data_share[:, 3].max() < 0.1  # the patch: not fixed
         assert solution.part_data_share[:, 1].min() > 0.5  # strip B: fixed
         patch[continued, lid] = solution.part_op[:, 3]
-        strip, strip_std = solution.part_op[:, 1], np.sqrt(solution.part_variance[:, 1])
-        assert np.all(np.abs(strip - GROUND[0]) < 4 * strip_std)
-        if continued and lid:  # the last step starts it at B's value: it ends within
-            assert np.all(np.abs(patch[True, True] - strip) < strip_std)  # B's own error
+        strip, variance = solution.part_op[:, 1], solution.part_variance
+        assert np.all(np.abs(strip - GROUND[0]) < 4 * np.sqrt(variance[:, 1]))
+        if continued and lid:
+            np.testing.assert_array_equal(patch[True, True], strip)
+            np.testing.assert_allclose(variance[:, 3] - variance[:, 1],
+                                       solution.part_spread[:, 0] ** 2, rtol=1e-9)
+            assert (solution.part_spread[:, 0] > 0.01).all()  # A and C against B
+        else:  # the patch is not fixed by its pixels
+            assert solution.part_data_share[:, 3].max() < 0.1
     for kept in ((False, True), (True, False)):
         assert np.all(np.abs(patch[kept] - GROUND[0]) / GROUND[0] > [0.3, 0.3, 0.03])
+
+
+def test_merges_chain_to_the_part_its_data_fix_and_hidden_pairs_merge_together():
+    """Parts 0-5 of one element, 6 of another: 0 is fixed by its data; 1 touches 2 most, 2
+    touches 0 most (a chain to 0); 3 and 4 touch each other most (a pair, the one seen most
+    its root); 5 is hidden but not occluded (seen in full: it keeps its own OP); 6 touches
+    nothing of its element."""
+    from unmix3d.core.unmix.objects import _merged_groups
+
+    contacts = {1: {2: 9, 0: 3}, 2: {0: 5, 1: 9 - 5}, 3: {4: 7}, 4: {3: 7, 0: 2}, 5: {0: 9}}
+
+    def touching(parts, candidates):
+        allowed = set(candidates.tolist())
+        return {p: {c: w for c, w in contacts[p].items() if c in allowed}
+                for p in parts.tolist() if p in contacts}
+
+    parts = np.arange(7)
+    share = np.array([[0.9, 0.1, 0.2, 0.05, 0.3, 0.1, 0.1]])
+    element_of = np.array([0, 0, 0, 0, 0, 0, 1])
+    occluded = np.array([False, True, True, True, True, False, True])
+    visible = np.array([5.0, 1.0, 2.0, 0.5, 0.8, 1.0, 1.0])
+    group, root = _merged_groups(share, parts, element_of, np.zeros(7, bool), occluded,
+                                 visible, touching)
+    assert group[0] == group[1] == group[2] and root[group[0]] == 0
+    assert group[3] == group[4] and root[group[3]] == 4
+    assert len({group[0], group[3], group[5], group[6]}) == 4
+    assert root[group[5]] == 5 and root[group[6]] == 6
