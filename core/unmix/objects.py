@@ -276,6 +276,10 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     last_systems: list = [None] * bands  # each band's normal matrix and damping, last step
     # (parts, groups) 0/1: parts merged with what they continue (_merged_groups), or None
     merge, merged = None, np.zeros(unknown.size, bool)
+    block = np.zeros(unknown.size, bool) if shares.block is None else shares.block[unknown]
+    occluded = (np.ones(unknown.size, bool) if shares.occluded is None
+                else shares.occluded[unknown]) & ~block
+    may_merge = touching is not None and steps > 1 and bool(occluded.any())
     for step in range(steps):
         if is_canceled is not None and is_canceled():
             raise Canceled()
@@ -316,7 +320,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             residual = target - design @ solution
             # exact variances at the last step only (a dense inverse); before, the inverse
             # of the diagonal serves the noise estimate
-            exact = step == steps - 1 or (step == 0 and touching is not None)
+            exact = step == steps - 1 or (step == 0 and may_merge)
             inverse_diagonal = (_inverse_diagonal(normal) if exact
                                 else 1.0 / normal.diagonal())
             # the share of each part's value its data fixed (1 - the damping's share);
@@ -336,11 +340,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             raw = residual / weight
             image_noise[b] = max(0.0, float(np.sum((raw**2 - trace_variance) / observed**2))
                                  / dof)
-        if step == 0 and touching is not None and steps > 1:
-            block = (np.zeros(unknown.size, bool) if shares.block is None
-                     else shares.block[unknown])
-            occluded = (np.ones(unknown.size, bool) if shares.occluded is None
-                        else shares.occluded[unknown])
+        if step == 0 and may_merge:
             group, root = _merged_groups(data_share, unknown, element_of, block, occluded,
                                          weight_sum, touching)
             if root.size < unknown.size:
