@@ -221,7 +221,10 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                  "classes hold many materials (an asphalt per street, a material per roof), "
                  "which a window cannot tell apart: on images rendered by Mitsuba 3 of Berlin "
                  "and synthetic towns, the median pavement error fell from 0.6-2.1 % to "
-                 "0.1-0.3 %. An element of one part (a ground, a river) is solved as blocks "
+                 "0.1-0.3 %. A part the sensor hardly sees (the ground under a crown, seen "
+                 "through its gaps) and whose pixels do not fix its OP is solved as one OP with "
+                 "the part of its element it touches most (the lawn it continues). An element "
+                 "of one part (a ground, a river) is solved as blocks "
                  "of 10 x 10 pixels: if they look alike it takes their common OP, else it keeps "
                  "its window solution. Uncheck it when a part mixes materials.",
                  advanced=True)

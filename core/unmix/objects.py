@@ -70,7 +70,8 @@ class PartShares:
     #: (parts,) bool: a block of an element of one part (BLOCK_PIXELS), not a mock-up part
     block: np.ndarray | None = None
     #: (parts, candidates) -> {part: {candidate it touches: weight}} on the mock-up
-    #: (touching.touching_parts), for the parts' starts (solve_objects)
+    #: (touching.PartContacts), to merge occluded parts with what they continue
+    #: (solve_objects)
     touching: Callable[[np.ndarray, np.ndarray], dict[int, dict[int, int]]] | None = None
     #: (parts,) bool: the sensor sees less than OCCLUDED_SHARE of the part (touching.py)
     occluded: np.ndarray | None = None
