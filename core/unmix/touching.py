@@ -45,26 +45,43 @@ NEAREST_POINTS = 16
 
 
 class PartContacts:
-    """Which parts of one mock-up touch. Triangles are sorted by part on the first question
-    and each part's edge points are kept, so that questions cost what the parts asked
-    about hold, not the mock-up."""
+    """Which parts of one mock-up touch. Triangles are sorted by part and each part's
+    bounding box found on the first question; only candidates whose boxes come within
+    ``distance`` of a part asked about are sampled, and each part's edge points are kept,
+    so that memory and time follow the neighbourhoods of the parts asked about, not the
+    mock-up."""
 
     def __init__(self, triangles: np.ndarray, part_of_triangle: np.ndarray,
                  distance: float = TOUCH_DISTANCE):
         self.triangles = triangles
         self.part_of_triangle = np.asarray(part_of_triangle)
         self.distance = distance
-        self._order = self._first = None
+        self._order = self._first = self._low = self._high = None
         self._points: dict[int, np.ndarray] = {}
 
+    def _index(self) -> None:
+        if self._first is not None:
+            return
+        n_parts = int(self.part_of_triangle.max(initial=-1)) + 1
+        order = np.argsort(self.part_of_triangle, kind="stable")
+        first = np.searchsorted(self.part_of_triangle[order], np.arange(n_parts + 1))
+        low = np.full((n_parts + 1, 3), np.inf)  # the last row: a part without triangles
+        high = np.full((n_parts + 1, 3), -np.inf)
+        present = np.flatnonzero(first[1:] > first[:-1])
+        if present.size:
+            ordered = self.triangles[order]
+            low[present] = np.minimum.reduceat(ordered.min(axis=1), first[present])
+            high[present] = np.maximum.reduceat(ordered.max(axis=1), first[present])
+        self._order, self._first, self._low, self._high = order, first, low, high
+
+    def _row(self, parts: np.ndarray) -> np.ndarray:
+        """Each part's row in the index (the empty last row if it has no triangles)."""
+        return np.where(parts < self._first.size - 1, parts, self._first.size - 1)
+
     def _edge_points(self, part: int) -> np.ndarray:
-        if self._first is None:
-            self._order = np.argsort(self.part_of_triangle, kind="stable")
-            self._first = np.searchsorted(self.part_of_triangle[self._order],
-                                          np.arange(self.part_of_triangle.max(initial=-1) + 2))
         if part not in self._points:
-            lo, hi = (self._first[min(part, self._first.size - 1)],
-                      self._first[min(part + 1, self._first.size - 1)])
+            row = int(self._row(np.array([part]))[0])
+            lo, hi = self._first[row], self._first[min(row + 1, self._first.size - 1)]
             self._points[part] = edge_points(
                 self.triangles[self._order[lo:hi]].astype(np.float64), self.distance)
         return self._points[part]
@@ -76,15 +93,25 @@ class PartContacts:
         points are skipped among the NEAREST_POINTS nearest (a part that meets another
         only where its own points crowd the boundary is missed)."""
         parts, candidates = np.asarray(parts, np.int64), np.asarray(candidates, np.int64)
+        if parts.size == 0 or candidates.size == 0:
+            return {}
+        self._index()
+        d = self.distance
+        part_low, part_high = self._low[self._row(parts)], self._high[self._row(parts)]
+        low, high = self._low[self._row(candidates)], self._high[self._row(candidates)]
+        near = np.zeros(candidates.size, bool)
+        for a, b in zip(part_low, part_high, strict=True):
+            near |= np.all(low <= b + d, axis=1) & np.all(high >= a - d, axis=1)
+        candidates = candidates[near]
         points = [self._edge_points(int(c)) for c in candidates]
-        if parts.size == 0 or not sum(len(p) for p in points):
+        if not sum(len(p) for p in points):
             return {}
         owner = np.append(np.repeat(candidates, [len(p) for p in points]), -1)
         tree = cKDTree(np.concatenate(points))
         out: dict[int, dict[int, int]] = {}
         for part in parts:
             gap, index = tree.query(self._edge_points(int(part)), k=NEAREST_POINTS,
-                                    distance_upper_bound=self.distance)
+                                    distance_upper_bound=d)
             other = np.isfinite(gap) & (owner[index] != part)  # index n: none found
             first = np.argmax(other, axis=1)
             hit = other[np.arange(len(other)), first]

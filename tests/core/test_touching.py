@@ -178,3 +178,16 @@ def test_merges_chain_to_the_part_its_data_fix_and_hidden_pairs_merge_together()
     assert group[3] == group[4] and root[group[3]] == 4
     assert len({group[0], group[3], group[5], group[6]}) == 4
     assert root[group[5]] == 5 and root[group[6]] == 6
+
+
+def test_only_candidates_near_the_parts_asked_about_are_sampled():
+    """Memory follows the parts asked about: a candidate 100 m away is never turned into
+    edge points, and a part index with no triangles touches nothing."""
+    from unmix3d.core.unmix.touching import PartContacts
+
+    triangles = np.array(_rectangle(0.0, 10.0, 0.0, 10.0) + _rectangle(10.0, 20.0, 0.0, 10.0)
+                         + _rectangle(120.0, 130.0, 0.0, 10.0), np.float32)
+    contacts = PartContacts(triangles, np.repeat([0, 1, 2], 2))
+    assert set(contacts(np.array([0]), np.array([1, 2]))) == {0}
+    assert set(contacts._points) == {0, 1}
+    assert contacts(np.array([5]), np.array([0, 1, 2])) == {}
