@@ -101,8 +101,8 @@ class UnmixParameters:
     # in the mock-up (the lawn it continues), instead of its window value
     # (objects.solve_objects, touching.py). Measured at SAMPLES 1,024 on the four
     # independent renders (bench_independent.py), leaves 3.66 / 3.95 / 4.00 / 3.90 ->
-    # 3.09 / 4.12 / 3.17 / 2.98 %, berlinA grass 6.45 -> 4.36 %
-    continue_touching: bool = True
+    # 3.09 / 4.12 / 3.17 / 2.98 %, berlinA grass 6.45 -> 4.35 %
+    merge_occluded: bool = True
 
 
 @dataclass
@@ -307,7 +307,7 @@ def _unmix(
         start = time.perf_counter()
         window_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint,
                                  pure, pure_values, minor, start_weight)
-        touching = shares.touching if p.continue_touching else None
+        touching = shares.touching if p.merge_occluded else None
         objects = solve_objects(lambda o: evaluate_op_maps(trace, o, bands, skyl),
                                 image, op, valid, shares, masks, exclude=minor,
                                 is_canceled=is_canceled, start_std=window_std,

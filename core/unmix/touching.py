@@ -13,6 +13,8 @@ OCCLUDED_SHARE = 0.5
 #: parts closer than this (metres) touch; also the spacing of the points sampled along
 #: the triangles' edges, so that a shared edge is found whatever the two meshes' vertices
 TOUCH_DISTANCE = 0.5
+#: nearest points looked at for one of another part (a part's own come first)
+NEAREST_POINTS = 16
 
 
 def projected_areas(triangles: np.ndarray, part_of_triangle: np.ndarray, n_parts: int,
@@ -38,10 +40,6 @@ def edge_points(triangles: np.ndarray, spacing: float = TOUCH_DISTANCE) -> np.nd
     first = np.cumsum(count) - count
     t = (np.arange(edge.size) - first[edge]) / count[edge]
     return start[edge] + t[:, None] * (end[edge] - start[edge])
-
-
-#: nearest points looked at for one of another part (touching: a part's own come first)
-NEAREST_POINTS = 16
 
 
 class PartContacts:
@@ -120,10 +118,3 @@ class PartContacts:
                                              return_counts=True)
                 out[int(part)] = dict(zip(neighbour.tolist(), count.tolist(), strict=True))
         return out
-
-
-def touching_parts(triangles: np.ndarray, part_of_triangle: np.ndarray, parts: np.ndarray,
-                   candidates: np.ndarray, distance: float = TOUCH_DISTANCE
-                   ) -> dict[int, dict[int, int]]:
-    """``PartContacts(triangles, part_of_triangle, distance)(parts, candidates)``."""
-    return PartContacts(triangles, part_of_triangle, distance)(parts, candidates)

@@ -12,7 +12,7 @@ from unmix3d.core.simulate import Geometry, PixelGrid, prepare_scene
 from unmix3d.core.unmix.objects import part_shares
 from unmix3d.core.unmix.pipeline import UnmixParameters
 from unmix3d.core.unmix.run import run_unmix
-from unmix3d.core.unmix.touching import TOUCH_DISTANCE, edge_points, touching_parts
+from unmix3d.core.unmix.touching import TOUCH_DISTANCE, PartContacts, edge_points
 
 BANDS = ["B3", "B4", "B8"]
 
@@ -45,7 +45,7 @@ def test_parts_that_share_an_edge_touch_in_proportion_to_its_length():
     apart = _rectangle(0.0, 10.0, 8.0, 9.0)  # 2 m north of the run, 3 m of the lawn
     triangles = np.array(lawn + run + square + apart, np.float32)
     part = np.repeat(np.arange(4), 2)
-    found = touching_parts(triangles, part, np.arange(4), np.arange(4))
+    found = PartContacts(triangles, part)(np.arange(4), np.arange(4))
     assert set(found) == {0, 1, 2}
     assert set(found[1]) == {0} and set(found[2]) == {0} and set(found[0]) == {1, 2}
     # the weight (points of a part's edges, diagonals included, near the other) grows
@@ -53,14 +53,14 @@ def test_parts_that_share_an_edge_touch_in_proportion_to_its_length():
     assert found[1][0] > 2 * found[2][0] > 0
     assert found[0][1] > 2 * found[0][2] > 0
     # candidates restrict the answer
-    assert touching_parts(triangles, part, np.array([1]), np.array([2, 3])) == {}
+    assert PartContacts(triangles, part)(np.array([1]), np.array([2, 3])) == {}
 
 
 def test_touching_is_found_in_three_dimensions():
     """A roof 6 m above a lawn does not touch it, whatever their plan."""
     triangles = np.array(_rectangle(0.0, 10.0, 0.0, 10.0)
                          + _rectangle(10.0, 20.0, 0.0, 10.0, z=6.0), np.float32)
-    found = touching_parts(triangles, np.repeat([0, 1], 2), np.array([0]), np.array([1]))
+    found = PartContacts(triangles, np.repeat([0, 1], 2))(np.array([0]), np.array([1]))
     assert found == {}
     assert TOUCH_DISTANCE < 6.0
 
@@ -135,7 +135,7 @@ def test_a_patch_its_pixels_do_not_fix_takes_the_part_it_lies_in():
         scene, image, truth = _patch_scene(lid)
         result, _ = run_unmix(scene, GRID, Geometry(30.0, 90.0), image, np.ones((6, 6), bool),
                               BANDS, np.full(3, 0.15),
-                              UnmixParameters(window=(3, 3), continue_touching=continued),
+                              UnmixParameters(window=(3, 3), merge_occluded=continued),
                               samples=64, seed=3, truth=truth)
         solution = result.objects
         assert solution.part_data_share[:, 1].min() > 0.5  # strip B: fixed
@@ -183,8 +183,6 @@ def test_merges_chain_to_the_part_its_data_fix_and_hidden_pairs_merge_together()
 def test_only_candidates_near_the_parts_asked_about_are_sampled():
     """Memory follows the parts asked about: a candidate 100 m away is never turned into
     edge points, and a part index with no triangles touches nothing."""
-    from unmix3d.core.unmix.touching import PartContacts
-
     triangles = np.array(_rectangle(0.0, 10.0, 0.0, 10.0) + _rectangle(10.0, 20.0, 0.0, 10.0)
                          + _rectangle(120.0, 130.0, 0.0, 10.0), np.float32)
     contacts = PartContacts(triangles, np.repeat([0, 1, 2], 2))
