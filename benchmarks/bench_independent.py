@@ -32,6 +32,11 @@ one table-wide leaf r/t ratio costs; also alone with ``--leaf-types``).
 
     .venv/bin/python benchmarks/bench_independent.py --scenes berlinA town1 --budget
 
+``--own-understory`` adds the cost of the merge of occluded parts where its assumption
+fails: the same layouts and materials but the ground under each crown a grass of its own
+rather than its nearest lawn's (``own_understory``: the defaults and ``no_merge``), and
+``no_merge`` on the usual images.
+
 ``--floor`` adds the information floor (``information_floor``: the error no inversion of
 the image can beat without prior knowledge). Cases of an earlier run of the same images that
 this one does not repeat are kept in ``--output``.
@@ -82,15 +87,17 @@ LAYOUTS = {
 DEFAULT_SEED = 2  # unmix3d:unmix's defaults (and DEFAULT_SAMPLES)
 
 
-def scene_and_image(name: str, renders: int, samples: int, cache: Path):
+def scene_and_image(name: str, renders: int, samples: int, cache: Path,
+                    understory: str = "nearest lawn"):
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"{name}_{renders}x{samples}.pkl"
+    kind = "" if understory == "nearest lawn" else "_own_understory"
+    path = cache / f"{name}{kind}_{renders}x{samples}.pkl"
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
     layout, seed = LAYOUTS[name]
     start = time.perf_counter()
-    scene = independent.build_scene(layout(), seed=seed)
+    scene = independent.build_scene(layout(), seed=seed, understory=understory)
     built = time.perf_counter() - start
     image, error = independent.render_image(scene, renders, samples, seed=100)
     rendered = time.perf_counter() - start - built
@@ -309,6 +316,10 @@ def main() -> None:
                         help="the information floor alone (the other cases kept)")
     parser.add_argument("--leaf-types", action="store_true",
                         help="add the case of one leaf element per leaf type (in --budget)")
+    parser.add_argument("--own-understory", action="store_true",
+                        help="add the defaults with and without the merge of occluded parts "
+                             "on images whose understories are grasses of their own (not "
+                             "their nearest lawn's), and without it on the usual images")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
     parser.add_argument("--output", type=Path,
                         default=ROOT / "benchmarks" / "results" / "independent.json")
@@ -358,6 +369,16 @@ def main() -> None:
                                                  trace_noise=0.0)
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
+        if args.own_understory:
+            no_merge = UnmixParameters(merge_occluded=False)
+            entry["no_merge"] = unmix_case(s, image, DEFAULT_SAMPLES, DEFAULT_SEED, no_merge)
+            own = scene_and_image(name, args.renders, args.render_samples, args.cache, "own")
+            entry["own_understory"] = {
+                "default": unmix_case(own["scene"], own["image"], DEFAULT_SAMPLES,
+                                      DEFAULT_SEED),
+                "no_merge": unmix_case(own["scene"], own["image"], DEFAULT_SAMPLES,
+                                       DEFAULT_SEED, no_merge),
+            }
         results["scenes"][name] = {**earlier.get(name, {}), **entry}
         print(json.dumps({name: entry}, indent=1, default=float), flush=True)
     args.output.parent.mkdir(parents=True, exist_ok=True)

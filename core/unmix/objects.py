@@ -275,6 +275,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
     part_area = area[pixel_ok]  # for each part's own pixels' mean noise
     part_area_sum = np.maximum(np.asarray(part_area.sum(axis=0)).ravel(), 1e-300)
     last_systems: list = [None] * bands  # each band's normal matrix and damping, last step
+    last_designs: list = [None] * bands  # each band's weighted design, one column per part
     # (parts, groups) 0/1: parts merged with what they continue (_merged_groups), or None
     merge, merged = None, np.zeros(unknown.size, bool)
     block = np.zeros(unknown.size, bool) if shares.block is None else shares.block[unknown]
@@ -311,6 +312,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             own_variance = (part_area.T @ pixel_variance) / part_area_sum
             hold = damping * filled[element_of] ** 2 / np.maximum(own_variance, 1e-300) + 1e-12
             start = x[b]
+            last_designs[b] = design  # each part's own column, for merge_error_variance
             if merge is not None:  # one unknown per group of merged parts
                 design = design @ merge
                 start = (merge.T @ (hold * x[b])) / (merge.T @ hold)
@@ -377,8 +379,11 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             left = start_error_variance(last_systems, start_variance, steps)
         variance += np.where(pooled[element_of][None], 0.0, left)
     # a merged part is its group's material only if it does continue what it touches: off
-    # by the spread of its element's parts if not
-    variance[:, merged] += spread[:, element_of[merged]] ** 2
+    # by the spread of its element's parts if not, and the parts seen in its pixels (the
+    # crown above it) take up that error
+    if merge is not None:
+        variance += merge_error_variance(last_systems, last_designs, merge, merged,
+                                         spread[:, element_of[merged]] ** 2, steps - 1)
     part_op, part_variance, part_data_share = (np.full((bands, len(part_element)), np.nan)
                                                for _ in range(3))
     part_op[:, unknown] = x
@@ -437,6 +442,31 @@ def start_error_variance(systems, start_variance: np.ndarray, steps: int,
         for _ in range(steps):
             error = solve(hold[:, None] * error)
         out[b] = np.mean(error**2, axis=1)
+    return out
+
+
+def merge_error_variance(systems, designs, merge: sparse.csr_matrix, merged: np.ndarray,
+                         merged_variance: np.ndarray, steps: int, seed: int = 0,
+                         draws: int = START_ERROR_DRAWS) -> np.ndarray:
+    """(bands, parts) variance the merges add if the merged parts are not their groups'
+    material: each ``merged`` part off by d (variance ``merged_variance``, bands x merged
+    parts, independent) puts ``A_m d`` into its pixels that the groups' solve takes up:
+    each of ``steps`` steps solves ``N e' = (A M)^T A_m d + H e`` (``systems``: per band
+    the groups' N and H; ``designs``: per band the weighted design A, one column per part;
+    M = ``merge``, parts x groups). A part then errs by its group's e, a merged part by
+    e - d. ``draws`` draws of d, as in ``start_error_variance``."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((len(systems), merge.shape[0]))
+    for b, ((normal, hold), design) in enumerate(zip(systems, designs, strict=True)):
+        solve = splu(sparse.csc_matrix(normal)).solve
+        off = rng.standard_normal((merged.sum(), draws)) * np.sqrt(merged_variance[b])[:, None]
+        pushed = (design @ merge).T @ (design[:, np.flatnonzero(merged)] @ off)
+        error = np.zeros((normal.shape[0], draws))
+        for _ in range(max(1, steps)):
+            error = solve(pushed + hold[:, None] * error)
+        part_error = merge @ error
+        part_error[merged] -= off
+        out[b] = np.mean(part_error**2, axis=1)
     return out
 
 

@@ -196,10 +196,17 @@ def _leaves(mask: np.ndarray, base: float, top: float, size: int, rng, lai: floa
 def build_scene(cover: np.ndarray, seed: int, margin: int = 30, pixel: float = 10.0,
                 geometry: Geometry = GEOMETRY,
                 skyl=(0.18, 0.15, 0.10), bands=BANDS,
-                truth_rays: int = TRUTH_RAYS) -> IndependentScene:
+                truth_rays: int = TRUTH_RAYS,
+                understory: str = "nearest lawn") -> IndependentScene:
     """Mock-up, element table, materials and per-pixel truth for a land cover ``cover``
-    (square, 1 m cells, rows from north); the image is the grid inside ``margin`` metres."""
+    (square, 1 m cells, rows from north); the image is the grid inside ``margin`` metres.
+    ``understory``: the ground under each crown is the material of the lawn nearest to it
+    ("nearest lawn", what unmixing's merge of occluded parts assumes) or a grass of its own
+    ("own", drawn from a stream of its own, so that every other material is the same)."""
+    if understory not in ("nearest lawn", "own"):
+        raise ValueError(f"understory must be 'nearest lawn' or 'own', got {understory!r}")
     rng = np.random.default_rng(seed)
+    own_rng = np.random.default_rng(seed + 1000)
     size = cover.shape[0]
     library = berlin_library(bands)
     leaves = leaf_spectra(bands)
@@ -221,12 +228,13 @@ def build_scene(cover: np.ndarray, seed: int, margin: int = 30, pixel: float = 1
                 top = rng.uniform(7.0, 16.0)
                 lawns = nearest_lawn[mask]
                 lawn = int(np.bincount(lawns).argmax()) if lawns.size else 0
-                understory = lawn_material.get(lawn)
-                if understory is None:
-                    grasses = library["low vegetation"]
-                    understory = grasses[rng.integers(len(grasses))]
-                parts[f"grass_under_{patch}"] = (_rectangles(mask, 0.0, size),
-                                                 (understory, None))
+                grasses = library["low vegetation"]
+                ground = lawn_material.get(lawn)
+                if ground is None:
+                    ground = grasses[rng.integers(len(grasses))]
+                if understory == "own":
+                    ground = grasses[own_rng.integers(len(grasses))]
+                parts[f"grass_under_{patch}"] = (_rectangles(mask, 0.0, size), (ground, None))
                 parts[k] = (_leaves(mask, top * rng.uniform(0.3, 0.5), top, size, rng),
                             (r, t))
                 continue

@@ -75,3 +75,18 @@ def test_pure_opaque_pixels_are_retrieved_within_their_noise(town):
         error = np.abs(result.op[:, i] - scene.truth[:, i])[:, pure] / scene.truth[:, i][:, pure]
         bound = 3.0 * np.median(relative_noise[:, pure])
         assert np.median(error) <= bound, (element.name, np.median(error), bound)
+
+
+def test_own_understory_changes_only_the_ground_under_crowns():
+    """The benchmark's check of the merge of occluded parts where its assumption fails must
+    differ from the usual scene in the understories' materials and nowhere else."""
+    layout = independent.town_layout(5, 200)
+    usual = independent.build_scene(layout, seed=5, truth_rays=1)
+    own = independent.build_scene(layout, seed=5, truth_rays=1, understory="own")
+    assert list(usual.parts) == list(own.parts)
+    under = np.array([name.startswith("grass_under_") for name in usual.parts])
+    assert under.sum() >= 3
+    np.testing.assert_array_equal(usual.part_op[~under], own.part_op[~under])
+    assert not np.allclose(usual.part_op[under], own.part_op[under])
+    with pytest.raises(ValueError, match="understory"):
+        independent.build_scene(layout, seed=5, understory="lawn")
