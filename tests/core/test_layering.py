@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("core.forward", "core.tiling"),  # images and fractions from a trace; tiled on Dask
     ("core.unmix", "core.retrieve", "core.compare", "core.degrade"),  # the methods
     ("core.atmosphere",),  # 6S coupled to traced images (reads sensors' response tables)
+    ("core.compile_kernels",),  # the setup's warm-up: both demo scenes unmixed
     ("processing_provider",),  # QGIS Processing algorithms, thin
     ("plugin",),  # QGIS plugin glue
     ("unmix3d",),  # the package's own __init__.py (classFactory)
