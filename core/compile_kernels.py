@@ -22,35 +22,51 @@ WARM_UP_SAMPLES = 4
 WARM_UP_PIXELS = 40
 
 
-def compile_kernels(log=print) -> float:
-    """Trace, simulate and unmix both demo scenes at WARM_UP_SAMPLES; returns the seconds
-    it took (a few when the cache is already warm)."""
-    from .scene import demo_scenes
+def unmix_demo_corner(make, folder, pixels: int = WARM_UP_PIXELS, south_east: bool = False,
+                      image_samples: int = WARM_UP_SAMPLES, **unmix_options) -> None:
+    """Unmix a ``pixels`` x ``pixels`` corner (north-west, or ``south_east``) of the demo
+    scene ``make(folder)`` (``demo_scenes.vegetation_scene`` or ``urban_scene``) at
+    ``unmix3d:unmix``'s parameters, from an image of its true OPs traced at
+    ``image_samples``; ``unmix_options`` go to ``run_unmix`` (samples: WARM_UP_SAMPLES
+    unless given)."""
     from .scene.elements import read_element_table
     from .scene.mockup import load_mockup
     from .simulate import Geometry, PixelGrid, evaluate_op_maps, prepare_scene, trace
     from .unmix.pipeline import UnmixParameters
     from .unmix.run import run_unmix
 
+    demo = make(folder)
+    scene = prepare_scene(load_mockup(demo.obj_path), read_element_table(demo.elements_csv))
+    shape = (min(pixels, demo.shape[0]), min(pixels, demo.shape[1]))
+    whole = PixelGrid.from_geotransform(demo.geotransform, *demo.shape)
+    x_min, y_max = whole.x_min, whole.y_max
+    if south_east:
+        x_min += (demo.shape[1] - shape[1]) * whole.pixel_width
+        y_max -= (demo.shape[0] - shape[0]) * whole.pixel_height
+    grid = PixelGrid(x_min, y_max, whole.pixel_width, whole.pixel_height, *shape)
+    geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
+                        demo.view_azimuth)
+    bands = list(demo.bands)
+    skyl = np.array([demo.skyl[b] for b in bands])
+    true_op = np.array([demo.truth_op[e] for e in scene.elements.names]).T
+    truth = np.ascontiguousarray(np.broadcast_to(true_op[:, :, None, None],
+                                                 true_op.shape + shape))
+    image = evaluate_op_maps(trace(scene, grid, geometry, samples=image_samples, seed=1),
+                             truth, bands, skyl)[0]
+    run_unmix(scene, grid, geometry, image, np.ones(shape, bool), bands, skyl,
+              UnmixParameters(), **{"samples": WARM_UP_SAMPLES, **unmix_options})
+
+
+def compile_kernels(log=print) -> float:
+    """Trace, simulate and unmix both demo scenes at WARM_UP_SAMPLES; returns the seconds
+    it took (a few when the cache is already warm)."""
+    from .scene import demo_scenes
+
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="unmix3d-warm-up-") as folder:
-        for make in (demo_scenes.vegetation_scene, demo_scenes.urban_scene):
-            demo = make(folder)
-            scene = prepare_scene(load_mockup(demo.obj_path),
-                                  read_element_table(demo.elements_csv))
-            shape = (min(WARM_UP_PIXELS, demo.shape[0]), min(WARM_UP_PIXELS, demo.shape[1]))
-            grid = PixelGrid.from_geotransform(demo.geotransform, *shape)
-            geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith,
-                                demo.view_azimuth)
-            bands = list(demo.bands)
-            skyl = np.array([demo.skyl[b] for b in bands])
-            true_op = np.array([demo.truth_op[e] for e in scene.elements.names]).T
-            truth = np.broadcast_to(true_op[:, :, None, None], true_op.shape + shape)
-            traced = trace(scene, grid, geometry, samples=WARM_UP_SAMPLES, seed=1)
-            image = evaluate_op_maps(traced, np.ascontiguousarray(truth), bands, skyl)[0]
-            run_unmix(scene, grid, geometry, image, np.ones(shape, bool), bands, skyl,
-                      UnmixParameters(), samples=WARM_UP_SAMPLES)
+        for name in ("vegetation", "urban"):
+            unmix_demo_corner(getattr(demo_scenes, f"{name}_scene"), folder)
             if log is not None:
-                log(f"compiled the kernels on the {demo.name} demo scene "
+                log(f"compiled the kernels on the {name} demo scene "
                     f"({time.perf_counter() - start:.0f} s so far)")
     return time.perf_counter() - start

@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
 import importlib, json, sys, tempfile
-import numpy as np
 sys.path.insert(0, {scripts!r})
 from package_import import import_unmix3d
 import_unmix3d()
 from numba.core.registry import CPUDispatcher
-from unmix3d.core.compile_kernels import compile_kernels
+from unmix3d.core.compile_kernels import compile_kernels, unmix_demo_corner
+from unmix3d.core.scene import demo_scenes
 
 MODULES = ["unmix3d.core.raytrace." + m for m in
            ("bvh", "boundary", "directions", "integrator", "lad", "polynomials", "rng",
@@ -37,30 +37,9 @@ def signatures():
 
 compile_kernels(log=None)
 warm = signatures()
-
-from unmix3d.core.scene import demo_scenes
-from unmix3d.core.scene.elements import read_element_table
-from unmix3d.core.scene.mockup import load_mockup
-from unmix3d.core.simulate import Geometry, PixelGrid, evaluate_op_maps, prepare_scene, trace
-from unmix3d.core.unmix.pipeline import UnmixParameters
-from unmix3d.core.unmix.run import run_unmix
-
-demo = demo_scenes.urban_scene(tempfile.mkdtemp())
-scene = prepare_scene(load_mockup(demo.obj_path), read_element_table(demo.elements_csv))
-x0, dx, _, y0, _, dy = demo.geotransform
-rows = cols = 30  # the south-east corner: not the warm-up's grid
-grid = PixelGrid(x0 + (demo.shape[1] - cols) * dx, y0 + (demo.shape[0] - rows) * dy, dx, -dy,
-                 rows, cols)
-geometry = Geometry(demo.sun_zenith, demo.sun_azimuth, demo.view_zenith, demo.view_azimuth)
-bands = list(demo.bands)
-skyl = np.array([demo.skyl[b] for b in bands])
-true_op = np.array([demo.truth_op[e] for e in scene.elements.names]).T
-truth = np.ascontiguousarray(np.broadcast_to(true_op[:, :, None, None],
-                                             true_op.shape + (rows, cols)))
-image = evaluate_op_maps(trace(scene, grid, geometry, samples=32, seed=7), truth, bands,
-                         skyl)[0]
-run_unmix(scene, grid, geometry, image, np.ones((rows, cols), bool), bands, skyl,
-          UnmixParameters(), samples=8, trace_noise=0.01, time_budget=5.0)
+# the south-east corner (not the warm-up's grid), adaptive sampling and the per-part solve
+unmix_demo_corner(demo_scenes.urban_scene, tempfile.mkdtemp(), pixels=30, south_east=True,
+                  image_samples=32, samples=8, trace_noise=0.01, time_budget=5.0)
 print(json.dumps({{"warm": warm, "after": signatures()}}))
 """
 
