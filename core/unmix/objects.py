@@ -352,9 +352,7 @@ def solve_objects(evaluate, image, op, valid, shares: PartShares, masks, exclude
             x[b], data_share[b], variance[b] = solution, share, part_variance
             # the image's noise: the relative residual variance the trace's does not explain
             raw = residual / weight
-            image_level[b] = max(0.0, float(np.sum((raw**2 - trace_variance)
-                                                   / observed**2)) / dof)
-            image_noise[b], image_like_trace[b] = image_noise_terms(
+            image_level[b], image_noise[b], image_like_trace[b] = image_noise_terms(
                 raw**2, trace_variance, observed**2, dof)
         if step == 0 and may_merge:
             group, root = _merged_groups(data_share, unknown, element_of, block, occluded,
@@ -504,9 +502,10 @@ def _part_spread(x, variance, data_share, element_of, elements, n_elements,
 
 def image_noise_terms(residual_squared: np.ndarray, trace_variance: np.ndarray,
                       observed_squared: np.ndarray, dof: float,
-                      rounds: int = NOISE_FIT_ROUNDS) -> tuple[float, float]:
-    """The image's noise variance beyond the trace's, per pixel ``a obs^2 + c trace_var``
-    -> (a, c), both >= 0. A sensor's noise follows the reflectance (a); a Monte Carlo
+                      rounds: int = NOISE_FIT_ROUNDS) -> tuple[float, float, float]:
+    """The image's noise variance beyond the trace's, per pixel, in two forms -> (level,
+    a, c), all >= 0: ``level obs^2`` (one relative level, the mean excess) and
+    ``a obs^2 + c trace_var``. A sensor's noise follows the reflectance (a); a Monte Carlo
     render's follows the trace's own (c: crowns and shadow edges are noisy in both), and
     a single relative level would give the crowns' pixels the weight of flat ground's.
     Fitted to the residuals' excess relative variance, linear in the trace's relative
@@ -515,11 +514,12 @@ def image_noise_terms(residual_squared: np.ndarray, trace_variance: np.ndarray,
     ``rounds`` times; unweighted, the noisy crowns' pixels would set the level of the flat
     ground's. Scaled by pixels / ``dof`` as the hat matrix takes up some of the residual."""
     if not residual_squared.size:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     excess = (residual_squared - trace_variance) / observed_squared
     relative_trace = trace_variance / observed_squared
     scale = excess.size / max(dof, 1.0)
-    a, c = max(float(excess.mean()), 0.0), 0.0
+    level = max(float(excess.mean()), 0.0)
+    a, c = level, 0.0
     for _ in range(rounds):
         weight = 1.0 / np.maximum(a + (1.0 + c) * relative_trace, MIN_RELATIVE_NOISE**2) ** 2
         sw, st, stt = weight.sum(), weight @ relative_trace, weight @ relative_trace**2
@@ -531,7 +531,7 @@ def image_noise_terms(residual_squared: np.ndarray, trace_variance: np.ndarray,
             a, c = sy / sw, 0.0
         if a < 0.0:  # no level of its own
             a, c = 0.0, max(sty / stt, 0.0)
-    return max(0.0, a * scale), max(0.0, c * scale)
+    return level * scale, max(0.0, a * scale), max(0.0, c * scale)
 
 
 def _pool_alike_parts(x, variance, data_share, element_of, solved,

@@ -346,9 +346,11 @@ def test_image_noise_is_split_into_a_sensor_level_and_a_share_like_the_traces(se
     trace_variance = (observed * 10 ** rng.uniform(-3, -2, n)) ** 2
     variance = (1 + like_trace) * trace_variance + sensor * observed**2
     residual = rng.standard_normal(n) * np.sqrt(variance)
-    a, c = objects_module.image_noise_terms(residual**2, trace_variance, observed**2, n)
-    # least squares of the excess relative variance on the trace's relative variance:
-    # the slope's and intercept's standard errors from the draws' own scatter
+    level, a, c = objects_module.image_noise_terms(residual**2, trace_variance,
+                                                   observed**2, n)
+    assert level == pytest.approx(np.mean((residual**2 - trace_variance) / observed**2))
+    # the standard errors of the unweighted fit of the excess relative variance on the
+    # trace's relative variance, from the draws' own scatter: the weighted fit's are smaller
     t = trace_variance / observed**2
     spread = np.sqrt(2.0) * variance / observed**2
     slope_se = np.sqrt(np.sum(((t - t.mean()) * spread) ** 2)) / np.sum((t - t.mean()) ** 2)
