@@ -12,7 +12,13 @@ import numpy as np
 
 from ..simulate import Canceled, Trace, evaluate_op_maps
 from .correction import apply_rules
-from .objects import ObjectSolution, PartShares, object_variance_maps, solve_objects
+from .objects import (
+    MIN_RELATIVE_NOISE,
+    ObjectSolution,
+    PartShares,
+    object_variance_maps,
+    solve_objects,
+)
 from .pps import PureSelection, select_pure_pixels
 from .uncertainty import op_standard_error
 from .windows import (
@@ -341,6 +347,11 @@ def _unmix(
     start = time.perf_counter()
     op_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint, pure,
                          pure_values, minor, start_weight)
+    if minor.any():  # one OP for the scene: its error is the scene solve's, not a window's
+        scene_std = _minor_std(trace, op, image, valid, bands, skyl, masks, footprint, p,
+                               minor)
+        op_std[:, minor] = np.where(np.isfinite(scene_std)[:, :, None, None],
+                                    scene_std[:, :, None, None], op_std[:, minor])
     if objects is not None:
         part_std = np.sqrt(object_variance_maps(objects, shares, valid.shape, op_std))
         op_std[:, objects.solved] = np.where(np.isfinite(part_std[:, objects.solved]),
@@ -441,13 +452,8 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
     start ``op_pps`` (the nearest pure pixels' solutions) with that weight."""
     bands, n_elements = current.shape[:2]
     gram, rhs, count = assemble(gradients, target, valid, footprint)
-    mean_fraction = window_sum(np.where(valid, fractions, 0.0), footprint) / np.maximum(count,
-                                                                                        1.0)
-    present_count = np.stack([_window_any(masks[i], footprint)
-                              & (mean_fraction[i] >= p.solve_fraction)
-                              for i in range(n_elements)])
-    present = np.broadcast_to(np.moveaxis(present_count, 0, -1)[None],
-                              (bands,) + valid.shape + (n_elements,))
+    present = _window_unknowns(valid, fractions, masks, footprint, count, p.solve_fraction,
+                               bands)
     flat = (-1, n_elements)
     if minor.any():
         per_band = (bands, -1, n_elements)
@@ -474,6 +480,33 @@ def _window_step(target, gradients, valid, current, op_pps, lower, upper, masks,
     if unsolved:
         op = median_fill(op, solved[:, None], footprint)
     return op, unsolved
+
+
+def _window_unknowns(valid, fractions, masks, footprint, count, solve_fraction: float,
+                     bands: int) -> np.ndarray:
+    """(bands, rows, cols, elements) bool: the elements each window solves for."""
+    mean_fraction = window_sum(np.where(valid, fractions, 0.0), footprint) / np.maximum(count,
+                                                                                        1.0)
+    present = np.stack([_window_any(mask, footprint) & (mean_fraction[i] >= solve_fraction)
+                        for i, mask in enumerate(masks)])
+    return np.broadcast_to(np.moveaxis(present, 0, -1)[None],
+                           (bands,) + valid.shape + (len(masks),))
+
+
+def _minor_std(trace, op, image, valid, bands, skyl, masks, footprint,
+               p: UnmixParameters, minor) -> np.ndarray:
+    """(bands, minor) standard error of the minor elements' scene-wide OPs in ``op``
+    (minor_scene_variance, blocks a window's side wide), never below MIN_RELATIVE_NOISE
+    of the OP (radiometric calibration); NaN where not estimated."""
+    simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+    target = image - simulated + np.einsum("beij,beij->bij", gradients, op)
+    count = window_sum(valid.astype(np.float64), footprint)
+    present = _window_unknowns(valid, trace.fractions, masks, footprint, count,
+                               p.solve_fraction, op.shape[0])
+    variance = minor_scene_variance(gradients, target, valid, footprint, present,
+                                    np.moveaxis(op, 1, -1), minor, max(p.window))
+    value = np.median(op[:, minor][:, :, valid], axis=-1)
+    return np.sqrt(np.maximum(variance, (MIN_RELATIVE_NOISE * value) ** 2))
 
 
 def _prior_arguments(start_weight, op_pps, minor, bands: int):
@@ -540,47 +573,136 @@ def _model_start(trace, image, op, pure, elements, bands, skyl, median_below: fl
 def _minor_scene_solve(gram, rhs, present, current, minor, windows):
     """Scene-wide OPs (one per band) of the ``minor`` elements, jointly with every window's
     own OPs of the others: each window's Gram system with its other unknowns eliminated
-    (Schur complement), summed over the ``windows`` (centred on valid pixels) and solved.
-    Others absent from a window keep their ``current`` OP there; the others' bounds and
-    damping are left out (the window solves that follow apply them). A minor element whose
-    gradients the others explain everywhere (Schur diagonal < 1e-8 of its own) keeps its
-    current OP. The values are bounded to [0, 1] only: one OP per band from all the scene's
-    pixels needs no bounds around a start, and a minor element's start (from a few pixels
-    where it is seen best) can be far off (the urban demo's walls 40 % low in the near
-    infrared, held 10-15 % low by EPSILON's bounds). Arrays as in ``solve_bounded``, with a
-    leading band axis: gram (bands, N, I, I), rhs/present/current (bands, N, I); windows
-    (N,)."""
+    (Schur complement, ``_minor_window_systems``), summed over the ``windows`` (centred on
+    valid pixels) and solved. A minor element whose gradients the others explain
+    everywhere (Schur diagonal < 1e-8 of its own) keeps its current OP. The values are
+    bounded to [0, 1] only: one OP per band from all the scene's pixels needs no bounds
+    around a start, and a minor element's start (from a few pixels where it is seen best)
+    can be far off (the urban demo's walls 40 % low in the near infrared, held 10-15 % low
+    by EPSILON's bounds). Arrays as in ``solve_bounded``, with a leading band axis: gram
+    (bands, N, I, I), rhs/present/current (bands, N, I); windows (N,)."""
     minor_index = np.flatnonzero(minor)
-    other_index = np.flatnonzero(~minor)
     kept = np.median(current[:, windows][..., minor_index], axis=1)  # (bands, minor)
     values = kept.copy()
     for b in range(gram.shape[0]):
-        g = gram[b][windows]
-        free = present[b][windows][:, other_index]  # (N, a)
-        g_aa = g[:, other_index][:, :, other_index]
-        g_ab = g[:, other_index][:, :, minor_index]
-        g_bb = g[:, minor_index][:, :, minor_index]
-        # others absent from a window: fixed, their share moved to the right-hand side
-        fixed_share = np.where(~free, current[b][windows][:, other_index], 0.0)
-        r_a = rhs[b][windows][:, other_index] - np.einsum("nij,nj->ni", g_aa, fixed_share)
-        r_b = rhs[b][windows][:, minor_index] - np.einsum("nji,nj->ni", g_ab, fixed_share)
-        pair = free[:, :, None] & free[:, None, :]
-        g_aa = np.where(pair, g_aa, 0.0)
-        scale = np.einsum("nii->n", g_aa)[:, None] + 1e-300
-        g_aa = g_aa + np.eye(other_index.size)[None] * np.where(free, 1e-10 * scale, 1.0)[
-            :, :, None]
-        g_ab = np.where(free[:, :, None], g_ab, 0.0)
-        r_a = np.where(free, r_a, 0.0)
-        solved = np.linalg.solve(g_aa, np.concatenate([g_ab, r_a[:, :, None]], axis=2))
-        schur = (g_bb - np.einsum("nai,nak->nik", g_ab, solved[:, :, :-1])).sum(axis=0)
-        right = (r_b - np.einsum("nai,na->ni", g_ab, solved[:, :, -1])).sum(axis=0)
-        own = np.diagonal(g_bb.sum(axis=0))
+        schur, right, own, _ = _minor_window_systems(gram[b], rhs[b], present[b],
+                                                     current[b], minor, windows)
+        schur, right = schur.sum(axis=0), right.sum(axis=0)
         seen = np.diagonal(schur) > 1e-8 * np.maximum(own, 1e-300)
         if seen.any():
             solve = np.ix_(seen, seen)
             right = right[seen] - schur[np.ix_(seen, ~seen)] @ kept[b, ~seen]
             values[b, seen] = np.linalg.lstsq(schur[solve], right, rcond=1e-12)[0]
     return np.clip(values, 0.0, 1.0)  # (bands, minor)
+
+
+def _minor_window_systems(gram, rhs, present, current, minor, windows):
+    """One band's window systems for the ``minor`` elements, the others eliminated: each
+    window's Schur complement (N, m, m) and right-hand side (N, m), the minor elements'
+    own Gram diagonal summed over the windows (m,), and how the others were eliminated:
+    (G_aa^-1 G_ab (N, a, m), G_aa^-1 r_a (N, a), fixed others' OPs (N, a), 0 where free),
+    the others being ``~minor`` in order. Others absent from a window
+    keep their ``current`` OP there; the others' bounds and damping are left out (the
+    window solves that follow apply them). gram (N, I, I), rhs/present/current (N, I)."""
+    minor_index = np.flatnonzero(minor)
+    other_index = np.flatnonzero(~minor)
+    g = gram[windows]
+    free = present[windows][:, other_index]  # (N, a)
+    g_aa = g[:, other_index][:, :, other_index]
+    g_ab = g[:, other_index][:, :, minor_index]
+    g_bb = g[:, minor_index][:, :, minor_index]
+    # others absent from a window: fixed, their share moved to the right-hand side
+    fixed_share = np.where(~free, current[windows][:, other_index], 0.0)
+    r_a = rhs[windows][:, other_index] - np.einsum("nij,nj->ni", g_aa, fixed_share)
+    r_b = rhs[windows][:, minor_index] - np.einsum("nji,nj->ni", g_ab, fixed_share)
+    pair = free[:, :, None] & free[:, None, :]
+    g_aa = np.where(pair, g_aa, 0.0)
+    scale = np.einsum("nii->n", g_aa)[:, None] + 1e-300
+    g_aa = g_aa + np.eye(other_index.size)[None] * np.where(free, 1e-10 * scale, 1.0)[
+        :, :, None]
+    g_ab = np.where(free[:, :, None], g_ab, 0.0)
+    r_a = np.where(free, r_a, 0.0)
+    solved = np.linalg.solve(g_aa, np.concatenate([g_ab, r_a[:, :, None]], axis=2))
+    schur = g_bb - np.einsum("nai,nak->nik", g_ab, solved[:, :, :-1])
+    right = r_b - np.einsum("nai,na->ni", g_ab, solved[:, :, -1])
+    return (schur, right, np.diagonal(g_bb.sum(axis=0)),
+            (solved[:, :, :-1], solved[:, :, -1], fixed_share))
+
+
+def minor_scene_variance(gradients, target, valid, footprint, present, current, minor,
+                         block_side: int) -> np.ndarray:
+    """(bands, minor) variance of the minor elements' scene-wide OPs at ``current``
+    (``_minor_scene_solve``'s estimate): a sandwich S^-1 M S^-1, S the summed Schur
+    systems, M the spread of the scores (what each pixel adds to the solve's right-hand
+    side less S times the OPs, from every window that holds it: its gradient with the
+    window's other elements projected out, times its residual at the window's solution),
+    summed over blocks of ``block_side`` pixels and taken as independent between them, G /
+    (G - 1) for G blocks. Each window's residuals are scaled by M / (M - unknowns), what
+    its own fit takes up of the noise.
+
+    Overlapping windows share their pixels: the windows' covariances summed as if
+    independent would count each pixel's noise once per window that holds it, one
+    window's alone is that of a per-window solution (urban demo walls: 4.4 % for an error
+    of 0.3-0.7 %), and window scores summed over blocks miss what neighbouring blocks'
+    windows share (half the variance for blocks a window wide). The scores hold what the
+    scene-wide OP does not follow: the trace's and the image's noise, a wall unlike the
+    others. gradients (bands, I, rows, cols), target (bands, rows, cols) the linearised
+    image, present/current (bands, rows, cols, I); NaN where an element is not seen (its
+    OP kept) or fewer than two blocks hold pixels."""
+    minor_index = np.flatnonzero(minor)
+    other_index = np.flatnonzero(~minor)
+    bands, rows, cols = target.shape
+    out = np.full((bands, minor_index.size), np.nan)
+    gram, rhs, count = assemble(gradients, target, valid, footprint)
+    windows = valid.reshape(-1)
+    centre = np.flatnonzero(windows)
+    pixel_rows, pixel_cols = np.divmod(np.arange(rows * cols), cols)
+    block = (pixel_rows // block_side) * (cols // block_side + 1) + pixel_cols // block_side
+    blocks, block_of = np.unique(block[windows], return_inverse=True)
+    if blocks.size < 2:
+        return out
+    correction = blocks.size / (blocks.size - 1.0)
+    half_rows, half_cols = footprint.shape[0] // 2, footprint.shape[1] // 2
+    offsets = [(dy - half_rows, dx - half_cols) for dy, dx in np.argwhere(footprint)]
+    g = np.where(valid, gradients, 0.0)
+    y = np.where(valid, target, 0.0)
+    for b in range(bands):
+        flat_present = present[b].reshape(rows * cols, -1)
+        flat_current = current[b].reshape(rows * cols, -1)
+        schur, right, own, (project, theta_rhs, fixed) = _minor_window_systems(
+            gram[b].reshape(rows * cols, *gram.shape[-2:]), rhs[b].reshape(rows * cols, -1),
+            flat_present, flat_current, minor, windows)
+        total = schur.sum(axis=0)
+        seen = np.diagonal(total) > 1e-8 * np.maximum(own, 1e-300)
+        if not seen.any():
+            continue
+        x = np.median(flat_current[windows][:, minor_index], axis=0)  # (m,)
+        # each window's others: their solution at x, or their fixed OP
+        others = theta_rhs - np.einsum("nam,m->na", project, x) + fixed  # (N, a)
+        m_count = count.reshape(-1)[windows]
+        unknowns = flat_present[windows][:, other_index].sum(axis=1) + seen.sum()
+        inflate = np.sqrt(m_count / np.maximum(m_count - unknowns, 1.0))
+        g_others = g[b][other_index]  # (a, rows, cols)
+        g_minor = g[b][minor_index]  # (m, rows, cols)
+        scores = np.zeros((rows * cols, minor_index.size))  # per pixel
+        for dy, dx in offsets:
+            # pixel p = window centre c + (dy, dx)
+            p_rows, p_cols = pixel_rows[centre] + dy, pixel_cols[centre] + dx
+            inside = (p_rows >= 0) & (p_rows < rows) & (p_cols >= 0) & (p_cols < cols)
+            c = np.flatnonzero(inside)
+            p = p_rows[c] * cols + p_cols[c]
+            ga = g_others[:, p_rows[c], p_cols[c]].T  # (k, a)
+            gm = g_minor[:, p_rows[c], p_cols[c]].T  # (k, m)
+            residual = (y[b].reshape(-1)[p] - np.einsum("ka,ka->k", ga, others[c])
+                        - gm @ x) * inflate[c]
+            projected = gm - np.einsum("ka,kam->km", ga, project[c])
+            np.add.at(scores, p, projected * (residual / np.maximum(m_count[c], 1.0))[:, None])
+        summed = np.zeros((blocks.size, minor_index.size))
+        np.add.at(summed, block_of, scores[windows])
+        inverse = np.linalg.pinv(total[np.ix_(seen, seen)], hermitian=True)
+        middle = correction * summed[:, seen].T @ summed[:, seen]
+        out[b, np.flatnonzero(seen)] = np.maximum(np.diagonal(inverse @ middle @ inverse), 0.0)
+    return out
 
 
 def _window_any(mask: np.ndarray, footprint: np.ndarray) -> np.ndarray:
