@@ -194,7 +194,10 @@ def _uncertainty(result: UnmixResult, element_names, bands) -> str:
             "<code>&lt;element&gt;_std.tif</code>): the window's least-squares covariance "
             "(its residual holds the Monte Carlo noise of trace and image) plus the spread "
             "of the element's pure-pixel OPs for the share of the pixel it does not fill. "
-            "Grey: NoData.</p>")
+            "An element solved per mock-up part takes its parts' variances; one solved once "
+            "for the whole scene (never half of a pixel, such as walls seen from above) has "
+            "one standard error, that of the scene-wide solve (the spread of its pixels' "
+            "contributions over blocks a window wide). Grey: NoData.</p>")
     return note + table + report_html.img(report_html.png(fig), "OP standard errors")
 
 
