@@ -637,8 +637,8 @@ def minor_scene_variance(gradients, target, valid, footprint, present, current, 
     side less S times the OPs, from every window that holds it: its gradient with the
     window's other elements projected out, times its residual at the window's solution),
     summed over blocks of ``block_side`` pixels and taken as independent between them, G /
-    (G - 1) for G blocks. Each window's residuals are scaled by M / (M - unknowns), what
-    its own fit takes up of the noise.
+    (G - 1) for G blocks. Each window's squared residuals are scaled by M / (M - its own
+    unknowns), what its fit of the other elements takes up of the noise.
 
     Overlapping windows share their pixels: the windows' covariances summed as if
     independent would count each pixel's noise once per window that holds it, one
@@ -680,7 +680,7 @@ def minor_scene_variance(gradients, target, valid, footprint, present, current, 
         # each window's others: their solution at x, or their fixed OP
         others = theta_rhs - np.einsum("nam,m->na", project, x) + fixed  # (N, a)
         m_count = count.reshape(-1)[windows]
-        unknowns = flat_present[windows][:, other_index].sum(axis=1) + seen.sum()
+        unknowns = flat_present[windows][:, other_index].sum(axis=1)  # its own fit's
         inflate = np.sqrt(m_count / np.maximum(m_count - unknowns, 1.0))
         g_others = g[b][other_index]  # (a, rows, cols)
         g_minor = g[b][minor_index]  # (m, rows, cols)
