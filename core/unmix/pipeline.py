@@ -345,11 +345,12 @@ def _unmix(
         record("SC", op, simulated)
     seconds["sc"] = time.perf_counter() - start
     start = time.perf_counter()
+    evaluated = simulated, gradients, simulated_error  # at the final OPs
     op_std = _window_std(trace, op, image, valid, bands, skyl, masks, footprint, pure,
-                         pure_values, minor, start_weight)
+                         pure_values, minor, start_weight, evaluated)
     if minor.any():  # one OP for the scene: its error is the scene solve's, not a window's
-        scene_std = _minor_std(trace, op, image, valid, bands, skyl, masks, footprint, p,
-                               minor)
+        scene_std = _minor_std(trace, op, image, valid, masks, footprint, p, minor,
+                               evaluated)
         op_std[:, minor] = np.where(np.isfinite(scene_std)[:, :, None, None],
                                     scene_std[:, :, None, None], op_std[:, minor])
     if objects is not None:
@@ -408,9 +409,11 @@ def _start_weight(pure: PureSelection, shape, weight: float, reach: float) -> np
 
 
 def _window_std(trace, op, image, valid, bands, skyl, masks, footprint, pure, pure_values,
-                minor, start_weight) -> np.ndarray:
-    """Standard error of the window solution ``op`` (uncertainty.op_standard_error)."""
-    simulated, gradients, simulated_error = evaluate_op_maps(trace, op, bands, skyl)
+                minor, start_weight, evaluated=None) -> np.ndarray:
+    """Standard error of the window solution ``op`` (uncertainty.op_standard_error);
+    ``evaluated``: ``evaluate_op_maps`` at ``op``, when already known."""
+    simulated, gradients, simulated_error = (evaluate_op_maps(trace, op, bands, skyl)
+                                             if evaluated is None else evaluated)
     present = np.stack([_window_any(mask, footprint) for mask in masks])
     held = None
     if start_weight is not None:
@@ -493,12 +496,13 @@ def _window_unknowns(valid, fractions, masks, footprint, count, solve_fraction: 
                            (bands,) + valid.shape + (len(masks),))
 
 
-def _minor_std(trace, op, image, valid, bands, skyl, masks, footprint,
-               p: UnmixParameters, minor) -> np.ndarray:
+def _minor_std(trace, op, image, valid, masks, footprint, p: UnmixParameters, minor,
+               evaluated) -> np.ndarray:
     """(bands, minor) standard error of the minor elements' scene-wide OPs in ``op``
     (minor_scene_variance, blocks a window's side wide), never below MIN_RELATIVE_NOISE
-    of the OP (radiometric calibration); NaN where not estimated."""
-    simulated, gradients, _ = evaluate_op_maps(trace, op, bands, skyl)
+    of the OP (radiometric calibration); NaN where not estimated. ``evaluated``:
+    ``evaluate_op_maps`` at ``op``."""
+    simulated, gradients, _ = evaluated
     target = image - simulated + np.einsum("beij,beij->bij", gradients, op)
     count = window_sum(valid.astype(np.float64), footprint)
     present = _window_unknowns(valid, trace.fractions, masks, footprint, count,

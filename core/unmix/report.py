@@ -5,6 +5,7 @@ final errors, and true-colour composites of the image, the simulation and every 
 from __future__ import annotations
 
 import html
+import warnings
 
 import numpy as np
 
@@ -33,6 +34,8 @@ def _convergence(result: UnmixResult, element_names, bands) -> str:
     colours = [colormaps["viridis"](k / max(1, len(bands) - 1)) for k in range(len(bands))]
     parts = []
     for i, name in enumerate(element_names):
+        if not any(np.isfinite(e["image_error"]["median"][i]).any() for e in result.history):
+            continue  # never mapped (no pixel at MIN_FRACTION): nothing to draw
         fig = report_html.figure(11, 3.6)
         axes = fig.subplots(1, 2)
         for ax, key, title in ((axes[0], "median", "median"), (axes[1], "mean", "mean")):
@@ -178,9 +181,12 @@ def _uncertainty(result: UnmixResult, element_names, bands) -> str:
     fig = report_html.figure(3.2 * len(element_names), 3.4)
     axes = np.atleast_1d(fig.subplots(1, len(element_names)))
     for ax, (i, name) in zip(axes, enumerate(element_names), strict=True):
-        with np.errstate(invalid="ignore"):
-            band_mean = 100 * np.nanmean(np.where(result.op_valid[i], relative[:, i], np.nan),
-                                         axis=0) if np.isfinite(relative[:, i]).any() else None
+        shown_values = np.where(result.op_valid[i], relative[:, i], np.nan)
+        band_mean = None
+        if np.isfinite(shown_values).any():  # an element never mapped has no map
+            with warnings.catch_warnings():  # pixels NaN in every band stay NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                band_mean = 100 * np.nanmean(shown_values, axis=0)
         if band_mean is None or not np.isfinite(band_mean).any():
             ax.set_title(f"{name}: no value", fontsize=9)
         else:
