@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .windows import window_sum
+from .windows import window_gram, window_sum
 
 
 def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
@@ -38,11 +38,7 @@ def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
     bands, n_elements = gradients.shape[:2]
     g = np.where(valid, gradients, 0.0)
     count = window_sum(valid.astype(np.float64), footprint)
-    products = np.empty((bands, n_elements, n_elements) + valid.shape)
-    for i in range(n_elements):
-        for k in range(i, n_elements):
-            products[:, i, k] = products[:, k, i] = g[:, i] * g[:, k]
-    gram = np.moveaxis(window_sum(products, footprint), (1, 2), (-2, -1))  # (b, r, c, I, I)
+    gram = window_gram(g, footprint)  # (bands, rows, cols, I, I)
     squared = window_sum(np.where(valid, residual, 0.0) ** 2, footprint)  # (bands, r, c)
     unknowns = present.sum(axis=0)
     dof = count - unknowns
@@ -53,10 +49,20 @@ def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
     eye = np.eye(n_elements, dtype=bool)
     scale = np.trace(gram, axis1=-2, axis2=-1)[..., None, None] + 1e-300
     system = np.where(pair[None], gram, 0.0) + np.where(eye & ~pair[None], scale, 0.0)
-    inverse = np.linalg.pinv(system, hermitian=True)
-    diagonal = np.diagonal(inverse, axis1=-2, axis2=-1)  # (bands, rows, cols, I)
+    diagonal = pseudo_inverse_diagonal(system)  # (bands, rows, cols, I)
     variance = np.moveaxis(diagonal, -1, 1) * s2[:, None]
     return np.where(present[None] & np.isfinite(variance), np.maximum(variance, 0.0), np.nan)
+
+
+def pseudo_inverse_diagonal(symmetric: np.ndarray) -> np.ndarray:
+    """Diagonal of the pseudo-inverse of symmetric matrices (..., I, I), as
+    ``np.linalg.pinv(..., hermitian=True)`` (eigenvalues below 1e-15 of the largest are
+    dropped) without forming the inverse: sum_j V_ij^2 / lambda_j."""
+    values, vectors = np.linalg.eigh(symmetric)
+    size = np.abs(values)
+    kept = size > 1e-15 * size.max(axis=-1, keepdims=True)
+    inverse = np.where(kept, 1.0 / np.where(kept, values, 1.0), 0.0)
+    return np.einsum("...ij,...j,...ij->...i", vectors, inverse, vectors)
 
 
 def heterogeneity_variance(pure_values: np.ndarray, footprint: np.ndarray):

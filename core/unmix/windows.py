@@ -18,7 +18,6 @@ import math
 
 import numba
 import numpy as np
-from scipy import ndimage
 
 from ..canceled import Canceled
 
@@ -47,16 +46,65 @@ SMALLEST_SUMMED = np.finfo(np.float64).tiny
 
 
 def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
-    """Sum over each pixel's window (zeros beyond the image), for the last two axes."""
-    kernel = footprint.astype(np.float64)
+    """Sum over each pixel's window (zeros beyond the image), for the last two axes.
+
+    The window of pixel (r, c) is ``footprint`` with its element (rows // 2, cols // 2) on
+    the pixel (as ``ndimage.correlate``). A rectangle sums in two passes (a row's run, then
+    a column's), any other footprint offset by offset; layers in parallel."""
     lead = values.shape[:-2]
-    flat = values.reshape((-1,) + values.shape[-2:])
-    out = np.empty_like(flat, dtype=np.float64)
-    for k in range(flat.shape[0]):
-        layer = flat[k].astype(np.float64)  # a copy
-        layer[np.abs(layer) < SMALLEST_SUMMED] = 0.0
-        out[k] = ndimage.correlate(layer, kernel, mode="constant", cval=0.0)
+    flat = np.ascontiguousarray(values.reshape((-1,) + values.shape[-2:]), dtype=np.float64)
+    rows, cols = footprint.shape
+    if footprint.all():
+        out = _rectangle_sums(flat, rows, cols, SMALLEST_SUMMED)
+    else:
+        dr, dc = np.nonzero(footprint)
+        out = _footprint_sums(flat, (dr - rows // 2).astype(np.int64),
+                              (dc - cols // 2).astype(np.int64), SMALLEST_SUMMED)
     return out.reshape(lead + values.shape[-2:])
+
+
+@numba.njit(parallel=True, cache=True)
+def _rectangle_sums(layers, rows, cols, smallest):
+    """Box sums of ``rows`` x ``cols`` windows; values below ``smallest`` count as zero."""
+    n, height, width = layers.shape
+    up, left = rows // 2, cols // 2
+    out = np.zeros((n, height, width))
+    for k in numba.prange(n):
+        across = np.zeros((height, width))  # sums along each row's run of ``cols``
+        for r in range(height):
+            for c in range(width):
+                s = 0.0
+                for q in range(max(0, c - left), min(width, c - left + cols)):
+                    v = layers[k, r, q]
+                    if not abs(v) < smallest:  # NaN is kept
+                        s += v
+                across[r, c] = s
+        for r in range(height):
+            for c in range(width):
+                s = 0.0
+                for q in range(max(0, r - up), min(height, r - up + rows)):
+                    s += across[q, c]
+                out[k, r, c] = s
+    return out
+
+
+@numba.njit(parallel=True, cache=True)
+def _footprint_sums(layers, offset_rows, offset_cols, smallest):
+    """Sums over the footprint's offsets; values below ``smallest`` count as zero."""
+    n, height, width = layers.shape
+    out = np.zeros((n, height, width))
+    for k in numba.prange(n):
+        for r in range(height):
+            for c in range(width):
+                s = 0.0
+                for o in range(offset_rows.size):
+                    rr, cc = r + offset_rows[o], c + offset_cols[o]
+                    if 0 <= rr < height and 0 <= cc < width:
+                        v = layers[k, rr, cc]
+                        if not abs(v) < smallest:
+                            s += v
+                out[k, r, c] = s
+    return out
 
 
 def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
@@ -67,23 +115,62 @@ def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
     (rows, cols). Returns Gram (bands, rows, cols, I, I) and right-hand side
     (bands, rows, cols, I), both divided by the window's valid count M, and M (rows, cols).
     """
-    bands, n_elements = gradients.shape[:2]
     g = np.where(valid, gradients, 0.0)
     y = np.where(valid, target, 0.0)
     count = window_sum(valid.astype(np.float64), footprint)
     safe = np.maximum(count, 1.0)
-    products = np.empty((bands, n_elements, n_elements) + valid.shape)
-    for i in range(n_elements):
-        for k in range(i, n_elements):
-            products[:, i, k] = g[:, i] * g[:, k]
-    sums = window_sum(products, footprint) / safe
-    gram = np.empty((bands,) + valid.shape + (n_elements, n_elements))
-    for i in range(n_elements):
-        for k in range(i, n_elements):
-            gram[..., i, k] = sums[:, i, k]
-            gram[..., k, i] = sums[:, i, k]
+    gram = window_gram(g, footprint) / safe[..., None, None]
     rhs = window_sum(g * y[:, None], footprint) / safe
     return gram, np.moveaxis(rhs, 1, -1), count
+
+
+def window_gram(gradients: np.ndarray, footprint: np.ndarray) -> np.ndarray:
+    """Window sums of every product G_i G_k of ``gradients`` (bands, I, rows, cols), as
+    symmetric matrices (bands, rows, cols, I, I); products below SMALLEST_SUMMED count as
+    zero. A rectangle forms each product as it sums it (no array of products)."""
+    bands, n, height, width = gradients.shape
+    g = np.ascontiguousarray(gradients, dtype=np.float64)
+    if footprint.all():
+        return _rectangle_gram(g, *footprint.shape, SMALLEST_SUMMED)
+    upper_i, upper_k = np.triu_indices(n)
+    sums = np.moveaxis(window_sum(g[:, upper_i] * g[:, upper_k], footprint), 1, -1)
+    gram = np.empty((bands, height, width, n, n))
+    gram[..., upper_i, upper_k] = sums
+    gram[..., upper_k, upper_i] = sums
+    return gram
+
+
+@numba.njit(parallel=True, cache=True)
+def _rectangle_gram(g, rows, cols, smallest):
+    """``window_gram`` for a ``rows`` x ``cols`` rectangle: one (band, pair) per task."""
+    bands, n, height, width = g.shape
+    up, left = rows // 2, cols // 2
+    pairs = n * (n + 1) // 2
+    gram = np.empty((bands, height, width, n, n))
+    for task in numba.prange(bands * pairs):
+        b, rest = task // pairs, task % pairs
+        i = 0
+        while rest >= n - i:
+            rest -= n - i
+            i += 1
+        k = i + rest
+        across = np.empty((height, width))
+        for r in range(height):
+            for c in range(width):
+                s = 0.0
+                for q in range(max(0, c - left), min(width, c - left + cols)):
+                    v = g[b, i, r, q] * g[b, k, r, q]
+                    if not abs(v) < smallest:  # NaN is kept
+                        s += v
+                across[r, c] = s
+        for r in range(height):
+            for c in range(width):
+                s = 0.0
+                for q in range(max(0, r - up), min(height, r - up + rows)):
+                    s += across[q, c]
+                gram[b, r, c, i, k] = s
+                gram[b, r, c, k, i] = s
+    return gram
 
 
 #: windows solved between two looks at the cancel button (a fraction of a second each)

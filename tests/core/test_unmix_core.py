@@ -18,6 +18,7 @@ from unmix3d.core.unmix.windows import (
     median_fill,
     solve_bounded,
     window_footprint,
+    window_gram,
     window_sum,
 )
 
@@ -604,6 +605,52 @@ def test_unmixing_runs_blas_on_one_thread_and_restores_it(two_soils):
     assert blas_threads() == before
 
 
+@pytest.mark.parametrize("size, shape", [((5, 5), "rectangle"), ((4, 3), "rectangle"),
+                                         ((7, 5), "ellipse"), ((1, 1), "rectangle")])
+def test_window_sums_equal_a_correlation_with_the_footprint(size, shape):
+    """Independent answer: ``ndimage.correlate`` with the footprint as kernel and zeros
+    beyond the image, for odd and even windows, rectangles and ellipses; NaN propagates."""
+    from scipy import ndimage
+
+    footprint = window_footprint(size, shape)
+    values = np.random.default_rng(3).normal(size=(3, 2, 11, 9))
+    values[0, 1, 4, 4] = np.nan
+    got = window_sum(values, footprint)
+    kernel = footprint.astype(np.float64)
+    for i in range(3):
+        for j in range(2):
+            want = ndimage.correlate(values[i, j], kernel, mode="constant", cval=0.0)
+            np.testing.assert_allclose(got[i, j], want, rtol=1e-12, atol=1e-12)
+    assert np.isnan(got[0, 1]).sum() == footprint.sum()
+
+
+@pytest.mark.parametrize("size, shape", [((5, 5), "rectangle"), ((2, 3), "rectangle"),
+                                         ((5, 7), "ellipse")])
+def test_window_gram_sums_every_product_of_gradients(size, shape):
+    """Each Gram entry is the correlation of the product G_i G_k with the footprint; the
+    matrices are symmetric and a subnormal product counts as zero."""
+    from scipy import ndimage
+
+    footprint = window_footprint(size, shape)
+    gradients = np.random.default_rng(5).normal(size=(2, 4, 9, 8))
+    gram = window_gram(gradients, footprint)
+    assert gram.shape == (2, 9, 8, 4, 4)
+    kernel = footprint.astype(np.float64)
+    for b in range(2):
+        for i in range(4):
+            for k in range(4):
+                product = gradients[b, i] * gradients[b, k]
+                product[np.abs(product) < np.finfo(np.float64).tiny] = 0.0
+                want = ndimage.correlate(product, kernel, mode="constant", cval=0.0)
+                np.testing.assert_allclose(gram[b, :, :, i, k], want, rtol=1e-12,
+                                           atol=1e-300)
+    tiny = np.zeros((1, 2, 9, 8))
+    tiny[0, :, 3, 3] = 1e-160  # every product 1e-320, subnormal
+    assert not window_gram(tiny, footprint).any()
+    tiny[0, :, 3, 3] = 1e-150  # 1e-300, normal
+    assert window_gram(tiny, footprint)[0, 3, 3].min() == pytest.approx(1e-300)
+
+
 def test_window_sums_take_subnormal_numbers_as_zero_and_keep_the_rest():
     """Products of derivatives of very long paths underflow to subnormal numbers, on which
     the sums ran 4 times slower; they count as zero, every normal value is summed."""
@@ -750,3 +797,19 @@ def test_adaptive_sampling_stops_a_round_when_the_machine_slows_down(monkeypatch
     assert calls == [64] and traced.samples == 128
     assert sampling.rounds == [(64, 3.0), (128, 2.9)]
     assert sampling.stop.startswith("time budget") and clock[0] == 6.0
+
+
+def test_pseudo_inverse_diagonal_equals_that_of_the_pseudo_inverse():
+    """Against ``np.linalg.pinv``: well-posed, singular (a collinear pair of gradients) and
+    all-zero symmetric matrices."""
+    from unmix3d.core.unmix.uncertainty import pseudo_inverse_diagonal
+
+    rng = np.random.default_rng(8)
+    a = rng.normal(size=(3, 6, 4))
+    a[1, :, 3] = 2.0 * a[1, :, 2]  # rank 3
+    a[2] = 0.0
+    symmetric = np.einsum("nmi,nmk->nik", a, a)
+    want = np.diagonal(np.linalg.pinv(symmetric, hermitian=True), axis1=-2, axis2=-1)
+    np.testing.assert_allclose(pseudo_inverse_diagonal(symmetric), want, rtol=1e-8,
+                               atol=1e-12)
+    assert np.all(pseudo_inverse_diagonal(symmetric)[2] == 0.0)
