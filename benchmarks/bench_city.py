@@ -427,7 +427,7 @@ def unmix_city_by_tiles(args, mockup, elements, grid, geometry, skyl, image_path
 
 #: the Numba kernels of a tile's work that release the GIL (nogil=True)
 GIL_FREE = ("trace_chunk", "_build_kernel", "_prepare", "_reorder", "_collapse",
-            "_evaluate_per_pixel")
+            "_by_monomial", "_evaluate_per_pixel")
 
 
 def gil_free_share(profile) -> float:

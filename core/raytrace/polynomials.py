@@ -17,7 +17,7 @@ samples (``nbytes`` tells).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -33,6 +33,10 @@ class PixelPolynomials:
     rows: int
     cols: int
     batches: int
+    #: each pixel's coefficients in monomial order, made at the first per-pixel evaluation
+    #: and kept: an unmix evaluates one trace some 200 times (``_by_monomial``)
+    _grouping: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     @property
     def n_pixels(self) -> int:
@@ -122,9 +126,12 @@ class PixelPolynomials:
         skyl = np.broadcast_to(np.asarray(skyl, dtype=np.float64), (bands,))
         x_pixels = x_maps.reshape(bands, self.n_variables, self.n_pixels).transpose(2, 0, 1)
         c = self.coefficients
+        if self._grouping is None:
+            self._grouping = _by_monomial(c.indptr, c.indices, self.n_monomials, self.batches)
+        order, batch_of = self._grouping
         image, error, gradient = _evaluate_per_pixel(
-            c.indptr, c.indices, c.data, self.exponents, self.n_monomials, self.batches,
-            np.ascontiguousarray(x_pixels), np.ascontiguousarray(skyl),
+            c.indptr, c.indices, c.data, order, batch_of, self.exponents, self.n_monomials,
+            self.batches, np.ascontiguousarray(x_pixels), np.ascontiguousarray(skyl),
         )
         image = image.T.reshape(bands, self.rows, self.cols)
         error = error.T.reshape(bands, self.rows, self.cols)
@@ -222,35 +229,54 @@ def _power(x, a):
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, x, skyl):
+def _by_monomial(indptr, indices, n_monomials, batches):
+    """Each pixel's coefficients (gathered over its batch rows) ordered by monomial: the
+    positions in ``data`` (nnz,) and the batch of each, in that order."""
+    n_pixels = (indptr.size - 1) // batches
+    order = np.empty(indices.size, np.int64)
+    batch_of = np.empty(indices.size, np.int32)
+    for p in numba.prange(n_pixels):
+        first = indptr[p * batches]
+        n = indptr[(p + 1) * batches] - first
+        monomial = np.empty(n, np.int64)
+        batch_here = np.empty(n, np.int32)
+        for batch in range(batches):
+            row = p * batches + batch
+            for k in range(indptr[row], indptr[row + 1]):
+                column = indices[k]
+                monomial[k - first] = column if column < n_monomials else column - n_monomials
+                batch_here[k - first] = batch
+        local = np.argsort(monomial)
+        for m in range(n):
+            order[first + m] = first + local[m]
+            batch_of[first + m] = batch_here[local[m]]
+    return order, batch_of
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _evaluate_per_pixel(indptr, indices, data, order, batch_of, exponents, n_monomials,
+                        batches, x, skyl):
     """Image (pixels, bands), its standard error (pixels, bands) and gradients (pixels,
     variables, bands) with per-pixel x (pixels, bands, variables).
 
-    A pixel's coefficients are gathered over its batch rows and grouped by monomial, so
-    each monomial's value and derivatives are computed once per pixel and band, not once
-    per batch and light source that met it (a low-order monomial is met in every batch)."""
+    A pixel's coefficients come grouped by monomial (``order``, ``batch_of``: see
+    ``_by_monomial``), so each monomial's value and derivatives are computed once per pixel
+    and band, not once per batch and light source that met it (a low-order monomial is met
+    in every batch)."""
     n_pixels, bands, n_variables = x.shape
     image = np.zeros((n_pixels, bands))
     error = np.full((n_pixels, bands), np.nan)
     gradient = np.zeros((n_pixels, n_variables, bands))
     for p in numba.prange(n_pixels):
         first = indptr[p * batches]
-        n = indptr[(p + 1) * batches] - first
-        monomial = np.empty(n, np.int64)
-        batch_of = np.empty(n, np.int64)
-        for batch in range(batches):
-            row = p * batches + batch
-            for k in range(indptr[row], indptr[row + 1]):
-                column = indices[k]
-                monomial[k - first] = column if column < n_monomials else column - n_monomials
-                batch_of[k - first] = batch
-        order = np.argsort(monomial)
+        last = indptr[(p + 1) * batches]
         per_batch = np.zeros((batches, bands))
         value = np.empty(bands)
         coefficient = np.empty(bands)  # the monomial's summed coefficient per band
-        i = 0
-        while i < n:
-            u = monomial[order[i]]
+        i = first
+        while i < last:
+            column = indices[order[i]]
+            u = column if column < n_monomials else column - n_monomials
             for b in range(bands):
                 product = 1.0
                 for v in range(n_variables):
@@ -260,10 +286,12 @@ def _evaluate_per_pixel(indptr, indices, data, exponents, n_monomials, batches, 
                 value[b] = product
                 coefficient[b] = 0.0
             j = i
-            while j < n and monomial[order[j]] == u:
-                k = first + order[j]
+            while j < last:
+                k = order[j]
                 sun = indices[k] < n_monomials
-                batch = batch_of[order[j]]
+                if (indices[k] if sun else indices[k] - n_monomials) != u:
+                    break
+                batch = batch_of[j]
                 for b in range(bands):
                     c = data[k] * ((1.0 - skyl[b]) if sun else skyl[b])
                     per_batch[batch, b] += c * value[b]
