@@ -230,16 +230,17 @@ def _power(x, a):
 
 @numba.njit(parallel=True, cache=True, nogil=True)
 def _by_monomial(indptr, indices, n_monomials, batches):
-    """Each pixel's coefficients (gathered over its batch rows) ordered by monomial: the
-    positions in ``data`` (nnz,) and the batch of each, in that order."""
+    """Each pixel's coefficients (gathered over its batch rows) ordered by monomial: their
+    positions in ``data`` counted from the pixel's first (nnz,) and the batch of each, in
+    that order (6 bytes per coefficient, half of what the polynomials hold)."""
     n_pixels = (indptr.size - 1) // batches
-    order = np.empty(indices.size, np.int64)
-    batch_of = np.empty(indices.size, np.int32)
+    order = np.empty(indices.size, np.int32)
+    batch_of = np.empty(indices.size, np.int16)
     for p in numba.prange(n_pixels):
         first = indptr[p * batches]
         n = indptr[(p + 1) * batches] - first
         monomial = np.empty(n, np.int64)
-        batch_here = np.empty(n, np.int32)
+        batch_here = np.empty(n, np.int16)
         for batch in range(batches):
             row = p * batches + batch
             for k in range(indptr[row], indptr[row + 1]):
@@ -248,7 +249,7 @@ def _by_monomial(indptr, indices, n_monomials, batches):
                 batch_here[k - first] = batch
         local = np.argsort(monomial)
         for m in range(n):
-            order[first + m] = first + local[m]
+            order[first + m] = local[m]
             batch_of[first + m] = batch_here[local[m]]
     return order, batch_of
 
@@ -275,7 +276,7 @@ def _evaluate_per_pixel(indptr, indices, data, order, batch_of, exponents, n_mon
         coefficient = np.empty(bands)  # the monomial's summed coefficient per band
         i = first
         while i < last:
-            column = indices[order[i]]
+            column = indices[first + order[i]]
             u = column if column < n_monomials else column - n_monomials
             for b in range(bands):
                 product = 1.0
@@ -287,7 +288,7 @@ def _evaluate_per_pixel(indptr, indices, data, order, batch_of, exponents, n_mon
                 coefficient[b] = 0.0
             j = i
             while j < last:
-                k = order[j]
+                k = first + order[j]
                 sun = indices[k] < n_monomials
                 if (indices[k] if sun else indices[k] - n_monomials) != u:
                     break
