@@ -1,9 +1,10 @@
 """What made SAMPLES 1,024 affordable in ``unmix``: three kernels against a reference
 measured in the same run, on the urban demo's trace (100 x 100 pixels, 12 bands).
 
-- window sums (``windows.window_sum``), every call of a default unmix of the scene, against
-  ``ndimage.correlate`` on the same arrays as they are (the reference: what the sums did
-  before, on the subnormal numbers the iterations' Gram products hold);
+- window sums and Gram matrices (``windows.window_sum``, ``windows.window_gram``), every
+  call of a default unmix of the scene, against ``ndimage.correlate`` on the same arrays
+  as they are, the Gram's products formed first (the reference: what the sums did before,
+  on the subnormal numbers the iterations' Gram products hold);
 - per-pixel polynomials with gradients (``PixelPolynomials.reflectance_per_pixel``),
   against the record-by-record evaluation below (the previous kernel, kept here as the
   reference: each record's monomial recomputed per batch);
@@ -36,7 +37,7 @@ from scipy import ndimage, sparse  # noqa: E402
 
 from unmix3d.core.simulate import trace  # noqa: E402
 from unmix3d.core.unmix.objects import _inverse_diagonal  # noqa: E402
-from unmix3d.core.unmix.windows import window_sum  # noqa: E402
+from unmix3d.core.unmix.windows import window_gram, window_sum  # noqa: E402
 
 
 @numba.njit(parallel=True, cache=True)
@@ -101,18 +102,45 @@ def window_sums_in_unmix(scene, grid, geometry, bands, skyl, shape, samples: int
             (flat != 0) & (np.abs(flat) < np.finfo(np.float64).tiny)))
         return out
 
+    def timed_window_gram(gradients, footprint):
+        start = time.perf_counter()
+        out = window_gram(gradients, footprint)
+        spent["sums"] += time.perf_counter() - start
+        start = time.perf_counter()  # the reference: products, then one correlation each
+        upper_i, upper_k = np.triu_indices(gradients.shape[1])
+        products = gradients[:, upper_i] * gradients[:, upper_k]
+        kernel = footprint.astype(np.float64)
+        sums = np.empty_like(products)
+        for b in range(products.shape[0]):
+            for q in range(products.shape[1]):
+                sums[b, q] = ndimage.correlate(products[b, q], kernel, mode="constant",
+                                               cval=0.0)
+        gram = np.empty(out.shape)
+        gram[..., upper_i, upper_k] = np.moveaxis(sums, 1, -1)
+        gram[..., upper_k, upper_i] = np.moveaxis(sums, 1, -1)
+        spent["reference"] += time.perf_counter() - start
+        spent["values"] += int(np.count_nonzero(products))
+        spent["subnormal"] += int(np.count_nonzero(
+            (products != 0) & (np.abs(products) < np.finfo(np.float64).tiny)))
+        return out
+
     image_trace = trace(scene, grid, geometry, samples=256, seed=20250101, batches=16)
     image = image_trace.reflectance_from_table(bands, skyl)[0]
     modules = (pipeline, uncertainty, windows)
     saved = [module.window_sum for module in modules]
+    saved_gram = [module.window_gram for module in (uncertainty, windows)]
     for module in modules:
         module.window_sum = timed_window_sum
+    for module in (uncertainty, windows):
+        module.window_gram = timed_window_gram
     try:
         run_unmix(scene, grid, geometry, image, np.ones(shape, bool), bands, skyl,
                   UnmixParameters(), samples=samples)
     finally:
         for module, original in zip(modules, saved, strict=True):
             module.window_sum = original
+        for module, original in zip((uncertainty, windows), saved_gram, strict=True):
+            module.window_gram = original
     return spent["sums"], spent["reference"], spent["subnormal"] / max(1, spent["values"])
 
 

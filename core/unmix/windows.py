@@ -67,7 +67,7 @@ def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
 def _rectangle_sums(layers, rows, cols, smallest):
     """Box sums of ``rows`` x ``cols`` windows; values below ``smallest`` count as zero."""
     n, height, width = layers.shape
-    up, left = rows // 2, cols // 2
+    left = cols // 2
     out = np.zeros((n, height, width))
     for k in numba.prange(n):
         across = np.zeros((height, width))  # sums along each row's run of ``cols``
@@ -79,12 +79,22 @@ def _rectangle_sums(layers, rows, cols, smallest):
                     if not abs(v) < smallest:  # NaN is kept
                         s += v
                 across[r, c] = s
-        for r in range(height):
-            for c in range(width):
-                s = 0.0
-                for q in range(max(0, r - up), min(height, r - up + rows)):
-                    s += across[q, c]
-                out[k, r, c] = s
+        out[k] = _down_columns(across, rows)
+    return out
+
+
+@numba.njit(cache=True)
+def _down_columns(across, rows):
+    """Sums of ``rows`` consecutive values down each column, centred (the second pass)."""
+    height, width = across.shape
+    up = rows // 2
+    out = np.empty((height, width))
+    for r in range(height):
+        for c in range(width):
+            s = 0.0
+            for q in range(max(0, r - up), min(height, r - up + rows)):
+                s += across[q, c]
+            out[r, c] = s
     return out
 
 
@@ -144,7 +154,7 @@ def window_gram(gradients: np.ndarray, footprint: np.ndarray) -> np.ndarray:
 def _rectangle_gram(g, rows, cols, smallest):
     """``window_gram`` for a ``rows`` x ``cols`` rectangle: one (band, pair) per task."""
     bands, n, height, width = g.shape
-    up, left = rows // 2, cols // 2
+    left = cols // 2
     pairs = n * (n + 1) // 2
     gram = np.empty((bands, height, width, n, n))
     for task in numba.prange(bands * pairs):
@@ -163,13 +173,9 @@ def _rectangle_gram(g, rows, cols, smallest):
                     if not abs(v) < smallest:  # NaN is kept
                         s += v
                 across[r, c] = s
-        for r in range(height):
-            for c in range(width):
-                s = 0.0
-                for q in range(max(0, r - up), min(height, r - up + rows)):
-                    s += across[q, c]
-                gram[b, r, c, i, k] = s
-                gram[b, r, c, k, i] = s
+        sums = _down_columns(across, rows)
+        gram[b, :, :, i, k] = sums
+        gram[b, :, :, k, i] = sums
     return gram
 
 
