@@ -35,7 +35,7 @@ def window_covariance_variance(residual: np.ndarray, gradients: np.ndarray,
     ``residual`` (bands, rows, cols) at the final OPs, ``gradients`` (bands, elements, rows,
     cols), ``valid`` (rows, cols), ``present`` (elements, rows, cols) the unknowns of each
     window."""
-    bands, n_elements = gradients.shape[:2]
+    n_elements = gradients.shape[1]
     g = np.where(valid, gradients, 0.0)
     count = window_sum(valid.astype(np.float64), footprint)
     gram = window_gram(g, footprint)  # (bands, rows, cols, I, I)
