@@ -67,20 +67,28 @@ def window_sum(values: np.ndarray, footprint: np.ndarray) -> np.ndarray:
 def _rectangle_sums(layers, rows, cols, smallest):
     """Box sums of ``rows`` x ``cols`` windows; values below ``smallest`` count as zero."""
     n, height, width = layers.shape
-    left = cols // 2
     out = np.zeros((n, height, width))
     for k in numba.prange(n):
-        across = np.zeros((height, width))  # sums along each row's run of ``cols``
-        for r in range(height):
-            for c in range(width):
-                s = 0.0
-                for q in range(max(0, c - left), min(width, c - left + cols)):
-                    v = layers[k, r, q]
-                    if not abs(v) < smallest:  # NaN is kept
-                        s += v
-                across[r, c] = s
-        out[k] = _down_columns(across, rows)
+        out[k] = _down_columns(_along_rows(layers[k], cols, smallest), rows)
     return out
+
+
+@numba.njit(cache=True)
+def _along_rows(layer, cols, smallest):
+    """Sums of ``cols`` consecutive values along each row, centred (the first pass);
+    values below ``smallest`` count as zero, NaN is kept."""
+    height, width = layer.shape
+    left = cols // 2
+    across = np.empty((height, width))
+    for r in range(height):
+        for c in range(width):
+            s = 0.0
+            for q in range(max(0, c - left), min(width, c - left + cols)):
+                v = layer[r, q]
+                if not abs(v) < smallest:
+                    s += v
+            across[r, c] = s
+    return across
 
 
 @numba.njit(cache=True)
@@ -137,7 +145,7 @@ def assemble(gradients: np.ndarray, target: np.ndarray, valid: np.ndarray,
 def window_gram(gradients: np.ndarray, footprint: np.ndarray) -> np.ndarray:
     """Window sums of every product G_i G_k of ``gradients`` (bands, I, rows, cols), as
     symmetric matrices (bands, rows, cols, I, I); products below SMALLEST_SUMMED count as
-    zero. A rectangle forms each product as it sums it (no array of products)."""
+    zero. A rectangle forms one product at a time (no array of all products)."""
     bands, n, height, width = gradients.shape
     g = np.ascontiguousarray(gradients, dtype=np.float64)
     if footprint.all():
@@ -154,7 +162,6 @@ def window_gram(gradients: np.ndarray, footprint: np.ndarray) -> np.ndarray:
 def _rectangle_gram(g, rows, cols, smallest):
     """``window_gram`` for a ``rows`` x ``cols`` rectangle: one (band, pair) per task."""
     bands, n, height, width = g.shape
-    left = cols // 2
     pairs = n * (n + 1) // 2
     gram = np.empty((bands, height, width, n, n))
     for task in numba.prange(bands * pairs):
@@ -164,16 +171,7 @@ def _rectangle_gram(g, rows, cols, smallest):
             rest -= n - i
             i += 1
         k = i + rest
-        across = np.empty((height, width))
-        for r in range(height):
-            for c in range(width):
-                s = 0.0
-                for q in range(max(0, c - left), min(width, c - left + cols)):
-                    v = g[b, i, r, q] * g[b, k, r, q]
-                    if not abs(v) < smallest:  # NaN is kept
-                        s += v
-                across[r, c] = s
-        sums = _down_columns(across, rows)
+        sums = _down_columns(_along_rows(g[b, i] * g[b, k], cols, smallest), rows)
         gram[b, :, :, i, k] = sums
         gram[b, :, :, k, i] = sums
     return gram
