@@ -515,9 +515,7 @@ def _shrink_unfixed(x, variance, data_share, window_variance, element_of, elemen
             continue
         typical = np.median(x[:, fixed], axis=1)[:, None]
         spread2 = np.maximum(spread[:, e], MIN_RELATIVE_NOISE * typical[:, 0])[:, None] ** 2
-        window2 = np.maximum(window_variance[:, todo], 1e-300)
-        x[:, todo] = ((x[:, todo] / window2 + typical / spread2)
-                      / (1.0 / window2 + 1.0 / spread2))
+        x[:, todo] = _blend(x[:, todo], window_variance[:, todo], typical, spread2)[0]
     return x
 
 
@@ -544,11 +542,20 @@ def _shrink_to_element(x, variance, data_share, element_of, elements, candidates
         spread2 = np.maximum(x[:, fixed].std(axis=1, ddof=1),
                              MIN_RELATIVE_NOISE * typical[:, 0])[:, None] ** 2
         typical_variance = MEDIAN_VARIANCE_FACTOR * spread2 / fixed.sum()
-        own = np.maximum(variance[:, mine], 1e-300)
-        prior_weight = own / (own + spread2)
-        x[:, mine] = (1.0 - prior_weight) * x[:, mine] + prior_weight * typical
-        variance[:, mine] = own * spread2 / (own + spread2) + prior_weight**2 * typical_variance
+        x[:, mine], variance[:, mine], prior_weight = _blend(x[:, mine], variance[:, mine],
+                                                             typical, spread2)
+        variance[:, mine] += prior_weight**2 * typical_variance
     return x, variance
+
+
+def _blend(x, own_variance, typical, spread2):
+    """``x`` (known to ``own_variance``) blended with ``typical`` (the element's parts
+    spread about it by ``spread2``), inverse-variance weights -> (posterior mean, its
+    variance, the weight of ``typical``)."""
+    own = np.maximum(own_variance, 1e-300)
+    prior_weight = own / (own + spread2)
+    return ((1.0 - prior_weight) * x + prior_weight * typical,
+            own * spread2 / (own + spread2), prior_weight)
 
 
 def _part_spread(x, variance, data_share, element_of, elements, n_elements,
