@@ -37,6 +37,9 @@ fails: the same layouts and materials but the ground under each crown a grass of
 rather than its nearest lawn's (``own_understory``: the defaults and ``no_merge``), and
 ``no_merge`` on the usual images.
 
+``--seeds`` adds the defaults at other SEEDs (the trace's random numbers): the spread of
+each median over seeds is the benchmark's own noise, against which a target is judged.
+
 ``--floor`` adds the information floor (``information_floor``: the error no inversion of
 the image can beat without prior knowledge). Cases of an earlier run of the same images that
 this one does not repeat are kept in ``--output``.
@@ -304,6 +307,13 @@ def leaf_types_case(s, image) -> dict:
                       combined={"leaves (all types)": leaves})
 
 
+def _seed_row(case: dict) -> dict:
+    """What ``--seeds`` keeps of a default case: samples, seconds, each map's median."""
+    return {"samples": case["samples"], "seconds": case["seconds"],
+            "op_error_median": {row["element"]: row["op_error_median"]
+                                for row in case["elements"] if row["pixels"]}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scenes", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
@@ -320,6 +330,9 @@ def main() -> None:
                         help="add the defaults with and without the merge of occluded parts "
                              "on images whose understories are grasses of their own (not "
                              "their nearest lawn's), and without it on the usual images")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[],
+                        help="add the defaults with these other SEEDs (the trace's): how "
+                             "much a map's median moves with the trace's noise alone")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
     parser.add_argument("--output", type=Path,
                         default=ROOT / "benchmarks" / "results" / "independent.json")
@@ -367,6 +380,9 @@ def main() -> None:
             }
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED,
                                                  trace_noise=0.0)
+        if args.seeds:
+            entry["seeds"] = {str(seed): _seed_row(unmix_case(s, image, DEFAULT_SAMPLES, seed))
+                              for seed in args.seeds}
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
         if args.own_understory:
