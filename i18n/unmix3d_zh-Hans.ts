@@ -1544,8 +1544,8 @@
       <translation>自适应采样：追踪的目标蒙特卡罗噪声，即以元素表光学属性模拟的图像在噪声最大波段中相对标准误差的中位数（%）。先追踪 SAMPLES 个样本；当噪声高于该值时，追踪更多样本（新的种子，与先前的样本合并），总数取 SAMPLES 的 2、4、8……倍中按噪声随 1 / sqrt(样本数) 下降所需的那个，不超过 TIME_BUDGET 和每像素 16,384 个样本。0：只追踪一次 SAMPLES（结果与机器速度无关，可复现）。UNMIX_BY_TILES 时不适用。日志和报告会说明达到的噪声。</translation>
     </message>
     <message>
-      <source>Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no block of more samples is started that would end after it at the speed of the blocks before.</source>
-      <translation>自适应采样（TRACE_NOISE）总共可用于追踪的秒数：按此前各块的速度估计，不会开始任何将在此之后结束的追加采样块。</translation>
+      <source>Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no block of more samples is started that would end after it at the speed of the blocks before. Where the next doubling of the samples does not fit, blocks of half, a quarter... of it (down to SAMPLES) use what is left.</source>
+      <translation>自适应采样（TRACE_NOISE）总共可用于追踪的秒数：按此前各块的速度估计，不会开始任何将在此之后结束的追加采样块。若下一次样本数翻倍放不下，则用其一半、四分之一……（最小为 SAMPLES）的块用完剩余时间。</translation>
     </message>
     <message>
       <source>0 (default): automatic. The whole grid is traced at once unless the trace's memory estimate (a few pilot pixels, before tracing) is above MAX_MEMORY and tiles leave room for the joined trace; then it runs in tiles sized to fit (a multiple of 16 pixels, at least 32), said in the log. Otherwise the trace runs in tiles of this many pixels square, each with only the mock-up triangles within a halo of tallest height x (tan(max(sun, view zenith)) + 1) around it, as Dask tasks; the tiles' traces are then joined and unmixed as one image, so windows across tile edges and pure pixel selection see the whole image (no seams).</source>

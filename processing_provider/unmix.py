@@ -247,7 +247,9 @@ class UnmixAlgorithm(Unmix3DAlgorithm):
                                               defaultValue=DEFAULT_TIME_BUDGET, minValue=0.0),
                  "Seconds of tracing adaptive sampling (TRACE_NOISE) may spend in all: no "
                  "block of more samples is started that would end after it at the speed of "
-                 "the blocks before.", advanced=True)
+                 "the blocks before. Where the next doubling of the samples does not fit, "
+                 "blocks of half, a quarter... of it (down to SAMPLES) use what is left.",
+                 advanced=True)
         add_memory_parameter(self)
         self.add(QgsProcessingParameterNumber("TILE_SIZE", tr("Tile size (pixels)"),
                                               QgsProcessingParameterNumber.Integer,

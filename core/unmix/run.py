@@ -95,8 +95,9 @@ def run_unmix(
     trace's noise (``trace_noise_of``) is above it, more samples are traced with new seeds
     and pooled with the first, up to the total of ``samples`` x 2^k its fall as
     1 / sqrt(samples) says is needed, within ``time_budget`` seconds of tracing (the largest
-    such total that fits) and MAX_SAMPLES; ``log`` gets a line per
-    round and why it stopped, ``result.sampling`` holds them."""
+    such total that fits, then blocks of half, a quarter... of it while they fit) and
+    MAX_SAMPLES; ``log`` gets a line per round and why it stopped, ``result.sampling``
+    holds them."""
     check_overlap(scene, grid)
     scene.elements.check_rules(bands)
 
@@ -169,6 +170,7 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
     """More samples, pooled with ``traced``, until ``sampling.aim`` or the budget."""
     parts = [traced]
     first = traced.samples
+    filled = False  # the budget's rest went to blocks smaller than a doubling: no more rounds
     while True:
         noise = trace_noise_of(traced, valid, bands, skyl)
         sampling.rounds.append((traced.samples, noise))
@@ -179,6 +181,11 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
             sampling.stop = f"trace noise aim reached at {traced.samples} samples per pixel"
             break
         needed = int(np.ceil(traced.samples * (noise / sampling.aim) ** 2))
+        if filled:
+            sampling.stop = (f"time budget: {needed:,} samples per pixel needed, "
+                             f"{traced.samples:,} traced within {sampling.time_budget:g} s "
+                             "of tracing (its last blocks the largest that fitted)")
+            break
         if traced.samples >= MAX_SAMPLES:
             sampling.stop = f"MAX_SAMPLES ({MAX_SAMPLES}) reached"
             break
@@ -190,13 +197,22 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
         # whether it was reached in one round or several; each block must fit what is
         # left of the budget at the rate of those traced so far (the machine may slow down)
         while (block := sum(t.samples for t in parts)) < wanted:
-            rate = sum(t.seconds for t in parts) / block  # seconds per sample
-            if block * rate > sampling.time_budget - (time.perf_counter() - started):
+            if not _fits(block, parts, sampling, started):
                 break
             parts.append(trace_round(block, seed + SEED_STEP * len(parts)))
-        if block == traced.samples:
+        if block < wanted:
+            # the next doubling does not fit: what is left of the budget goes to blocks of
+            # half, a quarter... of it, so a total is still one set of blocks (its binary
+            # digits) and a budget that just misses a doubling is not left half unspent
+            size = block // 2
+            while size >= first:
+                if _fits(size, parts, sampling, started):
+                    parts.append(trace_round(size, seed + SEED_STEP * len(parts)))
+                    filled = True
+                size //= 2
+        if sum(t.samples for t in parts) == traced.samples:
             sampling.stop = (f"time budget: {needed:,} samples per pixel needed, "
-                             f"{traced.samples:,} traced, {2 * traced.samples:,} not "
+                             f"{traced.samples:,} traced, {first:,} more not "
                              f"affordable within {sampling.time_budget:g} s of tracing")
             break
         traced = pool_traces(parts)
@@ -204,3 +220,10 @@ def _sample_to_noise(traced: Trace, trace_round, sampling: TraceSampling, valid,
     if log is not None:
         log(f"adaptive sampling: {sampling.stop}")
     return traced
+
+
+def _fits(samples: int, parts: list[Trace], sampling: TraceSampling, started: float) -> bool:
+    """Whether a block of ``samples`` ends within the budget at the rate of ``parts``."""
+    traced = sum(t.samples for t in parts)
+    rate = sum(t.seconds for t in parts) / traced  # seconds per sample
+    return samples * rate <= sampling.time_budget - (time.perf_counter() - started)

@@ -768,35 +768,70 @@ def test_adaptive_sampling_traces_a_total_as_the_same_blocks_in_one_round_or_sev
     assert sample([1.3, 1.2, 0.9]) == blocks  # 128 asked, then 256
 
 
-def test_adaptive_sampling_stops_a_round_when_the_machine_slows_down(monkeypatch):
-    """The first 64 samples took 1 s of a 10 s budget: 512 in all look affordable (7 s
-    more). The next block of 64 takes 5 s (the machine slowed down); at that rate the block
-    of 128 after it would not fit the 4 s left, so the round stops at 128 samples, which is
-    still a total of the same blocks, and the run stops there on the budget."""
+def _timed_sampling(monkeypatch, noises, block_seconds, first_seconds, budget, aim=0.3):
+    """``_sample_to_noise`` on a fake clock: each block takes ``block_seconds(count)``, the
+    trace noise after each round is the next of ``noises``. Returns the blocks traced
+    (count, seed), the pooled samples, the sampling record and the clock at the end."""
     from types import SimpleNamespace
 
     from unmix3d.core.unmix import run
 
-    clock = [0.0]
+    clock = [first_seconds]
     monkeypatch.setattr(run.time, "perf_counter", lambda: clock[0])
-    noises = iter([3.0, 2.9])
-    monkeypatch.setattr(run, "trace_noise_of", lambda *_: next(noises))
+    script = iter(noises)
+    monkeypatch.setattr(run, "trace_noise_of", lambda *_: next(script))
     monkeypatch.setattr(run, "pool_traces", lambda parts: SimpleNamespace(
         samples=sum(t.samples for t in parts), seconds=sum(t.seconds for t in parts)))
     calls = []
 
     def trace_round(count, seed):
-        calls.append(count)
-        clock[0] += 5.0
-        return SimpleNamespace(samples=count, seconds=5.0)
+        calls.append((count, seed))
+        clock[0] += block_seconds(count)
+        return SimpleNamespace(samples=count, seconds=block_seconds(count))
 
-    clock[0] = 1.0
-    sampling = run.TraceSampling(0.3, 10.0)
-    traced = run._sample_to_noise(SimpleNamespace(samples=64, seconds=1.0), trace_round,
-                                  sampling, None, [], None, 2, 0.0, [0.0, 0.5], None)
-    assert calls == [64] and traced.samples == 128
-    assert sampling.rounds == [(64, 3.0), (128, 2.9)]
-    assert sampling.stop.startswith("time budget") and clock[0] == 6.0
+    sampling = run.TraceSampling(aim, budget)
+    traced = run._sample_to_noise(SimpleNamespace(samples=64, seconds=first_seconds),
+                                  trace_round, sampling, None, [], None, 2, 0.0, [0.0, 0.5],
+                                  None)
+    return calls, traced.samples, sampling, clock[0]
+
+
+def test_adaptive_sampling_stops_a_round_when_the_machine_slows_down(monkeypatch):
+    """The first 64 samples took 1 s of a 10 s budget: 512 in all look affordable (7 s
+    more). The next block of 64 takes 5 s (the machine slowed down); at that rate (6 s per
+    128 samples) the doubling block of 128 after it would not fit the 4 s left, but a
+    block of 64 would (3 s): it is traced, and the run stops there on the budget, 192
+    samples being still one set of blocks (64, 64, 64 with their own seeds)."""
+    from unmix3d.core.unmix import run
+
+    step = run.SEED_STEP
+    calls, samples, sampling, clock = _timed_sampling(
+        monkeypatch, [3.0, 2.9], lambda count: 5.0, 1.0, 10.0)
+    assert calls == [(64, 2 + step), (64, 2 + 2 * step)] and samples == 192
+    assert sampling.rounds == [(64, 3.0), (192, 2.9)]
+    assert sampling.stop.startswith("time budget") and "largest that fitted" in sampling.stop
+    assert clock == 11.0
+
+
+def test_adaptive_sampling_spends_what_a_doubling_leaves_of_the_budget(monkeypatch):
+    """At 1 s per 64 samples and a 7.5 s budget, 64 + 64 + 128 samples (4 s) fit and the
+    doubling block of 256 (4 s more) does not: the 3.5 s left take a block of 128 (2 s),
+    then one of 64 (1 s); 448 samples in blocks of 64, 64, 128, 128, 64, each with the
+    next seed, and the budget is not overrun. With a 2.5 s budget even 64 more (1 s) do not fit
+    after the 2 s of 128 samples: the run stops at 128 and says so."""
+    from unmix3d.core.unmix import run
+
+    step = run.SEED_STEP
+    calls, samples, sampling, clock = _timed_sampling(
+        monkeypatch, [3.0, 2.5], lambda count: count / 64, 1.0, 7.5, aim=0.1)
+    assert calls == [(64, 2 + step), (128, 2 + 2 * step), (128, 2 + 3 * step),
+                     (64, 2 + 4 * step)]
+    assert samples == 448 and clock == 7.0
+    assert sampling.rounds == [(64, 3.0), (448, 2.5)] and "fitted" in sampling.stop
+    calls, samples, sampling, clock = _timed_sampling(
+        monkeypatch, [3.0, 2.9], lambda count: count / 64, 1.0, 2.5, aim=0.1)
+    assert calls == [(64, 2 + step)] and samples == 128 and clock == 2.0
+    assert "64 more not affordable" in sampling.stop
 
 
 def test_pseudo_inverse_diagonal_equals_that_of_the_pseudo_inverse():
