@@ -39,6 +39,8 @@ rather than its nearest lawn's (``own_understory``: the defaults and ``no_merge`
 
 ``--seeds`` adds the defaults at other SEEDs (the trace's random numbers): the spread of
 each median over seeds is the benchmark's own noise, against which a target is judged.
+With ``--seed-samples N`` they trace exactly N samples instead (``seeds_N``): whether more
+trace moves a map's average over seeds.
 
 ``--floor`` adds the information floor (``information_floor``: the error no inversion of
 the image can beat without prior knowledge). Cases of an earlier run of the same images that
@@ -333,6 +335,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[],
                         help="add the defaults with these other SEEDs (the trace's): how "
                              "much a map's median moves with the trace's noise alone")
+    parser.add_argument("--seed-samples", type=int, default=0,
+                        help="with --seeds: trace exactly this many samples (adaptive "
+                             "sampling off) instead of the defaults' adaptive sampling")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/unmix3d-independent"))
     parser.add_argument("--output", type=Path,
                         default=ROOT / "benchmarks" / "results" / "independent.json")
@@ -381,8 +386,11 @@ def main() -> None:
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED,
                                                  trace_noise=0.0)
         if args.seeds:
-            entry["seeds"] = {str(seed): _seed_row(unmix_case(s, image, DEFAULT_SAMPLES, seed))
-                              for seed in args.seeds}
+            fixed = dict(samples=args.seed_samples, trace_noise=0.0) if args.seed_samples \
+                else dict(samples=DEFAULT_SAMPLES)
+            entry["seeds" if not args.seed_samples else f"seeds_{args.seed_samples}"] = {
+                str(seed): _seed_row(unmix_case(s, image, seed=seed, **fixed))
+                for seed in args.seeds}
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
         if args.own_understory:
