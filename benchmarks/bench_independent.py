@@ -386,11 +386,11 @@ def main() -> None:
             entry["own_image_1024"] = unmix_case(s, own, DEFAULT_SAMPLES, DEFAULT_SEED,
                                                  trace_noise=0.0)
         if args.seeds:
-            fixed = dict(samples=args.seed_samples, trace_noise=0.0) if args.seed_samples \
-                else dict(samples=DEFAULT_SAMPLES)
-            entry["seeds" if not args.seed_samples else f"seeds_{args.seed_samples}"] = {
-                str(seed): _seed_row(unmix_case(s, image, seed=seed, **fixed))
-                for seed in args.seeds}
+            key, fixed = ((f"seeds_{args.seed_samples}",
+                           dict(samples=args.seed_samples, trace_noise=0.0))
+                          if args.seed_samples else ("seeds", dict(samples=DEFAULT_SAMPLES)))
+            entry[key] = {str(seed): _seed_row(unmix_case(s, image, seed=seed, **fixed))
+                          for seed in args.seeds}
         if args.budget or args.leaf_types:
             entry["leaf_types"] = leaf_types_case(s, image)
         if args.own_understory:

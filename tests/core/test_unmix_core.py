@@ -741,26 +741,10 @@ def test_adaptive_sampling_traces_a_total_as_the_same_blocks_in_one_round_or_sev
         monkeypatch):
     """A total of 64 x 2^k samples is always the blocks 64, 64, 128, ... with their own
     seeds, so the OP maps of a run do not depend on how many rounds its timing took."""
-    import time
-    from types import SimpleNamespace
-
     from unmix3d.core.unmix import run
 
     def sample(noises):
-        calls = []
-        script = iter(noises)
-        monkeypatch.setattr(run, "trace_noise_of", lambda *_: next(script))
-        monkeypatch.setattr(run, "pool_traces", lambda parts: SimpleNamespace(
-            samples=sum(t.samples for t in parts), seconds=0.0))
-
-        def trace_round(count, seed):
-            calls.append((count, seed))
-            return SimpleNamespace(samples=count, seconds=0.0)
-
-        run._sample_to_noise(SimpleNamespace(samples=64, seconds=0.0), trace_round,
-                             run.TraceSampling(1.0, 60.0), None, [], None, 2,
-                             time.perf_counter(), [0.0, 0.5], None)
-        return calls
+        return _timed_sampling(monkeypatch, noises, lambda count: 0.0, 0.0, 60.0, aim=1.0)[0]
 
     step = run.SEED_STEP
     blocks = [(64, 2 + step), (128, 2 + 2 * step)]
