@@ -442,6 +442,53 @@ def test_minor_scene_variance_matches_the_spread_of_its_estimates():
     assert 0.75 < ratio < 1.33, ratio
 
 
+def test_minor_given_parts_recovers_the_scene_wide_op_and_its_spread():
+    """With the other elements held at their OPs, the minor element's scene-wide OP is the
+    least squares of all pixels: from 30 % off it reaches the truth within its noise, and
+    its sandwich variance equals the spread of the estimate over 300 noise draws (known to
+    +- 8 %), here with noise correlated over 2 x 2 pixels, which blocks of 4 pixels hold
+    and a per-pixel sum would miss (its ratio 0.61). An element no pixel sees keeps
+    its OP."""
+    from scipy import ndimage
+
+    from unmix3d.core.unmix.pipeline import _minor_given_parts, _minor_given_parts_std
+
+    rng = np.random.default_rng(1)
+    n = 40
+    f1 = np.clip(0.5 + 2 * ndimage.gaussian_filter(rng.standard_normal((n, n)), 2), 0.05,
+                 0.95)
+    minor_gradient = (np.clip(0.05 + 0.5 * ndimage.gaussian_filter(
+        rng.standard_normal((n, n)), 2), 0.0, None) * (rng.random((n, n)) < 0.3))
+    gradients = np.stack([f1, 1 - f1, minor_gradient, np.zeros((n, n))])[None]
+    truth = np.broadcast_to(np.array([0.2, 0.4, 0.3, 0.6])[None, :, None, None],
+                            (1, 4, n, n)).copy()
+    valid = np.ones((n, n), bool)
+    valid[3, 5] = False
+    minor = np.array([False, False, True, True])
+
+    def evaluate(op):  # a linear model: the gradients do not depend on the OPs
+        return np.einsum("beij,beij->bij", gradients, op), gradients, None
+
+    exact = evaluate(truth)[0]
+    start = truth.copy()
+    start[:, 2] *= 0.7
+    estimates, variances = [], []
+    for _ in range(300):
+        shared = rng.standard_normal((1, n // 2, n // 2))  # one draw per 2 x 2 pixels
+        image = exact + 0.003 * np.kron(shared, np.ones((2, 2)))
+        op, simulated, g = _minor_given_parts(evaluate, image, start, valid, minor,
+                                              *evaluate(start)[:2])
+        estimates.append(op[0, 2, 0, 0])
+        assert op[0, 3, 0, 0] == 0.6  # unseen: kept
+        std = _minor_given_parts_std(image, op, valid, minor, simulated, g, block_side=4)
+        assert np.isnan(std[0, 1])
+        variances.append(std[0, 0] ** 2)
+    estimates = np.array(estimates)
+    assert abs(estimates.mean() - 0.3) < 4 * estimates.std() / np.sqrt(300)
+    ratio = np.mean(variances) / np.var(estimates)
+    assert 0.75 < ratio < 1.33, ratio
+
+
 def strip_scene():
     """A 1.25 m strip inside 5 m pixels, at most 25 % of any pixel, over soil; its edges
     lie on the 8 x 8 sample strata of each of the 4 batches, so its fractions are exact."""
