@@ -400,6 +400,18 @@ def test_minor_scene_solve_equals_the_joint_least_squares():
     assert (brighter[:2] == 1.0).all()
 
 
+def minor_gradient_field(rng, n: int):
+    """(n, n) fraction of one element, smooth in 0.05-0.95, and a minor element's gradient,
+    small and smooth, seen in about 30 % of the pixels."""
+    from scipy import ndimage
+
+    f1 = np.clip(0.5 + 2 * ndimage.gaussian_filter(rng.standard_normal((n, n)), 2), 0.05,
+                 0.95)
+    minor_gradient = (np.clip(0.05 + 0.5 * ndimage.gaussian_filter(
+        rng.standard_normal((n, n)), 2), 0.0, None) * (rng.random((n, n)) < 0.3))
+    return f1, minor_gradient
+
+
 def test_minor_scene_variance_matches_the_spread_of_its_estimates():
     """The scene-wide OP's sandwich variance equals the variance of the estimate over
     noise draws of the image (here 300 draws, the empirical variance known to +- 8 %): a
@@ -407,17 +419,12 @@ def test_minor_scene_variance_matches_the_spread_of_its_estimates():
     fractions vary smoothly, 5 x 5 windows. Window scores summed per block of their
     centres instead of each pixel's own fail it (0.57: neighbouring blocks' windows share
     pixels)."""
-    from scipy import ndimage
-
     from unmix3d.core.unmix.pipeline import _minor_scene_solve, minor_scene_variance
     from unmix3d.core.unmix.windows import assemble
 
     rng = np.random.default_rng(0)
     n = 40
-    f1 = np.clip(0.5 + 2 * ndimage.gaussian_filter(rng.standard_normal((n, n)), 2), 0.05,
-                 0.95)
-    minor_gradient = (np.clip(0.05 + 0.5 * ndimage.gaussian_filter(
-        rng.standard_normal((n, n)), 2), 0.0, None) * (rng.random((n, n)) < 0.3))
+    f1, minor_gradient = minor_gradient_field(rng, n)
     gradients = np.stack([f1, 1 - f1, minor_gradient])[None]
     op = np.broadcast_to(np.array([0.2, 0.4, 0.3])[:, None, None], (3, n, n))
     exact = np.einsum("beij,eij->bij", gradients, op)
@@ -449,16 +456,11 @@ def test_minor_given_parts_recovers_the_scene_wide_op_and_its_spread():
     +- 8 %), here with noise correlated over 2 x 2 pixels, which blocks of 4 pixels hold
     and a per-pixel sum would miss (its ratio 0.61). An element no pixel sees keeps
     its OP."""
-    from scipy import ndimage
-
     from unmix3d.core.unmix.pipeline import _minor_given_parts, _minor_given_parts_std
 
     rng = np.random.default_rng(1)
     n = 40
-    f1 = np.clip(0.5 + 2 * ndimage.gaussian_filter(rng.standard_normal((n, n)), 2), 0.05,
-                 0.95)
-    minor_gradient = (np.clip(0.05 + 0.5 * ndimage.gaussian_filter(
-        rng.standard_normal((n, n)), 2), 0.0, None) * (rng.random((n, n)) < 0.3))
+    f1, minor_gradient = minor_gradient_field(rng, n)
     gradients = np.stack([f1, 1 - f1, minor_gradient, np.zeros((n, n))])[None]
     truth = np.broadcast_to(np.array([0.2, 0.4, 0.3, 0.6])[None, :, None, None],
                             (1, 4, n, n)).copy()
